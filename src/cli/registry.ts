@@ -1,0 +1,8 @@
+/**
+ * The list of commands. Add one import and one entry per command file in `commands/`.
+ */
+import type { Command } from "commander";
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: RegisterCommand[] = [];
