@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts", "test/integration/**/*.test.ts"],
+          include: ["src/**/*.test.ts"],
           testTimeout: 60_000,
         },
       },
