@@ -49,7 +49,12 @@ export async function startProcess(
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   let exited = false;
-  const exitP = new Promise<void>((r) => child.on("exit", () => ((exited = true), r())));
+  const exitP = new Promise<void>((r) =>
+    child.on("exit", () => {
+      exited = true;
+      r();
+    }),
+  );
   const started: Started = {
     child,
     output: () => out,
