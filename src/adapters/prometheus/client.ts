@@ -1,0 +1,270 @@
+/**
+ * A small Prometheus HTTP API client (undici 7): instant queries, range queries and series lookups, with
+ * a per-attempt timeout, retries with exponential backoff on transport errors and 5xx answers, and
+ * bearer-token / basic-auth / custom-CA options.
+ *
+ * Failures are ToolkitErrors that carry what Prometheus said:
+ * - UNAVAILABLE: connection refused/reset, DNS, TLS, or a 5xx after the retries;
+ * - TIMEOUT: no answer within `timeoutMs` on the last attempt;
+ * - INVALID_INPUT: Prometheus rejected the request (4xx, e.g. `bad_data: parse error ...`).
+ * `where` is `prometheus <path>`, so logs and Status messages show which call failed.
+ */
+import { Agent, type Dispatcher, request } from "undici";
+import { ToolkitError } from "../../core/errors.js";
+
+/** One labelled sample of an instant vector: value is [unix seconds, "number"]. */
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** One labelled series of a range matrix. */
+export interface MatrixSeries {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}
+
+/** The `data` of an instant query, as Prometheus returns it. */
+export type InstantResult =
+  | { resultType: "vector"; result: VectorSample[] }
+  | { resultType: "scalar"; result: [number, string] }
+  | { resultType: "string"; result: [number, string] }
+  | { resultType: "matrix"; result: MatrixSeries[] };
+
+/** A time for the API: a Date, or Unix seconds (fractions allowed). */
+export type PromTime = Date | number;
+
+export interface PrometheusClient {
+  /** `GET /api/v1/query?query=expr[&time=t]`. */
+  query(expr: string, time?: PromTime): Promise<InstantResult>;
+  /** `GET /api/v1/query_range?query=expr&start&end&step` (step in seconds). */
+  queryRange(expr: string, start: PromTime, end: PromTime, stepSeconds: number): Promise<MatrixSeries[]>;
+  /** `GET /api/v1/series?match[]=m1&match[]=m2[&start][&end]`: the label sets of matching series. */
+  series(matchers: string[], start?: PromTime, end?: PromTime): Promise<Array<Record<string, string>>>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+export interface PrometheusClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:9090` or `https://prom.example/prefix` (a path prefix is kept). */
+  url: string;
+  /** Per-attempt timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Extra attempts after the first on transport errors and 5xx (default 2). */
+  retries?: number;
+  /** First backoff delay; doubles per retry (default 200 ms). */
+  backoffMs?: number;
+  /** `Authorization: Bearer <token>`. */
+  bearerToken?: string;
+  /** `Authorization: Basic ...`. */
+  basicAuth?: { username: string; password: string };
+  /** PEM CA bundle to verify an https Prometheus. */
+  ca?: string | Buffer;
+  /** Client certificate and key (PEM) for mutual TLS. */
+  clientCert?: string | Buffer;
+  clientKey?: string | Buffer;
+  /** Skip TLS verification (development only). */
+  insecureSkipVerify?: boolean;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
+  /** `POST` sends form-encoded parameters (long queries avoid 414); default `GET`. */
+  method?: "GET" | "POST";
+  /** Called after every finished request (for the caller's own latency metrics). */
+  onRequest?: (info: { path: string; seconds: number; outcome: "ok" | "error" }) => void;
+  /** Test hook: replaces the sleep between retries. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+
+function toSeconds(t: PromTime): string {
+  const s = t instanceof Date ? t.getTime() / 1000 : t;
+  return s.toFixed(3);
+}
+
+/** Creates a client for the Prometheus at `opts.url`. */
+export function createPrometheusClient(opts: PrometheusClientOptions): PrometheusClient {
+  let base: URL;
+  try {
+    base = new URL(opts.url);
+  } catch {
+    throw new ToolkitError("INVALID_INPUT", "--prometheus-url", `not a URL: "${opts.url}"`);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:")
+    throw new ToolkitError(
+      "INVALID_INPUT",
+      "--prometheus-url",
+      `must be http:// or https://, got "${opts.url}"`,
+    );
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const retries = opts.retries ?? 2;
+  const backoffMs = opts.backoffMs ?? 200;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const connect: Record<string, unknown> = {};
+  if (opts.ca !== undefined) connect.ca = opts.ca;
+  if (opts.clientCert !== undefined) connect.cert = opts.clientCert;
+  if (opts.clientKey !== undefined) connect.key = opts.clientKey;
+  if (opts.insecureSkipVerify) connect.rejectUnauthorized = false;
+  const agent = new Agent({ connect, keepAliveTimeout: 30_000, connections: 64 });
+  const headers: Record<string, string> = { accept: "application/json", ...(opts.headers ?? {}) };
+  if (opts.bearerToken) headers.authorization = `Bearer ${opts.bearerToken}`;
+  else if (opts.basicAuth)
+    headers.authorization = `Basic ${Buffer.from(`${opts.basicAuth.username}:${opts.basicAuth.password}`).toString("base64")}`;
+  const method = opts.method ?? "GET";
+
+  async function once(path: string, params: Array<[string, string]>): Promise<unknown> {
+    const qs = new URLSearchParams(params).toString();
+    const url = new URL(base.origin);
+    url.pathname = prefix + path;
+    const reqOpts: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string } = {
+      method,
+      headers: { ...headers },
+    };
+    if (method === "POST") {
+      reqOpts.headers["content-type"] = "application/x-www-form-urlencoded";
+      reqOpts.body = qs;
+    } else url.search = qs;
+    const res = await request(url, {
+      ...reqOpts,
+      dispatcher: agent,
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    let body: { status?: string; data?: unknown; errorType?: string; error?: string } | undefined;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300 && body?.status === "success") return body.data;
+    const said = body?.error
+      ? `${body.errorType ?? "error"}: ${body.error}`
+      : `HTTP ${res.statusCode}: ${oneLine(text).slice(0, 200) || "(empty body)"}`;
+    const where = `prometheus ${path}`;
+    if (res.statusCode >= 500 || res.statusCode === 429)
+      throw new RetryableError(new ToolkitError("UNAVAILABLE", where, said));
+    if (res.statusCode >= 200 && res.statusCode < 300)
+      throw new ToolkitError(
+        "UNAVAILABLE",
+        where,
+        `unexpected answer (not a Prometheus API response): ${said}`,
+      );
+    if (res.statusCode === 404)
+      throw new ToolkitError(
+        "UNAVAILABLE",
+        where,
+        `${said} (is --prometheus-url right, including any path prefix?)`,
+      );
+    if (res.statusCode === 401 || res.statusCode === 403)
+      throw new ToolkitError("UNAVAILABLE", where, `${said} (check the Prometheus credentials)`);
+    throw new ToolkitError("INVALID_INPUT", where, said);
+  }
+
+  async function call(path: string, params: Array<[string, string]>): Promise<unknown> {
+    const t0 = performance.now();
+    let last: ToolkitError | undefined;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
+      try {
+        const data = await once(path, params);
+        opts.onRequest?.({ path, seconds: (performance.now() - t0) / 1000, outcome: "ok" });
+        return data;
+      } catch (e) {
+        const classified = classify(e, path, timeoutMs);
+        last = classified.error;
+        if (!classified.retry) break;
+      }
+    }
+    opts.onRequest?.({ path, seconds: (performance.now() - t0) / 1000, outcome: "error" });
+    throw last ?? new ToolkitError("INTERNAL", `prometheus ${path}`, "no attempt was made");
+  }
+
+  return {
+    async query(expr, time) {
+      const params: Array<[string, string]> = [["query", expr]];
+      if (time !== undefined) params.push(["time", toSeconds(time)]);
+      const data = (await call("/api/v1/query", params)) as InstantResult;
+      if (!data || typeof data !== "object" || !("resultType" in data))
+        throw new ToolkitError("UNAVAILABLE", "prometheus /api/v1/query", "answer has no resultType");
+      return data;
+    },
+    async queryRange(expr, start, end, stepSeconds) {
+      const data = (await call("/api/v1/query_range", [
+        ["query", expr],
+        ["start", toSeconds(start)],
+        ["end", toSeconds(end)],
+        ["step", String(stepSeconds)],
+      ])) as { resultType?: string; result?: MatrixSeries[] };
+      return data?.result ?? [];
+    },
+    async series(matchers, start, end) {
+      const params: Array<[string, string]> = matchers.map((m) => ["match[]", m]);
+      if (start !== undefined) params.push(["start", toSeconds(start)]);
+      if (end !== undefined) params.push(["end", toSeconds(end)]);
+      const data = await call("/api/v1/series", params);
+      return Array.isArray(data) ? (data as Array<Record<string, string>>) : [];
+    },
+    async close() {
+      await agent.close();
+    },
+  };
+}
+
+class RetryableError extends Error {
+  constructor(readonly inner: ToolkitError) {
+    super(inner.message);
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ").trim();
+}
+
+function classify(e: unknown, path: string, timeoutMs: number): { error: ToolkitError; retry: boolean } {
+  const where = `prometheus ${path}`;
+  if (e instanceof RetryableError) return { error: e.inner, retry: true };
+  if (e instanceof ToolkitError) return { error: e, retry: false };
+  const err = e as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  const code = err.code ?? err.cause?.code;
+  if (
+    err.name === "TimeoutError" ||
+    err.name === "AbortError" ||
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT" ||
+    code === "UND_ERR_CONNECT_TIMEOUT"
+  )
+    return {
+      error: new ToolkitError("TIMEOUT", where, `no answer within ${timeoutMs} ms`, { cause: e }),
+      retry: true,
+    };
+  const msg = oneLine(err.message ?? String(e));
+  if (code && (TRANSIENT_CODES.has(code) || code.startsWith("E")))
+    return {
+      error: new ToolkitError("UNAVAILABLE", where, `cannot reach Prometheus: ${code} ${msg}`.trim(), {
+        cause: e,
+      }),
+      retry: TRANSIENT_CODES.has(code),
+    };
+  return {
+    error: new ToolkitError("UNAVAILABLE", where, `cannot reach Prometheus: ${msg}`, { cause: e }),
+    retry: true,
+  };
+}
