@@ -15,6 +15,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v dpkg-source >/dev/null || need+=(dpkg-dev)
 command -v openssl >/dev/null || need+=(openssl)
 command -v ip >/dev/null || need+=(iproute2)
+command -v curl >/dev/null || need+=(curl)
 
 # apt-get source needs a deb-src line (the Kubernetes control plane for e2e is built from Debian's source).
 if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
