@@ -138,3 +138,141 @@ export function makeCert(ca: CA, opts: CertOptions): Pem {
 export function cleanupPki(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
+
+/** A token the review server accepts, and who it is. */
+export interface ReviewUser {
+  username: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
+}
+
+export interface ReviewServer {
+  /** https://127.0.0.1:<port> */
+  url: string;
+  /** A kubeconfig file that reaches this server as the adapter (token `adapter-token`). */
+  kubeconfig: string;
+  /** Tokens TokenReview accepts. */
+  tokens: Map<string, ReviewUser>;
+  /** Decides SubjectAccessReviews (spec in, status out). Default: allow everything. */
+  authorize: (spec: SarSpec) => { allowed: boolean; reason?: string };
+  /** Objects served on GET by path (ConfigMaps, Services). */
+  objects: Map<string, unknown>;
+  /** Every SubjectAccessReview spec received, in order. */
+  sars: SarSpec[];
+  /** Number of TokenReviews received. */
+  tokenReviews: number;
+  close(): Promise<void>;
+}
+
+export interface SarSpec {
+  user: string;
+  groups?: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+  resourceAttributes?: Record<string, string>;
+  nonResourceAttributes?: { path: string; verb: string };
+}
+
+/**
+ * A loopback HTTPS server that plays the parts of a kube-apiserver the adapter's delegated
+ * authentication uses: POST tokenreviews, POST subjectaccessreviews, and GET of the objects put in
+ * `objects`. It is a real HTTP server for unit tests; the real kube-apiserver is exercised by the
+ * control-plane e2e test. It requires the adapter's own bearer token, as an apiserver would.
+ */
+export async function startReviewServer(): Promise<ReviewServer> {
+  const { createServer } = await import("node:https");
+  const ca = makeCA("apiserver-ca");
+  const serving = makeCert(ca, { cn: "kube-apiserver", sans: ["127.0.0.1", "localhost"], usage: "server" });
+  const state = {
+    tokens: new Map<string, ReviewUser>(),
+    authorize: (_: SarSpec) => ({ allowed: true }) as { allowed: boolean; reason?: string },
+    objects: new Map<string, unknown>(),
+    sars: [] as SarSpec[],
+    tokenReviews: 0,
+  };
+  const server = createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const send = (code: number, body: unknown) => {
+        res.writeHead(code, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== "Bearer adapter-token") {
+        send(401, {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          message: "Unauthorized",
+          code: 401,
+        });
+        return;
+      }
+      const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
+      if (req.method === "POST" && req.url === "/apis/authentication.k8s.io/v1/tokenreviews") {
+        state.tokenReviews++;
+        const user = state.tokens.get(body.spec.token);
+        send(201, {
+          ...body,
+          status: user ? { authenticated: true, user } : { authenticated: false, error: "token not found" },
+        });
+      } else if (req.method === "POST" && req.url === "/apis/authorization.k8s.io/v1/subjectaccessreviews") {
+        state.sars.push(body.spec);
+        const d = state.authorize(body.spec);
+        send(201, {
+          ...body,
+          status: d.allowed ? { allowed: true } : { allowed: false, reason: d.reason ?? "" },
+        });
+      } else if (req.method === "GET" && req.url && state.objects.has(req.url)) {
+        send(200, state.objects.get(req.url));
+      } else {
+        send(404, {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          reason: "NotFound",
+          code: 404,
+          message: `${req.url} not found`,
+        });
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  const url = `https://127.0.0.1:${port}`;
+  const dir = tmp();
+  dirs.push(dir);
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(
+    kubeconfig,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      "- name: test",
+      "  cluster:",
+      `    server: ${url}`,
+      `    certificate-authority-data: ${Buffer.from(ca.cert).toString("base64")}`,
+      "users:",
+      "- name: adapter",
+      "  user:",
+      "    token: adapter-token",
+      "contexts:",
+      "- name: test",
+      "  context: {cluster: test, user: adapter}",
+      "current-context: test",
+      "",
+    ].join("\n"),
+  );
+  return Object.assign(state, {
+    url,
+    kubeconfig,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  });
+}
