@@ -2,7 +2,8 @@
  * The list of commands. Add one import and one entry per command file in `commands/`.
  */
 import type { Command } from "commander";
+import { register as simulate } from "./commands/simulate.js";
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [simulate];

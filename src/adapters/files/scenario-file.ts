@@ -1,0 +1,64 @@
+/**
+ * Reads a simulation scenario from disk: the YAML document, the HPA inside it (validated by the engine's
+ * `parseHpa`), and every CSV trace it names (paths relative to the scenario file). Errors are
+ * INVALID_INPUT naming the file and field path, or `trace.csv:<line>` for trace defects.
+ */
+import { writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { invalidInput } from "../../core/errors.js";
+import { type HpaObject, parseHpa } from "../../core/hpa/index.js";
+import { parseQuantity } from "../../core/quantity/quantity.js";
+import { type LoadComponent, type LoadFunction, loadFunction } from "../../core/sim/load.js";
+import { parseScenario, resolveTraces, type ScenarioSpec, traceFiles } from "../../core/sim/scenario.js";
+import { parseYamlText, readTextFile } from "./yaml-file.js";
+
+/** A scenario ready to run. */
+export interface LoadedScenario {
+  readonly spec: ScenarioSpec;
+  readonly hpa: HpaObject;
+  readonly components: readonly LoadComponent[];
+  readonly load: LoadFunction;
+}
+
+/** Milli-units of a quantity (`MilliValue()`, rounding up); errors name `where`. */
+export function quantityMilli(text: string, where: string): number {
+  return parseQuantity(text, where).milliValue();
+}
+
+/** Reads and validates `path`; `overrides` replace `spec.duration` / `spec.syncPeriod` (already in ms). */
+export async function readScenarioFile(
+  path: string,
+  overrides: { durationMs?: number; syncPeriodMs?: number } = {},
+): Promise<LoadedScenario> {
+  const doc = parseYamlText(await readTextFile(path), path);
+  if (doc === null || doc === undefined) throw invalidInput(path, "file is empty");
+  let spec = parseScenario(doc, path, quantityMilli);
+  if (overrides.durationMs !== undefined) spec = { ...spec, durationMs: overrides.durationMs };
+  if (overrides.syncPeriodMs !== undefined) spec = { ...spec, syncPeriodMs: overrides.syncPeriodMs };
+  const hpa = parseHpa(spec.hpa, `${path}: spec.hpa`);
+  const texts = new Map<string, string>();
+  for (const { file, where } of traceFiles(spec)) {
+    const full = isAbsolute(file) ? file : resolve(dirname(path), file);
+    texts.set(file, await readTextFile(full, `${where} (${file})`));
+  }
+  const components = resolveTraces(spec.load, texts);
+  return { spec, hpa, components, load: loadFunction(components) };
+}
+
+/** Writes an output file; failures are INVALID_INPUT naming the flag (`--csv: cannot write ...`). */
+export async function writeOutputFile(path: string, text: string, flag: string): Promise<void> {
+  try {
+    await writeFile(path, text, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such directory"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory"
+            : String((e as Error).message);
+    throw invalidInput(flag, `cannot write ${path}: ${why}`);
+  }
+}

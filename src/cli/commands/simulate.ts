@@ -1,0 +1,122 @@
+/**
+ * `tidescale simulate <scenario.yaml>`: replays load through the exact HPA engine at the sync period and
+ * prints what `kubectl get hpa -w` and `kubectl get events` would have shown, plus a summary
+ * (see docs/simulate.md).
+ */
+import type { Command } from "commander";
+import { readScenarioFile, writeOutputFile } from "../../adapters/files/scenario-file.js";
+import { parseDurationMs } from "../../core/duration.js";
+import { invalidInput } from "../../core/errors.js";
+import { renderChartSvg } from "../../core/sim/chart-svg.js";
+import { humanDuration } from "../../core/sim/kubectl-format.js";
+import {
+  referenceOf,
+  renderEventsTable,
+  renderSummary,
+  renderWatchTable,
+  simulationJson,
+  timelineCsv,
+  watchRows,
+} from "../../core/sim/report.js";
+import { type SimulationRun, simulate } from "../../core/sim/simulate.js";
+
+/** Watch-table rows shown by default before the middle is elided. */
+const DEFAULT_MAX_ROWS = 60;
+
+interface SimulateFlags {
+  output: string;
+  csv?: string;
+  json?: string;
+  svg?: string;
+  duration?: string;
+  syncPeriod?: string;
+  allRows?: boolean;
+}
+
+/** Runs the command body; exported for tests that call it in-process. */
+export async function runSimulate(
+  file: string,
+  o: SimulateFlags,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<SimulationRun> {
+  if (o.output !== "text" && o.output !== "json")
+    throw invalidInput("--output", `want "text" or "json", got "${o.output}"`);
+  const overrides: { durationMs?: number; syncPeriodMs?: number } = {};
+  if (o.duration !== undefined) {
+    overrides.durationMs = parseDurationMs(o.duration, "--duration");
+    if (overrides.durationMs <= 0) throw invalidInput("--duration", "must be greater than 0");
+  }
+  if (o.syncPeriod !== undefined) {
+    overrides.syncPeriodMs = parseDurationMs(o.syncPeriod, "--sync-period");
+    if (overrides.syncPeriodMs <= 0) throw invalidInput("--sync-period", "must be greater than 0");
+  }
+  const scenario = await readScenarioFile(file, overrides);
+  const run = simulate(scenario.spec, scenario.hpa, scenario.load);
+
+  if (o.csv) await writeOutputFile(o.csv, timelineCsv(run), "--csv");
+  if (o.json) await writeOutputFile(o.json, `${JSON.stringify(simulationJson(run), null, 2)}\n`, "--json");
+  if (o.svg) {
+    const steps = run.steps;
+    const svg = renderChartSvg({
+      title: `${run.name}: HPA ${run.hpa.metadata.name} on ${referenceOf(run)}`,
+      tMs: steps.map((s) => s.tMs),
+      load: steps.map((s) => s.load),
+      ...(Number.isFinite(run.capacityPerPod) ? { capacity: steps.map((s) => s.capacity) } : {}),
+      replicas: steps.map((s) => s.replicas),
+      maxReplicas: run.hpa.spec.maxReplicas,
+      loadLabel: "load (per second)",
+    });
+    await writeOutputFile(o.svg, svg, "--svg");
+  }
+
+  if (o.output === "json") {
+    write(`${JSON.stringify(simulationJson(run), null, 2)}\n`);
+    return run;
+  }
+  const hpa = run.hpa;
+  write(
+    `Simulating ${run.name}: HPA ${hpa.metadata.namespace}/${hpa.metadata.name} on ${referenceOf(run)}, ` +
+      `${humanDuration(run.durationMs)} of load, a reconcile every ${humanDuration(run.syncPeriodMs)}, ` +
+      `starting at ${run.startReplicas} replica${run.startReplicas === 1 ? "" : "s"}.\n\n`,
+  );
+  write("$ kubectl get hpa -w\n");
+  write(renderWatchTable(run, watchRows(run), o.allRows ? undefined : DEFAULT_MAX_ROWS));
+  write("\n$ kubectl get events   (AT = the HPA's age when the event happened)\n");
+  write(renderEventsTable(run));
+  write("\nSummary\n");
+  write(renderSummary(run));
+  const written = [
+    o.csv && `CSV timeline ${o.csv}`,
+    o.json && `JSON ${o.json}`,
+    o.svg && `chart ${o.svg}`,
+  ].filter(Boolean);
+  if (written.length) write(`\nWrote ${written.join(", ")}.\n`);
+  else write("\nMore: --svg chart.svg (load, capacity, replicas), --csv timeline.csv, -o json.\n");
+  return run;
+}
+
+export function register(program: Command): void {
+  program
+    .command("simulate")
+    .description(
+      "Replay load through the exact HPA engine, one reconcile per sync period (15s by default), with\n" +
+        "pods that start, become ready and serve load. Prints the `kubectl get hpa -w` view, the events\n" +
+        "and a summary (pod-hours, minutes under-provisioned, peak replicas, scale events).",
+    )
+    .argument("<scenario>", "scenario YAML (kind: Simulation; see docs/simulate.md)")
+    .option("-o, --output <format>", "text or json (the stable format in docs/simulate.md)", "text")
+    .option("--csv <file>", "write the per-reconcile timeline as CSV")
+    .option("--json <file>", "write the JSON document (as -o json prints) to a file")
+    .option("--svg <file>", "write a chart of load, capacity and replicas as SVG")
+    .option("--duration <duration>", "override spec.duration (Go syntax: 40m, 30d)")
+    .option("--sync-period <duration>", "override spec.syncPeriod (kube-controller-manager's 15s default)")
+    .option("--all-rows", "print every watch row instead of eliding the middle of long tables")
+    .addHelpText(
+      "after",
+      "\nExample:\n  tidescale simulate examples/seed-qps.yaml --svg seed-qps.svg --csv seed-qps.csv\n" +
+        "  tidescale simulate examples/daily-cpu.yaml -o json | jq .summary",
+    )
+    .action(async (file: string, o: SimulateFlags) => {
+      await runSimulate(file, o);
+    });
+}
