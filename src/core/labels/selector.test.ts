@@ -9,8 +9,10 @@ import {
   nothing,
   parseSelector,
   type Requirement,
+  requiresExactMatch,
   type Selector,
   selectorFromLabelSelector,
+  toLabelSelector,
   tryParseSelector,
   trySelectorFromLabelSelector,
   validateLabelKey,
@@ -381,5 +383,56 @@ describe("validation helpers and newRequirement", () => {
     expect(newRequirement("a", "lt", ["-3"]).ok).toBe(false);
     expect(newRequirement("a", "lt", ["3"]).ok).toBe(true);
     expect(newRequirement("a", "in", ["x", "y"]).ok).toBe(true);
+  });
+});
+
+describe("toLabelSelector (upstream metav1.ParseToLabelSelector)", () => {
+  it("puts equality in matchLabels and the rest in matchExpressions", () => {
+    const r = toLabelSelector(parse("tier in (web,api),app=shop,!canary,zone,env notin (dev),v==2"));
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        matchLabels: { app: "shop", v: "2" },
+        matchExpressions: [
+          { key: "canary", operator: "DoesNotExist", values: [] },
+          { key: "env", operator: "NotIn", values: ["dev"] },
+          { key: "tier", operator: "In", values: ["api", "web"] },
+          { key: "zone", operator: "Exists", values: [] },
+        ],
+      },
+    });
+    if (r.ok) {
+      // Converting back gives a selector that matches the same label sets.
+      const back = selectorFromLabelSelector(r.value, "x");
+      expect(formatSelector(back)).toBe("app=shop,!canary,env notin (dev),tier in (api,web),v=2,zone");
+    }
+  });
+  it("rejects operators a LabelSelector cannot express", () => {
+    expect(toLabelSelector(parse("a!=b"))).toEqual({
+      ok: false,
+      error: '"!=" is not a valid label selector operator',
+    });
+    expect(toLabelSelector(parse("a>1"))).toEqual({
+      ok: false,
+      error: '"gt" isn\'t supported in label selectors',
+    });
+    expect(toLabelSelector(everything)).toEqual({
+      ok: true,
+      value: { matchLabels: {}, matchExpressions: [] },
+    });
+  });
+});
+
+describe("requiresExactMatch (upstream Selector.RequiresExactMatch)", () => {
+  it.each([
+    ["namespace=prod", "prod"],
+    ["namespace==prod,app=x", "prod"],
+    ["namespace in (prod)", "prod"],
+    ["namespace in (prod,dev)", undefined],
+    ["namespace!=prod", undefined],
+    ["namespace", undefined],
+    ["app=x", undefined],
+  ])("%j → %s", (selector, value) => {
+    expect(requiresExactMatch(parse(selector), "namespace")).toBe(value);
   });
 });

@@ -568,3 +568,59 @@ export function selectorFromLabelSelector(ls: LabelSelector | null | undefined, 
   if (!r.ok) throw invalidInput(where ? `${where}.${r.error.field}` : r.error.field, r.error.message);
   return r.value;
 }
+
+/**
+ * Upstream `metav1.ParseToLabelSelector` applied to a parsed selector: `=`/`==` requirements go to
+ * `matchLabels`, `in`/`notin`/`exists`/`!` to `matchExpressions` (values sorted). prometheus-adapter
+ * fills `metric.selector` of custom-metrics responses this way. `!=`, `gt` and `lt` have no LabelSelector
+ * form, so they give an error, as upstream. Both fields are always present (possibly empty).
+ */
+export function toLabelSelector(selector: Selector): Result<
+  {
+    matchLabels: Record<string, string>;
+    matchExpressions: Array<{ key: string; operator: LabelSelectorOperator; values: string[] }>;
+  },
+  string
+> {
+  const matchLabels: Record<string, string> = {};
+  const matchExpressions: Array<{ key: string; operator: LabelSelectorOperator; values: string[] }> = [];
+  for (const r of selector.requirements) {
+    switch (r.operator) {
+      case "=":
+      case "==":
+        matchLabels[r.key] = r.values[0]!;
+        break;
+      case "in":
+        matchExpressions.push({ key: r.key, operator: "In", values: [...r.values].sort() });
+        break;
+      case "notin":
+        matchExpressions.push({ key: r.key, operator: "NotIn", values: [...r.values].sort() });
+        break;
+      case "exists":
+        matchExpressions.push({ key: r.key, operator: "Exists", values: [] });
+        break;
+      case "!":
+        matchExpressions.push({ key: r.key, operator: "DoesNotExist", values: [] });
+        break;
+      case "gt":
+      case "lt":
+        return err(`"${r.operator}" isn't supported in label selectors`);
+      default:
+        return err(`"${r.operator}" is not a valid label selector operator`);
+    }
+  }
+  return ok({ matchLabels, matchExpressions });
+}
+
+/**
+ * Upstream `Selector.RequiresExactMatch(label)`: the single value the selector pins `key` to (an `=`,
+ * `==` or one-value `in` requirement), or undefined when it does not pin it.
+ */
+export function requiresExactMatch(selector: Selector, key: string): string | undefined {
+  for (const r of selector.requirements) {
+    if (r.key !== key) continue;
+    if ((r.operator === "=" || r.operator === "==" || r.operator === "in") && r.values.length === 1)
+      return r.values[0];
+  }
+  return undefined;
+}

@@ -4,6 +4,7 @@ import {
   formatMetricValue,
   metricValueQuantity,
   parseQuantity,
+  parseQuantityValue,
   Quantity,
   type QuantityFormat,
   tryParseQuantity,
@@ -337,4 +338,28 @@ describe("formatMetricValue (prometheus-adapter: NewMilliQuantity(int64(v*1000))
       expect(q(formatMetricValue(v)).milliValue()).toBe(Math.trunc(v * 1000));
     }
   });
+});
+
+describe("parseQuantityValue (upstream Quantity.UnmarshalJSON)", () => {
+  it("accepts strings (trimmed) and numbers", () => {
+    expect(parseQuantityValue(" 500m ", "f").toString()).toBe("500m");
+    expect(parseQuantityValue(100, "f").toString()).toBe("100");
+    expect(parseQuantityValue(0.5, "f").toString()).toBe("500m");
+    expect(parseQuantityValue(1e21, "f").canonical()).toBe("1e21");
+    expect(parseQuantityValue(-2, "f").milliValue()).toBe(-2000);
+  });
+  it.each([null, undefined, true, {}, [], Number.NaN, Number.POSITIVE_INFINITY, "", "   ", "1 Gi"])(
+    "rejects %j naming the field",
+    (value) => {
+      let caught: unknown;
+      try {
+        parseQuantityValue(value, "spec.metrics[0].pods.target.averageValue");
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(ToolkitError);
+      expect((caught as ToolkitError).code).toBe("INVALID_INPUT");
+      expect((caught as ToolkitError).where).toBe("spec.metrics[0].pods.target.averageValue");
+    },
+  );
 });

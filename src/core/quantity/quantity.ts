@@ -150,7 +150,11 @@ export class Quantity {
   /**
    * Mirrors `MilliValue()`: the value in thousandths, rounded up (away from zero), as the HPA controller
    * reads every metric and target. `"200m"` → 200, `"1.5"` → 1500, `"0.0001"` → 1, `"100Mi"` → 104857600000.
-   * Returned as a number; exact while |result| ≤ 2^53 (see {@link Quantity.milliValueBig}).
+   * Returned as a number; exact while |result| ≤ 2^53 (see {@link Quantity.milliValueBig}); upstream's
+   * int64 result wraps beyond 2^63, ours does not. Negative values round away from zero as upstream's
+   * int64 representation does (`"-1500u"` → -2); upstream's arbitrary-precision representation (only
+   * for quantities parsed with more than 18 digits or fractional binary suffixes) rounds those towards
+   * +∞ instead, a quirk not reproduced.
    */
   milliValue(): number {
     return Number(this.scaledValueBig(-3));
@@ -460,6 +464,24 @@ export function parseQuantity(text: string, where: string): Quantity {
   const r = tryParseQuantity(text);
   if (!r.ok) throw invalidInput(where, r.error.message);
   return r.value;
+}
+
+/**
+ * Reads a quantity field of a decoded JSON/YAML object as upstream `Quantity.UnmarshalJSON` does: a
+ * string (surrounding whitespace trimmed) or a number (its shortest decimal text, so `averageValue: 100`
+ * and `averageValue: "100"` are the same). Anything else, or malformed text, throws INVALID_INPUT at `where`.
+ */
+export function parseQuantityValue(value: unknown, where: string): Quantity {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value))
+      throw invalidInput(where, `invalid quantity: ${value} is not a finite number`);
+    return parseQuantity(String(value), where);
+  }
+  if (typeof value === "string") return parseQuantity(value.trim(), where);
+  throw invalidInput(
+    where,
+    `expected a quantity such as "500m", "1.5" or "2Gi", got ${value === null ? "null" : typeof value}`,
+  );
 }
 
 /**
