@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import {
+  apiGroup,
+  apiGroupList,
+  externalMetricValueList,
+  metricValueList,
+  nodeMetricsList,
+  podMetrics,
+  rfc3339,
+  SERVED_GROUPS,
+  status,
+  toLabelSelector,
+} from "./api-objects.js";
+import { lookupResource } from "./resources.js";
+
+const pods = lookupResource("pods")!;
+const T = Date.UTC(2023, 1, 28, 19, 52, 1, 789);
+
+describe("wire objects (§5)", () => {
+  it("prints timestamps with second precision", () => {
+    expect(rfc3339(T)).toBe("2023-02-28T19:52:01Z");
+  });
+
+  it("v1beta1 MetricValueList item: metricName, selector null, /v1 apiVersion", () => {
+    const list = metricValueList("v1beta1", [
+      {
+        resource: pods,
+        namespace: "default",
+        name: "p-1",
+        metricName: "http_requests",
+        selector: null,
+        timestampMs: T,
+        value: 0.5,
+      },
+    ]);
+    expect(JSON.stringify(list)).toBe(
+      '{"kind":"MetricValueList","apiVersion":"custom.metrics.k8s.io/v1beta1","metadata":{},"items":[{"describedObject":{"kind":"Pod","namespace":"default","name":"p-1","apiVersion":"/v1"},"metricName":"http_requests","timestamp":"2023-02-28T19:52:01Z","value":"500m","selector":null}]}',
+    );
+  });
+
+  it("v1beta2 MetricValueList item: metric.name/selector, windowSeconds", () => {
+    const list = metricValueList("v1beta2", [
+      {
+        resource: lookupResource("deployments.apps")!,
+        namespace: "ns",
+        name: "web",
+        metricName: "q",
+        selector: { matchLabels: { param1: "value1" } },
+        timestampMs: T,
+        value: 1000,
+        windowSeconds: 60,
+      },
+    ]) as { items: unknown[] };
+    expect(list.items[0]).toEqual({
+      describedObject: { kind: "Deployment", namespace: "ns", name: "web", apiVersion: "apps/v1" },
+      metric: { name: "q", selector: { matchLabels: { param1: "value1" } } },
+      timestamp: "2023-02-28T19:52:01Z",
+      windowSeconds: 60,
+      value: "1k",
+    });
+  });
+
+  it.each([
+    [0.2, "200m"],
+    [2, "2"],
+    [20.5, "20500m"],
+    [1000, "1k"],
+    [1.005, "1004m"],
+    [Number.NaN, "0"],
+    [-1.5, "-1500m"],
+  ])("custom value %d -> %s on the wire", (v, want) => {
+    const list = metricValueList("v1beta2", [
+      {
+        resource: pods,
+        namespace: "n",
+        name: "p",
+        metricName: "m",
+        selector: null,
+        timestampMs: T,
+        value: v,
+      },
+    ]) as { items: Array<{ value: string }> };
+    expect(list.items[0]!.value).toBe(want);
+  });
+
+  it("ExternalMetricValueList with labels and a scalar", () => {
+    expect(
+      externalMetricValueList([
+        { metricName: "queue_depth", metricLabels: { name: "q1" }, timestampMs: T, value: 12 },
+        { metricName: "queue_depth", metricLabels: null, timestampMs: T, value: 0.016 },
+      ]),
+    ).toEqual({
+      kind: "ExternalMetricValueList",
+      apiVersion: "external.metrics.k8s.io/v1beta1",
+      metadata: {},
+      items: [
+        {
+          metricName: "queue_depth",
+          metricLabels: { name: "q1" },
+          timestamp: "2023-02-28T19:52:01Z",
+          value: "12",
+        },
+        { metricName: "queue_depth", metricLabels: null, timestamp: "2023-02-28T19:52:01Z", value: "16m" },
+      ],
+    });
+  });
+
+  it("NodeMetricsList and PodMetrics: CPU DecimalSI, memory BinarySI, window as Go duration", () => {
+    expect(
+      nodeMetricsList(
+        [{ name: "n1", timestampMs: T, windowMs: 60_000, usage: { cpu: 1.1, memory: 1048576 } }],
+        T,
+      ),
+    ).toEqual({
+      kind: "NodeMetricsList",
+      apiVersion: "metrics.k8s.io/v1beta1",
+      metadata: {},
+      items: [
+        {
+          metadata: { name: "n1", creationTimestamp: "2023-02-28T19:52:01Z" },
+          timestamp: "2023-02-28T19:52:01Z",
+          window: "1m0s",
+          usage: { cpu: "1100m", memory: "1Mi" },
+        },
+      ],
+    });
+    expect(
+      podMetrics(
+        {
+          namespace: "ns",
+          name: "p",
+          timestampMs: T,
+          windowMs: 30_000,
+          containers: [{ name: "c", usage: { cpu: -1, memory: 500 } }],
+        },
+        T,
+      ),
+    ).toMatchObject({
+      kind: "PodMetrics",
+      window: "30s",
+      containers: [{ name: "c", usage: { cpu: "0", memory: "500" } }],
+    });
+  });
+
+  it("metav1.Status", () => {
+    expect(status(404, "the server could not find the metric m for pods")).toEqual({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: "the server could not find the metric m for pods",
+      reason: "NotFound",
+      code: 404,
+    });
+    expect(
+      status(500, "Internal error occurred: unable to fetch metrics", {
+        causes: ["unable to fetch metrics"],
+      }),
+    ).toMatchObject({
+      reason: "InternalError",
+      details: { causes: [{ message: "unable to fetch metrics" }] },
+    });
+  });
+
+  it("group discovery prefers the first version", () => {
+    expect(apiGroup("custom.metrics.k8s.io", ["v1beta1", "v1beta2"])).toMatchObject({
+      preferredVersion: { groupVersion: "custom.metrics.k8s.io/v1beta1", version: "v1beta1" },
+    });
+    const l = apiGroupList(SERVED_GROUPS) as { groups: Array<{ name: string }> };
+    expect(l.groups.map((g) => g.name)).toEqual([
+      "custom.metrics.k8s.io",
+      "external.metrics.k8s.io",
+      "metrics.k8s.io",
+    ]);
+  });
+
+  it("toLabelSelector splits equality terms from expressions", () => {
+    expect(
+      toLabelSelector([
+        { key: "a", operator: "=", values: ["1"] },
+        { key: "b", operator: "in", values: ["x", "y"] },
+        { key: "c", operator: "exists", values: [] },
+      ]),
+    ).toEqual({
+      matchLabels: { a: "1" },
+      matchExpressions: [
+        { key: "b", operator: "In", values: ["x", "y"] },
+        { key: "c", operator: "Exists" },
+      ],
+    });
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * Building the PromQL for a request from a rule's metricsQuery template (prometheus-adapter §1.2), and
+ * matching the returned samples back to objects (§1.3, §4).
+ *
+ * - Custom: `.Series` = the Prometheus series name, `.LabelMatchers` = metric selector (sorted), then
+ *   `nsLabel="NS"` when the request has a namespace, then the resource-name matcher; `.GroupBy` = resLabel.
+ * - External: requirements, then `nsLabel="NS"` unless `resources.namespaced: false`; `.GroupBy` empty.
+ * - Resource metrics: pods `nsLabel="NS",podLabel=~"p1|p2"` grouped by `podLabel,containerLabel`; nodes
+ *   `nodeLabel=~"n1|n2"` grouped by `nodeLabel`. Without object names (no Kubernetes API to list from)
+ *   the name matcher is `label!=""`.
+ */
+import { err, ok, type Result } from "../errors.js";
+import { type CompiledResourceQuery, type CompiledRule, queryTemplateData } from "./config.js";
+import { type LabelRequirement, renderLabelMatchers } from "./promql.js";
+import { lookupResource, type ResourceInfo } from "./resources.js";
+import type { CompiledTemplate, TemplateValue } from "./template.js";
+
+/** A sample of an instant-vector result. */
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+const NAMESPACES = lookupResource("namespaces")!;
+const PODS = lookupResource("pods")!;
+const NODES = lookupResource("nodes")!;
+
+function render(tmpl: CompiledTemplate, data: TemplateValue, where: string): Result<string, string> {
+  let q: string;
+  try {
+    q = tmpl.render(data);
+  } catch (e) {
+    return err(`${where}: template: ${(e as Error).message}`);
+  }
+  if (q.trim() === "") return err(`${where}: empty query produced by metrics query template`);
+  return ok(q);
+}
+
+/** Inputs of a custom-metrics query. */
+export interface CustomQueryInput {
+  rule: CompiledRule;
+  seriesName: string;
+  resource: ResourceInfo;
+  /** The request's namespace (undefined for root-scoped paths). */
+  namespace?: string | undefined;
+  /** Object names; undefined means "every object with data" (`label!=""`). */
+  names?: readonly string[] | undefined;
+  metricSelector: readonly LabelRequirement[];
+}
+
+/** The PromQL for a custom-metrics request plus the label that carries object names in the result. */
+export function buildCustomQuery(
+  i: CustomQueryInput,
+): Result<{ query: string; resourceLabel: string }, string> {
+  const resLabel = i.rule.resources.labelForResource(i.resource);
+  if (resLabel === undefined)
+    return err(
+      `${i.rule.id}: no label maps to resource "${i.resource.resource}" (resources.overrides/template)`,
+    );
+  let namespace: { label: string; value: string } | undefined;
+  if (i.namespace !== undefined) {
+    const nsLabel = i.rule.resources.labelForResource(NAMESPACES);
+    if (nsLabel === undefined)
+      return err(`${i.rule.id}: no label maps to namespaces, so a namespaced request cannot be scoped`);
+    namespace = { label: nsLabel, value: i.namespace };
+  }
+  const extraReqs: LabelRequirement[] =
+    i.names === undefined ? [{ key: resLabel, operator: "exists", values: [] }] : [];
+  const m = renderLabelMatchers({
+    requirements: [...i.metricSelector, ...extraReqs],
+    namespace,
+    resource: i.names === undefined ? undefined : { label: resLabel, names: i.names },
+  });
+  if (!m.ok) return m;
+  const data = queryTemplateData({
+    series: i.seriesName,
+    labelMatchers: m.value.matchers,
+    labelValuesByName: m.value.valuesByName,
+    groupBy: [resLabel],
+  });
+  const q = render(i.rule.metricsQuery, data, `${i.rule.id}.metricsQuery`);
+  if (!q.ok) return q;
+  return ok({ query: q.value, resourceLabel: resLabel });
+}
+
+/** Inputs of an external-metrics query. */
+export interface ExternalQueryInput {
+  rule: CompiledRule;
+  seriesName: string;
+  namespace: string;
+  selector: readonly LabelRequirement[];
+}
+
+/** The PromQL for an external-metrics request. */
+export function buildExternalQuery(i: ExternalQueryInput): Result<string, string> {
+  let namespace: { label: string; value: string } | undefined;
+  if (i.rule.namespaced && i.namespace !== "") {
+    const nsLabel = i.rule.resources.labelForResource(NAMESPACES);
+    if (nsLabel === undefined)
+      return err(
+        `${i.rule.id}: no label maps to namespaces; add resources.overrides for the namespace label or set resources.namespaced: false`,
+      );
+    namespace = { label: nsLabel, value: i.namespace };
+  }
+  const m = renderLabelMatchers({ requirements: i.selector, namespace });
+  if (!m.ok) return m;
+  const data = queryTemplateData({
+    series: i.seriesName,
+    labelMatchers: m.value.matchers,
+    labelValuesByName: m.value.valuesByName,
+    groupBy: [],
+  });
+  return render(i.rule.metricsQuery, data, `${i.rule.id}.metricsQuery`);
+}
+
+/** The PromQL for pod CPU or memory (`containerQuery`) in one namespace (or all, when undefined). */
+export function buildPodResourceQuery(
+  q: CompiledResourceQuery,
+  which: "cpu" | "memory",
+  namespace: string | undefined,
+  podNames: readonly string[] | undefined,
+): Result<{ query: string; podLabel: string; namespaceLabel: string | undefined }, string> {
+  const where = `resourceRules.${which}`;
+  const podLabel = q.resources.labelForResource(PODS);
+  if (podLabel === undefined) return err(`${where}: no label maps to pods`);
+  const nsLabel = q.resources.labelForResource(NAMESPACES);
+  if (nsLabel === undefined) return err(`${where}: no label maps to namespaces`);
+  const m = renderLabelMatchers({
+    requirements: podNames === undefined ? [{ key: podLabel, operator: "exists", values: [] }] : [],
+    namespace: namespace === undefined ? undefined : { label: nsLabel, value: namespace },
+    resource: podNames === undefined ? undefined : { label: podLabel, names: podNames },
+  });
+  if (!m.ok) return m;
+  const groupBy =
+    namespace === undefined ? [nsLabel, podLabel, q.containerLabel] : [podLabel, q.containerLabel];
+  const data = queryTemplateData({
+    series: "",
+    labelMatchers: m.value.matchers,
+    labelValuesByName: m.value.valuesByName,
+    groupBy,
+  });
+  const r = render(q.containerQuery, data, `${where}.containerQuery`);
+  if (!r.ok) return r;
+  return ok({ query: r.value, podLabel, namespaceLabel: nsLabel });
+}
+
+/** The PromQL for node CPU or memory (`nodeQuery`). */
+export function buildNodeResourceQuery(
+  q: CompiledResourceQuery,
+  which: "cpu" | "memory",
+  nodeNames: readonly string[] | undefined,
+): Result<{ query: string; nodeLabel: string }, string> {
+  const where = `resourceRules.${which}`;
+  const nodeLabel = q.resources.labelForResource(NODES);
+  if (nodeLabel === undefined) return err(`${where}: no label maps to nodes`);
+  const m = renderLabelMatchers({
+    requirements: nodeNames === undefined ? [{ key: nodeLabel, operator: "exists", values: [] }] : [],
+    resource: nodeNames === undefined ? undefined : { label: nodeLabel, names: nodeNames },
+  });
+  if (!m.ok) return m;
+  const data = queryTemplateData({
+    series: "",
+    labelMatchers: m.value.matchers,
+    labelValuesByName: m.value.valuesByName,
+    groupBy: [nodeLabel],
+  });
+  const r = render(q.nodeQuery, data, `${where}.nodeQuery`);
+  if (!r.ok) return r;
+  return ok({ query: r.value, nodeLabel });
+}
+
+/** A sample's value as a number (`NaN` stays NaN). */
+export function sampleValue(s: Sample): number {
+  return Number.parseFloat(s.value[1]);
+}
+
+/**
+ * Matches samples to object names by the resource label. With `names`, keeps their order and omits names
+ * without a sample; without, every sample carrying the label (sorted by name). The last sample per name
+ * wins (upstream map overwrite).
+ */
+export function associateByLabel(
+  samples: readonly Sample[],
+  label: string,
+  names: readonly string[] | undefined,
+): Array<{ name: string; value: number; timestampMs: number; labels: Record<string, string> }> {
+  const byName = new Map<string, Sample>();
+  for (const s of samples) {
+    const n = s.metric[label];
+    if (n !== undefined) byName.set(n, s);
+  }
+  const order = names ?? [...byName.keys()].sort();
+  const out: Array<{ name: string; value: number; timestampMs: number; labels: Record<string, string> }> = [];
+  for (const n of order) {
+    const s = byName.get(n);
+    if (s)
+      out.push({
+        name: n,
+        value: sampleValue(s),
+        timestampMs: Math.round(s.value[0] * 1000),
+        labels: s.metric,
+      });
+  }
+  return out;
+}
+
+/** Pod usage assembled from cpu and memory samples (prometheus-adapter resource provider rules). */
+export interface PodUsage {
+  namespace: string;
+  name: string;
+  timestampMs: number;
+  containers: Array<{ name: string; cpu: number; memory: number }>;
+}
+
+/**
+ * Joins cpu and memory container samples into pods. A pod needs both cpu and memory samples or it is
+ * skipped (the reason is returned); a container with only one of them gets 0 for the other; the pod
+ * timestamp is the earliest sample time. NaN and negative values become 0.
+ */
+export function assemblePods(
+  cpu: readonly Sample[],
+  memory: readonly Sample[],
+  labels: { pod: string; container: string; namespace: string | undefined; defaultNamespace: string },
+): { pods: PodUsage[]; skipped: string[] } {
+  type Acc = {
+    cpu: boolean;
+    mem: boolean;
+    ts: number;
+    containers: Map<string, { cpu: number; memory: number }>;
+  };
+  const pods = new Map<string, Acc & { namespace: string; name: string }>();
+  const add = (s: Sample, which: "cpu" | "memory") => {
+    const name = s.metric[labels.pod];
+    if (name === undefined) return;
+    const ns = (labels.namespace && s.metric[labels.namespace]) || labels.defaultNamespace;
+    const key = `${ns}/${name}`;
+    let p = pods.get(key);
+    if (!p) {
+      p = {
+        namespace: ns,
+        name,
+        cpu: false,
+        mem: false,
+        ts: Number.POSITIVE_INFINITY,
+        containers: new Map(),
+      };
+      pods.set(key, p);
+    }
+    const cname = s.metric[labels.container] ?? "";
+    let c = p.containers.get(cname);
+    if (!c) {
+      c = { cpu: 0, memory: 0 };
+      p.containers.set(cname, c);
+    }
+    const v = clean(sampleValue(s));
+    if (which === "cpu") {
+      c.cpu = v;
+      p.cpu = true;
+    } else {
+      c.memory = v;
+      p.mem = true;
+    }
+    p.ts = Math.min(p.ts, Math.round(s.value[0] * 1000));
+  };
+  for (const s of cpu) add(s, "cpu");
+  for (const s of memory) add(s, "memory");
+  const out: PodUsage[] = [];
+  const skipped: string[] = [];
+  for (const p of [...pods.values()].sort((a, b) =>
+    cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`),
+  )) {
+    if (!p.cpu || !p.mem) {
+      skipped.push(`${p.namespace}/${p.name}: missing ${p.cpu ? "memory" : "CPU"}`);
+      continue;
+    }
+    out.push({
+      namespace: p.namespace,
+      name: p.name,
+      timestampMs: p.ts,
+      containers: [...p.containers.entries()]
+        .sort((a, b) => cmp(a[0], b[0]))
+        .map(([name, u]) => ({ name, cpu: u.cpu, memory: u.memory })),
+    });
+  }
+  return { pods: out, skipped };
+}
+
+/** Node usage from cpu and memory samples; nodes missing either are skipped with a reason. */
+export function assembleNodes(
+  cpu: readonly Sample[],
+  memory: readonly Sample[],
+  nodeLabel: string,
+): { nodes: Array<{ name: string; timestampMs: number; cpu: number; memory: number }>; skipped: string[] } {
+  const c = new Map(cpu.flatMap((s) => (s.metric[nodeLabel] ? [[s.metric[nodeLabel]!, s] as const] : [])));
+  const m = new Map(memory.flatMap((s) => (s.metric[nodeLabel] ? [[s.metric[nodeLabel]!, s] as const] : [])));
+  const names = [...new Set([...c.keys(), ...m.keys()])].sort();
+  const nodes: Array<{ name: string; timestampMs: number; cpu: number; memory: number }> = [];
+  const skipped: string[] = [];
+  for (const n of names) {
+    const cs = c.get(n);
+    const ms = m.get(n);
+    if (!cs || !ms) {
+      skipped.push(`${n}: missing ${cs ? "memory" : "CPU"}`);
+      continue;
+    }
+    nodes.push({
+      name: n,
+      timestampMs: Math.round(Math.min(cs.value[0], ms.value[0]) * 1000),
+      cpu: clean(sampleValue(cs)),
+      memory: clean(sampleValue(ms)),
+    });
+  }
+  return { nodes, skipped };
+}
+
+function clean(v: number): number {
+  return Number.isNaN(v) || v < 0 ? 0 : v;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
