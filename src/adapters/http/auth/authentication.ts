@@ -81,6 +81,8 @@ export class DelegatingAuthenticator implements Authenticator {
           const user = userFromHeaders(req, rh);
           if (user) result = { ok: true, user };
         }
+      } else if (!cfg.clientCA) {
+        errors.push(`front proxy: ${check.reason}`);
       }
     }
     // Never let front-proxy headers travel further unless they came from the verified front proxy
