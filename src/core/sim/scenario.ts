@@ -16,7 +16,12 @@ export const SCENARIO_API_VERSION = "autoscaling.tidescale.dev/v1alpha1";
 export const SCENARIO_KIND = "Simulation";
 
 const duration = z
-  .string({ error: 'expected a duration string such as "15s" or "5m"' })
+  .string({
+    error: (iss) =>
+      iss.input === undefined
+        ? "required field is missing"
+        : 'expected a duration string such as "15s" or "5m"',
+  })
   .refine((s) => (tryParseDurationMs(s) ?? -1) >= 0, {
     error: (iss) => `invalid duration "${String(iss.input)}" (use Go syntax such as 15s, 5m, 1h30m)`,
   })
