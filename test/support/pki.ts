@@ -33,6 +33,8 @@ export interface CertOptions {
   usage?: "client" | "server" | "both";
   /** Validity in days (default 30). */
   days?: number;
+  /** Make an intermediate CA (CA:TRUE, keyCertSign) that `makeCert` can sign with. */
+  intermediate?: boolean;
 }
 
 let counter = 0;
@@ -88,8 +90,10 @@ export function makeCA(name = "test-ca"): CA {
   };
 }
 
-/** A leaf certificate signed by `ca`. */
-export function makeCert(ca: CA, opts: CertOptions): Pem {
+/** A leaf certificate (or, with `intermediate`, a CA) signed by `ca`. */
+export function makeCert(ca: CA, opts: CertOptions & { intermediate: true }): CA;
+export function makeCert(ca: CA, opts: CertOptions): Pem;
+export function makeCert(ca: CA, opts: CertOptions): Pem | CA {
   const dir = tmp();
   dirs.push(dir);
   const keyFile = join(dir, "tls.key");
@@ -100,11 +104,13 @@ export function makeCert(ca: CA, opts: CertOptions): Pem {
   openssl(["req", "-new", "-key", keyFile, "-subj", subject(opts.cn, opts.o), "-out", csrFile], dir);
   const usage = opts.usage ?? "both";
   const eku = usage === "client" ? "clientAuth" : usage === "server" ? "serverAuth" : "serverAuth,clientAuth";
-  const lines = [
-    "basicConstraints=critical,CA:FALSE",
-    "keyUsage=critical,digitalSignature,keyEncipherment",
-    `extendedKeyUsage=${eku}`,
-  ];
+  const lines = opts.intermediate
+    ? ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"]
+    : [
+        "basicConstraints=critical,CA:FALSE",
+        "keyUsage=critical,digitalSignature,keyEncipherment",
+        `extendedKeyUsage=${eku}`,
+      ];
   const sans = opts.sans ?? [];
   if (sans.length > 0) {
     const isIp = (s: string) => /^[0-9.]+$/.test(s) || s.includes(":");
@@ -131,7 +137,8 @@ export function makeCert(ca: CA, opts: CertOptions): Pem {
     ],
     dir,
   );
-  return { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8"), certFile, keyFile };
+  const pem = { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8"), certFile, keyFile };
+  return opts.intermediate ? { ...pem, name: opts.cn } : pem;
 }
 
 /** Removes every directory made by makeCA/makeCert in this process (call from afterAll). */

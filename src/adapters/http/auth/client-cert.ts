@@ -63,7 +63,10 @@ export function subjectIdentity(cert: X509Certificate): CertIdentity {
     if (i < 0) continue;
     const key = line.slice(0, i);
     let value = line.slice(i + 1);
-    if (value.startsWith('"')) {
+    if (!value.startsWith('"')) {
+      // Node escapes RFC 4514 specials with a backslash (`a\,b`).
+      value = value.replace(/\\(.)/g, "$1");
+    } else {
       try {
         value = JSON.parse(value) as string;
       } catch {
