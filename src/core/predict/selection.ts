@@ -6,7 +6,14 @@
  * is a one-period holdout among its estimators; this one compares model families.
  */
 import { backtest, hourlyOrigins } from "./backtest.js";
-import type { Abstain, Forecaster, ForecastOptions, ForecastResult, RegularSeries } from "./types.js";
+import type {
+  Abstain,
+  Forecaster,
+  ForecastOptions,
+  ForecastResult,
+  PeriodScore,
+  RegularSeries,
+} from "./types.js";
 
 /** Score of one candidate in the selection. */
 export interface CandidateScore {
@@ -31,10 +38,12 @@ export function autoForecaster(
     forecast(history: RegularSeries, options: ForecastOptions): ForecastResult {
       const abstains: Abstain[] = [];
       const scores: CandidateScore[] = [];
+      let periodCandidates: PeriodScore[] | undefined;
       const h = Math.min(options.horizon, horizonSlots);
       const origins = hourlyOrigins(history, days, h);
       for (const c of candidates) {
         const now = c.forecast(history, options);
+        periodCandidates ??= now.ok ? now.value.candidates : now.error.candidates;
         if (!now.ok) {
           abstains.push(now.error);
           continue;
@@ -84,10 +93,7 @@ export function autoForecaster(
         ...abstains.map((a) => `  ${a.model}: abstained (${a.code}: ${a.message})`),
         ...f.notes,
       ];
-      if (!f.candidates) {
-        const withCands = abstains.find((a) => a.candidates);
-        if (withCands?.candidates) f.candidates = withCands.candidates;
-      }
+      if (!f.candidates && periodCandidates) f.candidates = periodCandidates;
       return { ok: true, value: f };
     },
   };

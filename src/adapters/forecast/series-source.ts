@@ -1,0 +1,126 @@
+/**
+ * Where `tidescale forecast` and `tidescale backtest` get series: a `timestamp,value` CSV file (parsed by
+ * core/series/csv.ts, errors name the line) or a Prometheus range query (adapters/prometheus/client.ts).
+ * Also loads marked events (spikes) for the backtest: a traces manifest or our own events file.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { invalidInput, ToolkitError } from "../../core/errors.js";
+import type { SpikeRange } from "../../core/predict/backtest.js";
+import { toRegularGrid } from "../../core/predict/grid.js";
+import type { RegularSeries } from "../../core/predict/types.js";
+import { parseSeriesCsv } from "../../core/series/csv.js";
+import { createPrometheusClient } from "../prometheus/client.js";
+
+/** A loaded series: raw points (seconds) and the regular grid built from them. */
+export interface LoadedSeries {
+  name: string;
+  series: RegularSeries;
+  points: number;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw invalidInput(path, code === "ENOENT" ? "no such file" : `cannot read (${code ?? String(e)})`);
+  }
+}
+
+/** Reads a CSV file; at least 2 points. `step` in seconds, or inferred. */
+export function loadCsvSeries(path: string, step?: number): LoadedSeries {
+  const text = readText(path);
+  const pts = parseSeriesCsv(text, { name: path });
+  if (pts.length < 2) {
+    const lines = text.split("\n");
+    const line = lines.findIndex((l, i) => i > 0 && l.trim() !== "" && !l.trim().startsWith("#")) + 1;
+    throw invalidInput(`${path}:${line}`, "only one data point; a forecast needs at least 2");
+  }
+  const ts = pts.map((p) => p.t / 1000);
+  const vs = pts.map((p) => p.v);
+  return { name: path, series: toRegularGrid(ts, vs, step), points: pts.length };
+}
+
+/** Runs a Prometheus range query ending at `endSec`; the query must return exactly one series. */
+export async function loadPrometheusSeries(opts: {
+  url: string;
+  query: string;
+  rangeSec: number;
+  stepSec: number;
+  endSec: number;
+}): Promise<LoadedSeries> {
+  const client = createPrometheusClient({ url: opts.url });
+  try {
+    const result = await client.queryRange(
+      opts.query,
+      opts.endSec - opts.rangeSec,
+      opts.endSec,
+      opts.stepSec,
+    );
+    if (result.length === 0) throw new ToolkitError("NOT_FOUND", "--query", "the query returned no series");
+    if (result.length > 1)
+      throw invalidInput(
+        "--query",
+        `the query returned ${result.length} series; aggregate it to one (e.g. sum(...)): ${result
+          .slice(0, 3)
+          .map((r) => JSON.stringify(r.metric))
+          .join(", ")}`,
+      );
+    const values = result[0]!.values;
+    if (values.length < 2)
+      throw invalidInput("--query", `the query returned ${values.length} sample(s); need 2`);
+    const ts = values.map((v) => v[0]);
+    const vs = values.map((v) => Number(v[1]));
+    return { name: opts.query, series: toRegularGrid(ts, vs, opts.stepSec), points: values.length };
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Loads the marked spikes for a series, as slot ranges of `series`. Formats (docs/forecasting.md):
+ * - a traces manifest: `{ "start_timestamp", "format": {"step_seconds"}, "traces": [{ "file", "events":
+ *   [{ "start_index", "end_index_exclusive", "counts_as_spike" }] }] }` (the entry whose file matches);
+ * - an events file: `{ "events": [{ "start": <unix s>, "end": <unix s, exclusive>, "countsAsSpike": true }] }`.
+ * With no `eventsPath`, `manifest.json` next to the CSV is used when it exists.
+ */
+export function loadSpikes(csvPath: string, series: RegularSeries, eventsPath?: string): SpikeRange[] {
+  const path = eventsPath ?? join(dirname(csvPath), "manifest.json");
+  if (!eventsPath && !existsSync(path)) return [];
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readText(path));
+  } catch (e) {
+    if (e instanceof ToolkitError) throw e;
+    throw invalidInput(path, `not valid JSON: ${(e as Error).message}`);
+  }
+  const toSlots = (startSec: number, endSec: number): SpikeRange => ({
+    start: Math.floor((startSec - series.start) / series.step),
+    end: Math.ceil((endSec - series.start) / series.step),
+  });
+  const d = doc as Record<string, unknown>;
+  if (Array.isArray(d.events)) {
+    return (d.events as Array<Record<string, unknown>>).flatMap((e, i) => {
+      if (typeof e.start !== "number" || typeof e.end !== "number")
+        throw invalidInput(`${path}: events[${i}]`, "needs numeric start and end (Unix seconds)");
+      return e.countsAsSpike === false ? [] : [toSlots(e.start, e.end)];
+    });
+  }
+  if (Array.isArray(d.traces)) {
+    const base = basename(csvPath);
+    const tr = (d.traces as Array<Record<string, unknown>>).find((t) => t.file === base);
+    if (!tr) return [];
+    const start = Number(d.start_timestamp);
+    const step = Number((d.format as Record<string, unknown> | undefined)?.step_seconds ?? 60);
+    return ((tr.events as Array<Record<string, unknown>>) ?? [])
+      .filter((e) => e.counts_as_spike === true)
+      .map((e) =>
+        toSlots(start + Number(e.start_index) * step, start + Number(e.end_index_exclusive) * step),
+      );
+  }
+  throw invalidInput(
+    path,
+    'expected an events file {"events": [...]} or a traces manifest {"traces": [...]}',
+  );
+}
