@@ -1,0 +1,103 @@
+/**
+ * Reading and writing result streams: JSON lines (or CSV) from files or stdin, decoded line by line so
+ * large files and concatenations of several attacks stream through; and a buffered writer for the
+ * attack's output (large writes instead of one syscall per result).
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { access, constants } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { Writable } from "node:stream";
+import { invalidInput } from "../../core/errors.js";
+import { type AttackResult, decodeResultLine } from "../../core/loadgen/result.js";
+
+/** Checks that a file can be read; throws INVALID_INPUT naming it otherwise. */
+export async function checkReadable(path: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw invalidInput(
+      path,
+      `cannot read results file: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code)}`,
+    );
+  }
+}
+
+/** Streams the results of `paths` (stdin when empty or "-") to `onResult`, in input order. */
+export async function readResults(paths: string[], onResult: (r: AttackResult) => void): Promise<void> {
+  const inputs = paths.length === 0 ? ["-"] : paths;
+  for (const p of inputs) if (p !== "-") await checkReadable(p);
+  for (const p of inputs) {
+    const name = p === "-" ? "stdin" : p;
+    const stream = p === "-" ? process.stdin : createReadStream(p);
+    const failed = new Promise<never>((_, reject) => {
+      stream.once("error", (e: NodeJS.ErrnoException) =>
+        reject(
+          invalidInput(name, `cannot read results: ${e.code === "EISDIR" ? "is a directory" : e.message}`),
+        ),
+      );
+    });
+    const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+    let lineNo = 0;
+    const lines = (async () => {
+      for await (const line of rl) {
+        lineNo++;
+        if (line.trim() === "") continue;
+        onResult(decodeResultLine(line, `${name}:${lineNo}`));
+      }
+    })();
+    await Promise.race([lines, failed]);
+  }
+}
+
+/** Reads all results of `paths` into an array. */
+export async function readAllResults(paths: string[]): Promise<AttackResult[]> {
+  const out: AttackResult[] = [];
+  await readResults(paths, (r) => out.push(r));
+  return out;
+}
+
+/** Opens `path` for writing ("" or "stdout" = stdout). */
+export function openOutput(path: string): Writable {
+  if (path === "" || path === "stdout" || path === "-") return process.stdout;
+  return createWriteStream(path);
+}
+
+/** Collects text and writes it in large chunks: at 64 KiB, every 50 ms, and on close. */
+export class BufferedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly out: Writable) {
+    this.timer = setInterval(() => this.flush(), 50);
+    this.timer.unref();
+  }
+
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 65_536) this.flush();
+  }
+
+  flush(): void {
+    if (this.size === 0) return;
+    this.out.write(this.parts.join(""));
+    this.parts = [];
+    this.size = 0;
+  }
+
+  /** Flushes and waits until the data is handed to the OS (stdout stays open). */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.flush();
+    await new Promise<void>((resolve, reject) => {
+      if (this.out === process.stdout) {
+        this.out.write("", () => resolve());
+        return;
+      }
+      this.out.once("error", reject);
+      this.out.end(() => resolve());
+    });
+  }
+}
