@@ -5,7 +5,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { invalidInput } from "../../core/errors.js";
+import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { type HpaObject, parseHpa } from "../../core/hpa/index.js";
 import { parseQuantity } from "../../core/quantity/quantity.js";
 import { type LoadComponent, type LoadFunction, loadFunction } from "../../core/sim/load.js";
@@ -35,7 +35,7 @@ export async function readScenarioFile(
   let spec = parseScenario(doc, path, quantityMilli);
   if (overrides.durationMs !== undefined) spec = { ...spec, durationMs: overrides.durationMs };
   if (overrides.syncPeriodMs !== undefined) spec = { ...spec, syncPeriodMs: overrides.syncPeriodMs };
-  const hpa = parseHpa(spec.hpa, `${path}: spec.hpa`);
+  const hpa = parseEmbeddedHpa(spec.hpa, path);
   const texts = new Map<string, string>();
   for (const { file, where } of traceFiles(spec)) {
     const full = isAbsolute(file) ? file : resolve(dirname(path), file);
@@ -43,6 +43,22 @@ export async function readScenarioFile(
   }
   const components = resolveTraces(spec.load, texts);
   return { spec, hpa, components, load: loadFunction(components) };
+}
+
+/** The engine's `parseHpa`, with error positions rebased under `spec.hpa` of the scenario file. */
+function parseEmbeddedHpa(obj: unknown, file: string): HpaObject {
+  try {
+    return parseHpa(obj, "");
+  } catch (e) {
+    if (e instanceof ToolkitError && e.code === "INVALID_INPUT") {
+      const rel = e.where === "(root)" || e.where === "" ? "" : e.where;
+      throw invalidInput(
+        `${file}: spec.hpa${rel === "" || rel.startsWith("[") ? rel : `.${rel}`}`,
+        e.message,
+      );
+    }
+    throw e;
+  }
 }
 
 /** Writes an output file; failures are INVALID_INPUT naming the flag (`--csv: cannot write ...`). */

@@ -81,7 +81,8 @@ export async function runSimulate(
   );
   write("$ kubectl get hpa -w\n");
   write(renderWatchTable(run, watchRows(run), o.allRows ? undefined : DEFAULT_MAX_ROWS));
-  write("\n$ kubectl get events   (AT = the HPA's age when the event happened)\n");
+  write("(REPLICAS is status.currentReplicas: as in kubectl, a new size shows one sync after its event.)\n");
+  write("\n$ kubectl get events   (AT = simulated time of the event)\n");
   write(renderEventsTable(run));
   write("\nSummary\n");
   write(renderSummary(run));

@@ -156,15 +156,15 @@ export function renderWatchTable(run: SimulationRun, rows: readonly WatchRow[], 
 }
 
 /**
- * The events in `kubectl get events` style. LAST SEEN is replaced by AT, the HPA's age when the event
- * happened (the AGE column of the watch table), so the two tables line up.
+ * The events in `kubectl get events` style. LAST SEEN is replaced by AT, the simulated time of the event
+ * in Go duration form (`21m15s`), so that events a sync period apart stay distinguishable.
  */
 export function renderEventsTable(run: SimulationRun): string {
   if (run.events.length === 0) return "No events: the HPA never rescaled.\n";
   const object = `horizontalpodautoscaler/${run.hpa.metadata.name}`;
   return formatTable([
     ["AT", "TYPE", "REASON", "OBJECT", "MESSAGE"],
-    ...run.events.map((e) => [humanDuration(e.tMs), e.type, e.reason, object, e.message]),
+    ...run.events.map((e) => [goDuration(e.tMs), e.type, e.reason, object, e.message]),
   ]);
 }
 
@@ -175,18 +175,29 @@ export function renderSummary(run: SimulationRun): string {
   const lines: [string, string][] = [
     [
       "simulated",
-      `${humanDuration(s.durationMs)} (${s.reconciles} reconciles every ${humanDuration(run.syncPeriodMs)})`,
+      `${goDuration(s.durationMs)} (${s.reconciles} reconciles, one every ${goDuration(run.syncPeriodMs)})`,
     ],
     ["pod-hours", fmt(s.podHours, 2)],
-    [
-      "under-provisioned",
-      s.underProvisionedMinutes === undefined
-        ? "n/a (set spec.workload.capacityPerPod)"
-        : `${fmt(s.underProvisionedMinutes, 2)} min (load above ready capacity; ${fmt(s.unservedTotal ?? 0, 0)} of ${fmt(s.offeredTotal, 0)} units unserved)`,
-    ],
+  ];
+  if (s.underProvisionedMinutes === undefined) {
+    lines.push(["under-provisioned", "n/a (set spec.workload.capacityPerPod)"]);
+  } else {
+    const pct = s.offeredTotal > 0 ? ((s.unservedTotal ?? 0) / s.offeredTotal) * 100 : 0;
+    lines.push(
+      [
+        "under-provisioned",
+        `${fmt(s.underProvisionedMinutes, 2)} min with load above the ready pods' capacity`,
+      ],
+      [
+        "unserved load",
+        `${fmt(s.unservedTotal ?? 0, 0)} of ${fmt(s.offeredTotal, 0)} (load x seconds, e.g. requests; ${pct.toFixed(2)}%)`,
+      ],
+    );
+  }
+  lines.push(
     ["peak replicas", `${s.peakReplicas} (lowest ${s.minReplicasSeen})`],
     ["scale events", `${s.scaleEvents} (${s.scaleUps} up, ${s.scaleDowns} down)`],
-  ];
+  );
   if (s.warnings > 0) lines.push(["warnings", String(s.warnings)]);
   const width = Math.max(...lines.map(([k]) => k.length));
   return lines.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`).join("\n") + "\n";

@@ -64,7 +64,7 @@ export interface StepRecord {
   readonly values: readonly (number | undefined)[];
   /** `status.currentMetrics` after the reconcile. */
   readonly currentMetrics: readonly MetricStatus[];
-  /** Conditions' reasons `AbleToScale/ScalingActive/ScalingLimited`, for the timeline. */
+  /** `status/reason` of AbleToScale, ScalingActive and ScalingLimited (`-` when unset), space-separated. */
   readonly conditions: string;
 }
 
@@ -185,6 +185,7 @@ export function simulate(
     const perPodServed = Math.min(perPodOffered, cap);
     const served = perPodServed * ready;
     const list = pods.all;
+    const podCount = list.length;
     for (let i = 0; i < plans.length; i++)
       metrics[i] = readMetric(
         plans[i]!,
@@ -244,7 +245,7 @@ export function simulate(
         served,
         capacity: ready * cap,
         readyPods: ready,
-        pods: list.length,
+        pods: podCount,
         currentReplicas: before,
         desiredReplicas: res.desiredReplicas,
         replicas,
@@ -494,7 +495,7 @@ function conditionsText(res: ReconcileResult): string {
   return ["AbleToScale", "ScalingActive", "ScalingLimited"]
     .map((type) => {
       const c = get(type);
-      return c ? `${c.status === "True" ? "" : "!"}${c.reason}` : "-";
+      return c ? `${c.status}/${c.reason}` : "-";
     })
     .join(" ");
 }
