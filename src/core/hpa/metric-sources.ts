@@ -1,0 +1,108 @@
+/**
+ * What the controller's metrics client makes of each metrics API response (metrics/client.go, §4 of
+ * docs hpa-algorithm.md): per-pod values for Resource/ContainerResource/Pods, a single value for Object,
+ * a saturating sum for External, and the exact error texts of empty or failed responses. Pure.
+ */
+import type { PodMetricsMap } from "./pods.js";
+import type { MetricReading } from "./types.js";
+
+/** Default metric window when an item does not carry one (`metricServerDefaultMetricWindow`, 1m). */
+export const DEFAULT_METRIC_WINDOW_MS = 60_000;
+
+/** int64 max (2^63-1, which a double rounds to 2^63): the saturation point of External sums. */
+export const MAX_INT64 = 2 ** 63;
+
+/** A value, or the error text the metrics client returns. */
+export type Fetched<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
+
+/**
+ * Resource metrics (metrics.k8s.io PodMetrics). Pod mode (`container === ""`): the sum of the resource over
+ * all containers; a pod with no containers, or with a container lacking the resource, gets no metric.
+ * Container mode: the named container's usage; absent container or resource -> no metric (newest upstream).
+ * An item given with a plain `value` is taken as already extracted.
+ */
+export function fetchResourceMetrics(
+  reading: MetricReading | undefined,
+  resource: string,
+  container: string,
+  now: number,
+): Fetched<PodMetricsMap> {
+  if (reading !== undefined && "error" in reading)
+    return fail(`unable to fetch metrics from resource metrics API: ${reading.error}`);
+  const samples = reading?.samples ?? [];
+  if (samples.length === 0) return fail("no metrics returned from resource metrics API");
+  const out: PodMetricsMap = new Map();
+  for (const s of samples) {
+    if (s.pod === undefined) continue;
+    let value: number | undefined;
+    if (s.containers !== undefined) {
+      if (container === "") {
+        let sum = 0;
+        let missing = s.containers.length === 0;
+        for (const c of s.containers) {
+          const v = c.usage[resource];
+          if (v === undefined) {
+            missing = true;
+            break;
+          }
+          sum += v;
+        }
+        value = missing ? undefined : sum;
+      } else {
+        value = s.containers.find((c) => c.name === container)?.usage[resource];
+      }
+    } else {
+      value = s.value;
+    }
+    if (value === undefined) continue;
+    out.set(s.pod, {
+      value,
+      timestamp: s.timestamp ?? now,
+      windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS,
+    });
+  }
+  return { ok: true, value: out };
+}
+
+/** Pods metrics (custom.metrics.k8s.io, objects of kind Pod): value per `describedObject.name`. */
+export function fetchPodsMetrics(reading: MetricReading | undefined, now: number): Fetched<PodMetricsMap> {
+  if (reading !== undefined && "error" in reading)
+    return fail(`unable to fetch metrics from custom metrics API: ${reading.error}`);
+  const samples = reading?.samples ?? [];
+  if (samples.length === 0) return fail("no metrics returned from custom metrics API");
+  const out: PodMetricsMap = new Map();
+  for (const s of samples) {
+    if (s.pod === undefined) continue;
+    out.set(s.pod, {
+      value: s.value ?? 0,
+      timestamp: s.timestamp ?? now,
+      windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS,
+    });
+  }
+  return { ok: true, value: out };
+}
+
+/** Object metric (custom.metrics.k8s.io, one described object): exactly one item. */
+export function fetchObjectMetric(reading: MetricReading | undefined): Fetched<number> {
+  if (reading !== undefined && "error" in reading)
+    return fail(`unable to fetch metrics from custom metrics API: ${reading.error}`);
+  const samples = reading?.samples ?? [];
+  if (samples.length !== 1)
+    return fail(
+      `unable to fetch metrics from custom metrics API: the custom metrics API server returned ${samples.length} results when we asked for exactly one`,
+    );
+  return { ok: true, value: samples[0]!.value ?? 0 };
+}
+
+/** External metric (external.metrics.k8s.io): the sum of all items, saturating at int64 max. */
+export function fetchExternalMetric(reading: MetricReading | undefined): Fetched<number> {
+  if (reading !== undefined && "error" in reading)
+    return fail(`unable to fetch metrics from external metrics API: ${reading.error}`);
+  const samples = reading?.samples ?? [];
+  if (samples.length === 0) return fail("no metrics returned from external metrics API");
+  let total = 0;
+  for (const s of samples) total += s.value ?? 0;
+  return { ok: true, value: Math.min(total, MAX_INT64) };
+}

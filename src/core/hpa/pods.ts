@@ -1,0 +1,135 @@
+/**
+ * Pod grouping and pod requests for the replica calculator (replica_calculator.go groupPods and
+ * calculateRequests, §5 and §6.1 step 2 of docs hpa-algorithm.md). Pure.
+ */
+import type { PodInfo } from "./types.js";
+
+/** One pod's metric as the metrics client returns it (`metricsclient.PodMetric`). */
+export interface PodMetricValue {
+  /** milli-units */
+  value: number;
+  /** ms since epoch */
+  timestamp: number;
+  /** ms */
+  windowMs: number;
+}
+
+/** Pod name -> metric (`metricsclient.PodMetricsInfo`); may hold names of pods not in the list. */
+export type PodMetricsMap = Map<string, PodMetricValue>;
+
+/** The groups of §5. `ready` lists the names in pod-list order. */
+export interface PodGrouping {
+  ready: string[];
+  unready: Set<string>;
+  missing: Set<string>;
+  ignored: Set<string>;
+}
+
+/** Timing flags the CPU readiness rule uses. */
+export interface ReadinessTiming {
+  now: number;
+  cpuInitializationPeriodMs: number;
+  initialReadinessDelayMs: number;
+}
+
+/**
+ * Puts each pod in the first matching group (upstream groupPods, newest):
+ * deleted or Failed -> ignored; Pending -> unready; no metric -> missing; for `resource === "cpu"` only,
+ * the CPU initialization / initial readiness rules -> unready; otherwise ready.
+ * `startTime + period` "after now" is strict, so a pod exactly `period` old is past initialization.
+ */
+export function groupPods(
+  pods: readonly PodInfo[],
+  metrics: PodMetricsMap,
+  resource: string,
+  timing: ReadinessTiming,
+): PodGrouping {
+  const out: PodGrouping = { ready: [], unready: new Set(), missing: new Set(), ignored: new Set() };
+  for (const pod of pods) {
+    if (pod.deletionTimestamp !== undefined || pod.phase === "Failed") {
+      out.ignored.add(pod.name);
+      continue;
+    }
+    if (pod.phase === "Pending") {
+      out.unready.add(pod.name);
+      continue;
+    }
+    const metric = metrics.get(pod.name);
+    if (metric === undefined) {
+      out.missing.add(pod.name);
+      continue;
+    }
+    if (resource === "cpu" && isCpuUnready(pod, metric, timing)) {
+      out.unready.add(pod.name);
+      continue;
+    }
+    out.ready.push(pod.name);
+  }
+  return out;
+}
+
+/** The CPU readiness rule of groupPods (§5 step 4). */
+export function isCpuUnready(pod: PodInfo, metric: PodMetricValue, timing: ReadinessTiming): boolean {
+  if (pod.ready === undefined || pod.startTime === undefined) return true;
+  const transition = pod.readyTransitionTime ?? Number.NEGATIVE_INFINITY;
+  if (pod.startTime + timing.cpuInitializationPeriodMs > timing.now) {
+    // Still initializing: unready if NotReady, or if one full metric window has not passed since the
+    // last readiness change.
+    return pod.ready === "False" || metric.timestamp < transition + metric.windowMs;
+  }
+  // Initialized: unready only if it went unready within the initial delay and never became ready since.
+  return pod.ready === "False" && pod.startTime + timing.initialReadinessDelayMs > transition;
+}
+
+/** A request lookup failure of calculateRequests; fails the whole metric. */
+export type RequestsResult = { ok: true; requests: Map<string, number> } | { ok: false; error: string };
+
+/**
+ * Requests (milli-units) of every listed pod, ignored ones included (upstream calculateRequests, newest):
+ * the named container's request for ContainerResource; else the pod-level request when the
+ * PodLevelResources gate is on and the pod sets one; else the sum over containers plus sidecar
+ * (restartPolicy Always) init containers. One missing request anywhere is an error.
+ */
+export function calculateRequests(
+  pods: readonly PodInfo[],
+  container: string,
+  resource: string,
+  podLevelResources: boolean,
+): RequestsResult {
+  const requests = new Map<string, number>();
+  for (const pod of pods) {
+    if (
+      container === "" &&
+      podLevelResources &&
+      pod.podRequests !== undefined &&
+      Object.keys(pod.podRequests).length > 0
+    ) {
+      const r = pod.podRequests[resource];
+      if (r === undefined)
+        return { ok: false, error: `missing pod-level request for ${resource} in Pod ${pod.name}` };
+      requests.set(pod.name, r);
+      continue;
+    }
+    let sum = 0;
+    let found = false;
+    const all = [
+      ...pod.containers,
+      ...(pod.initContainers ?? []).filter((c) => c.restartPolicy === "Always"),
+    ];
+    for (const c of all) {
+      if (container !== "" && c.name !== container) continue;
+      found = true;
+      const r = c.requests[resource];
+      if (r === undefined)
+        return {
+          ok: false,
+          error: `missing request for ${resource} in container ${c.name} of Pod ${pod.name}`,
+        };
+      sum += r;
+    }
+    if (container !== "" && !found)
+      return { ok: false, error: `container ${container} not found in Pod ${pod.name}` };
+    requests.set(pod.name, sum);
+  }
+  return { ok: true, requests };
+}

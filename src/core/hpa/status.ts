@@ -1,0 +1,97 @@
+/**
+ * HPA status pieces (horizontal.go, §9 of docs hpa-algorithm.md): the condition list (append on first set,
+ * `lastTransitionTime` only on a status flip), the metric names used in reasons and messages (including
+ * Go's `%+v` rendering of a metav1.LabelSelector), and milli-quantity formatting for status values. Pure.
+ */
+import { Quantity } from "../quantity/quantity.js";
+import type { Condition, ConditionType, LabelSelectorSpec, MetricSpec } from "./types.js";
+
+/**
+ * Sets a condition in a copy of the list (setConditionInList): an absent type is appended; the
+ * transition time changes only when the status flips; reason and message are always overwritten.
+ */
+export function setCondition(
+  list: readonly Condition[],
+  type: ConditionType,
+  status: Condition["status"],
+  reason: string,
+  message: string,
+  now: number,
+): Condition[] {
+  const out = list.map((c) => ({ ...c }));
+  let existing = out.find((c) => c.type === type);
+  if (existing === undefined) {
+    existing = { type, status: "" as Condition["status"], reason: "", message: "", lastTransitionTime: now };
+    out.push(existing);
+  }
+  if (existing.status !== status) existing.lastTransitionTime = now;
+  existing.status = status;
+  existing.reason = reason;
+  existing.message = message;
+  return out;
+}
+
+/**
+ * Go's `%+v` of a `*metav1.LabelSelector` (the generated `String()` method):
+ * `nil`, or `&LabelSelector{MatchLabels:map[string]string{k: v,},MatchExpressions:[]LabelSelectorRequirement{LabelSelectorRequirement{Key:k,Operator:In,Values:[a b],},},}`.
+ * Map keys are sorted.
+ */
+export function formatGoLabelSelector(selector: LabelSelectorSpec | undefined): string {
+  if (selector === undefined) return "nil";
+  const labels = Object.keys(selector.matchLabels ?? {})
+    .sort()
+    .map((k) => `${k}: ${selector.matchLabels![k]},`)
+    .join("");
+  const exprs = (selector.matchExpressions ?? [])
+    .map(
+      (e) =>
+        `LabelSelectorRequirement{Key:${e.key},Operator:${e.operator},Values:[${(e.values ?? []).join(" ")}],},`,
+    )
+    .join("");
+  return `&LabelSelector{MatchLabels:map[string]string{${labels}},MatchExpressions:[]LabelSelectorRequirement{${exprs}},}`;
+}
+
+/**
+ * The metric name used in the rescale reason ("<name> above target") and the ValidMetricFound message
+ * (§9.3). Object AverageValue is labelled "external metric ..." exactly as upstream.
+ */
+export function metricName(spec: MetricSpec): string {
+  switch (spec.type) {
+    case "Resource":
+      return spec.resource.target.averageValue !== undefined
+        ? `${spec.resource.name} resource`
+        : `${spec.resource.name} resource utilization (percentage of request)`;
+    case "ContainerResource":
+      return spec.containerResource.target.averageValue !== undefined
+        ? `${spec.containerResource.name} resource`
+        : `${spec.containerResource.name} container resource utilization (percentage of request)`;
+    case "Pods":
+      return `pods metric ${spec.pods.metric.name}`;
+    case "Object":
+      return spec.object.target.type === "Value" && spec.object.target.value !== undefined
+        ? `${spec.object.describedObject.kind} metric ${spec.object.metric.name}`
+        : `external metric ${spec.object.metric.name}(${formatGoLabelSelector(spec.object.metric.selector)})`;
+    case "External":
+      return `external metric ${spec.external.metric.name}(${formatGoLabelSelector(spec.external.metric.selector)})`;
+  }
+}
+
+/** int64 max, printed exactly (a JS number cannot hold it). */
+const MAX_INT64_TEXT = "9223372036854775807m";
+
+/** `resource.NewMilliQuantity(milli, DecimalSI).String()`: `41200m`, `50`, `1k`. */
+export function formatMilli(milli: number): string {
+  if (milli >= 2 ** 63) return MAX_INT64_TEXT;
+  return Quantity.fromMilli(Math.trunc(milli), "DecimalSI").toString();
+}
+
+/** A milli value as a plain decimal for explanations (`41200` -> `41.2`). */
+export function milliToDecimal(milli: number): string {
+  if (!Number.isFinite(milli)) return String(milli);
+  const neg = milli < 0;
+  const abs = Math.abs(Math.trunc(milli));
+  const units = Math.trunc(abs / 1000);
+  const frac = abs % 1000;
+  const text = frac === 0 ? `${units}` : `${units}.${String(frac).padStart(3, "0").replace(/0+$/, "")}`;
+  return neg ? `-${text}` : text;
+}
