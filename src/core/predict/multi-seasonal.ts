@@ -151,7 +151,10 @@ function pointAt(core: Core, end: number, h: number, hi?: Float64Array): Float64
       if (!rr) {
         const short = ratio(core, lag, end - shortN, end);
         const long = ratio(core, lag, end - longN, end);
-        const rl = long.n > 0 ? long.r : 1;
+        const mid = ratio(core, lag, end - 3 * shortN, end);
+        // A persistent shift (the last 3 windows disagree with the last day by > 15 %) replaces the long level.
+        let rl = long.n > 0 ? long.r : 1;
+        if (mid.n >= shortN && Math.abs(Math.log(mid.r / rl)) > 0.15) rl = mid.r;
         const rs = short.n >= shortN / 4 ? short.r : rl;
         rr = { rs, rl };
         ratioCache.set(lag, rr);

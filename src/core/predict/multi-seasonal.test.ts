@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { multiSeasonalForecaster } from "./multi-seasonal.js";
+import { dailyWeekly, halfHourly, randomWalk, synth, wape } from "./test-signals.js";
+import type { RegularSeries } from "./types.js";
+
+const ms = multiSeasonalForecaster();
+
+function split(s: RegularSeries, at: number): [RegularSeries, Float64Array] {
+  return [{ ...s, values: s.values.slice(0, at) }, s.values.slice(at)];
+}
+
+describe("multi-seasonal forecaster", () => {
+  it("finds daily and weekly periods and forecasts the next hour closely", () => {
+    const s = dailyWeekly(16);
+    const [hist, future] = split(s, 15 * 1440 + 1170);
+    const r = ms.forecast(hist, { horizon: 60 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.periods).toContain(86_400);
+    expect(r.value.periods).toContain(604_800);
+    expect(r.value.candidates?.find((c) => c.seconds === 900)?.accepted).toBe(false);
+    expect(wape(r.value.p50, future.subarray(0, 60))).toBeLessThan(0.05);
+    for (let j = 0; j < 60; j++) {
+      expect(r.value.p90[j]!).toBeGreaterThanOrEqual(r.value.p50[j]!);
+      expect(r.value.p99[j]!).toBeGreaterThanOrEqual(r.value.p90[j]!);
+    }
+  });
+
+  it("detects a sub-daily 30-minute period from 2 days and reproduces the bursts", () => {
+    const s = halfHourly(2);
+    const [hist, future] = split(s, 2 * 1440 - 60);
+    const r = ms.forecast(hist, { horizon: 60 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.candidates?.find((c) => c.seconds === 1800)?.accepted).toBe(true);
+    expect(r.value.candidates?.find((c) => c.seconds === 900)?.accepted).toBe(false);
+    expect(wape(r.value.p50, future)).toBeLessThan(0.05);
+    expect(Math.max(...r.value.p90)).toBeGreaterThan(180);
+  });
+
+  it("stays accurate with gaps (10% random slots and a 2-hour hole)", () => {
+    const s = dailyWeekly(16, 5);
+    const v = s.values;
+    for (let i = 0; i < v.length; i += 10) v[i] = Number.NaN;
+    for (let i = 14 * 1440; i < 14 * 1440 + 120; i++) v[i] = Number.NaN;
+    const at = 15 * 1440 + 600;
+    const truth = dailyWeekly(16, 5).values.slice(at, at + 60);
+    const r = ms.forecast({ ...s, values: v.slice(0, at) }, { horizon: 60 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.p50.every(Number.isFinite)).toBe(true);
+    expect(wape(r.value.p50, truth)).toBeLessThan(0.06);
+  });
+
+  it("ignores isolated zero samples in a busy series", () => {
+    const s = dailyWeekly(16, 9);
+    const at = 15 * 1440 + 700;
+    const clean = s.values.slice(at, at + 60);
+    for (let i = 100; i < at; i += 97) s.values[i] = 0; // glitches, also at last week's matching slots
+    const r = ms.forecast({ ...s, values: s.values.slice(0, at) }, { horizon: 60 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(Math.min(...r.value.p50)).toBeGreaterThan(0.5 * Math.min(...clean));
+    expect(wape(r.value.p50, clean)).toBeLessThan(0.06);
+  });
+
+  it("follows a level shift within hours instead of repeating last week", () => {
+    const s = dailyWeekly(16, 13);
+    const shiftAt = 15 * 1440 + 300;
+    for (let i = shiftAt; i < s.values.length; i++) s.values[i] = s.values[i]! * 0.5;
+    const at = shiftAt + 240;
+    const r = ms.forecast({ ...s, values: s.values.slice(0, at) }, { horizon: 60 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(wape(r.value.p50, s.values.slice(at, at + 60))).toBeLessThan(0.08);
+  });
+
+  it("handles a low-volume series of mostly zeros without crashing", () => {
+    const s = synth(15 * 1440, (i) => (i % 1440 > 600 && i % 1440 < 700 && i % 7 === 0 ? 1 / 60 : 0));
+    const r = ms.forecast(s, { horizon: 60 });
+    if (r.ok) expect(r.value.p50.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
+    else expect(["no-period", "constant-series"]).toContain(r.error.code);
+  });
+
+  describe("abstains with a typed reason", () => {
+    it("too-little-history", () => {
+      const r = ms.forecast(
+        synth(10, (i) => i),
+        { horizon: 5 },
+      );
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe("too-little-history");
+    });
+
+    it("no-period, listing every candidate with its score", () => {
+      const r = ms.forecast(randomWalk(15 * 1440), { horizon: 60 });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.error.code).toBe("no-period");
+      expect(r.error.candidates?.map((c) => c.seconds)).toEqual([900, 1800, 3600, 43_200, 86_400, 604_800]);
+      for (const c of r.error.candidates ?? []) {
+        expect(c.accepted).toBe(false);
+        expect(Number.isFinite(c.score)).toBe(true);
+      }
+    });
+
+    it("too-many-gaps when most of the history is missing", () => {
+      const s = dailyWeekly(8);
+      for (let i = 0; i < s.values.length; i++) if (i % 5 !== 0) s.values[i] = Number.NaN;
+      const r = ms.forecast(s, { horizon: 60 });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe("too-many-gaps");
+    });
+
+    it("too-many-gaps when the last 3 hours are empty", () => {
+      const s = dailyWeekly(8);
+      s.values.fill(Number.NaN, s.values.length - 200);
+      const r = ms.forecast(s, { horizon: 60 });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.message).toMatch(/no data in the last 180m/);
+    });
+
+    it("constant-series", () => {
+      const r = ms.forecast(
+        synth(3000, () => 4),
+        { horizon: 60 },
+      );
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe("constant-series");
+    });
+  });
+});
