@@ -63,10 +63,17 @@ build() {
   ln -s ../../.. .go/src/k8s.io/kubernetes
   log "building ${BINS[*]} with $(go version | cut -d' ' -f3) (takes ~7 minutes on 2 idle cores)"
   local start=$SECONDS
-  env GOPATH="$PWD/.go" PATH="/usr/lib/go/bin:$PATH" CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=vendor \
+  # Progress (the build's `+++` step lines) on a terminal; quiet when piped.
+  local progress=(cat)
+  [[ -t 2 ]] && progress=(tee /dev/stderr)
+  if ! env GOPATH="$PWD/.go" PATH="/usr/lib/go/bin:$PATH" CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=vendor \
     GOCACHE="$work/gocache" HOME="$work/home" \
-    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >"$work/build.log" 2>&1 ||
-    { tail -40 "$work/build.log" >&2; cp "$work/build.log" "$CACHE/build-failed.log"; die "make failed (log: $CACHE/build-failed.log)"; }
+    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" 2>&1 | tee "$work/build.log" |
+    { grep --line-buffered '^+++' || true; } | "${progress[@]}" >/dev/null; then
+    tail -40 "$work/build.log" >&2
+    cp "$work/build.log" "$CACHE/build-failed.log"
+    die "make failed (log: $CACHE/build-failed.log)"
+  fi
   mkdir -p "$out.tmp"
   for b in "${BINS[@]}"; do install -m 0755 "_output/bin/$b" "$out.tmp/$b"; done
   echo "$version" >"$out.tmp/DEBIAN_VERSION"

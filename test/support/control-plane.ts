@@ -8,7 +8,7 @@
  *   await cp.markPodsReady("demo", "app=web");      // phase Running + Ready=True through pods/status
  *   await cp.stop();                                 // stops every process and removes the temp dir
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -217,6 +217,17 @@ export async function startControlPlane(): Promise<ControlPlane> {
   }
   const info = JSON.parse(await readFile(join(dir, "control-plane.json"), "utf8")) as ControlPlaneInfo;
   let stopped = false;
+  // Safety net: the processes run in their own sessions, so stop them if this process exits without
+  // calling stop() (a crashed or interrupted test run).
+  const onExit = () => {
+    if (stopped) return;
+    try {
+      execFileSync("bash", [CONTROL_PLANE_SCRIPT, "down", info.dir], { stdio: "ignore", timeout: 30_000 });
+    } catch {
+      // best effort at exit
+    }
+  };
+  process.once("exit", onExit);
   return {
     ...info,
     kubectl: (args, opts) => kubectl(info.kubeconfig, args, opts),
@@ -232,6 +243,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener("exit", onExit);
       const r = await run("bash", [CONTROL_PLANE_SCRIPT, "down", info.dir]);
       if (r.code !== 0) throw new Error(`scripts/control-plane.sh down failed: ${r.stderr}`);
     },
