@@ -1,0 +1,168 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { main } from "../program.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tidescale-forecast-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+/** A daily sine at 1-minute steps over `days` days. */
+function dailyCsv(days: number): string {
+  const rows = ["timestamp,value"];
+  for (let i = 0; i < days * 1440; i++)
+    rows.push(
+      `${1_713_139_200 + i * 60},${(50 + 30 * Math.sin((2 * Math.PI * i) / 1440) + (i % 3)).toFixed(3)}`,
+    );
+  return `${rows.join("\n")}\n`;
+}
+
+describe("tidescale forecast: bad input names the line and exits 2", () => {
+  const cases: Array<[string, string, RegExp]> = [
+    [
+      "unsorted.csv",
+      "timestamp,value\n120,1\n60,2\n",
+      /unsorted\.csv:3: timestamp 60 is earlier than line 2's/,
+    ],
+    ["dup.csv", "timestamp,value\n60,1\n60,2\n", /dup\.csv:3: duplicate timestamp 60/],
+    ["nan.csv", "timestamp,value\n60,1\n120,abc\n", /nan\.csv:3: value "abc" is not a number/],
+    ["empty.csv", "", /empty\.csv: empty series/],
+    ["single.csv", "timestamp,value\n60,1\n", /single\.csv:2: only one data point/],
+  ];
+  for (const [name, text, re] of cases) {
+    it(name, async () => {
+      const r = await run(["forecast", file(name, text)]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(re);
+      expect(r.err.split("\n").filter(Boolean)).toHaveLength(1);
+    });
+  }
+
+  it("unknown model and bad flags", async () => {
+    const p = file("ok.csv", dailyCsv(1));
+    expect((await run(["forecast", p, "--model", "nope"])).err).toMatch(/--model: unknown model "nope"/);
+    expect((await run(["forecast", p, "--horizon", "soon"])).code).toBe(2);
+    expect((await run(["forecast", p, "-o", "xml"])).code).toBe(2);
+  });
+});
+
+describe("tidescale forecast: output", () => {
+  it("writes JSON with quantiles, window peak, candidates and notes", async () => {
+    const r = await run([
+      "forecast",
+      file("d3.csv", dailyCsv(3)),
+      "--horizon",
+      "30m",
+      "-o",
+      "json",
+      "--explain",
+    ]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.points).toHaveLength(30);
+    expect(doc.points[0].timestamp).toBe(1_713_139_200 + 3 * 86_400);
+    expect(doc.windowPeak.quantile).toBe("p90");
+    expect(doc.windowPeak.value).toBe(Math.max(...doc.points.map((p: { p90: number }) => p.p90)));
+    expect(doc.candidates.length).toBe(6);
+    expect(r.err).toMatch(/period candidates:/);
+    expect(r.err).toMatch(/chosen by rolling backtest/);
+  });
+
+  it("writes CSV to a file and a deterministic SVG", async () => {
+    const p = file("d2.csv", dailyCsv(2));
+    const out = join(dir, "f.csv");
+    const svg1 = join(dir, "a.svg");
+    const svg2 = join(dir, "b.svg");
+    expect(
+      (await run(["forecast", p, "--model", "multi-seasonal", "-o", "csv", "--output", out, "--svg", svg1]))
+        .code,
+    ).toBe(0);
+    await run(["forecast", p, "--model", "multi-seasonal", "-o", "csv", "--svg", svg2]);
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("timestamp,p50,p90,p99");
+    expect(lines).toHaveLength(61);
+    expect(readFileSync(svg1, "utf8")).toBe(readFileSync(svg2, "utf8"));
+  });
+
+  it("a forced model that abstains exits 1 with the reason (JSON: abstained)", async () => {
+    const p = file("d1.csv", dailyCsv(1));
+    const r = await run(["forecast", p, "--model", "crane-dsp", "-o", "json"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/error: forecast: model crane-dsp abstained \(too-little-history\)/);
+    expect(JSON.parse(r.out).abstained.code).toBe("too-little-history");
+  });
+});
+
+describe("tidescale backtest", () => {
+  it("reports every forecaster with spikes from an events file", async () => {
+    const p = file("b.csv", dailyCsv(9));
+    const ev = file(
+      "events.json",
+      JSON.stringify({
+        events: [
+          { start: 1_713_139_200 + 8 * 86_400, end: 1_713_139_200 + 8 * 86_400 + 600, countsAsSpike: true },
+        ],
+      }),
+    );
+    const r = await run([
+      "backtest",
+      p,
+      "--days",
+      "1",
+      "--models",
+      "multi-seasonal,recent-level",
+      "--events",
+      ev,
+      "-o",
+      "json",
+    ]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.rows.map((x: { forecaster: string }) => x.forecaster)).toEqual([
+      "multi-seasonal",
+      "recent-level",
+      "seasonal-naive",
+    ]);
+    for (const row of doc.rows) {
+      expect(row.origins).toBe(24);
+      expect(row.windowsWithoutSpikes).toBe(row.windows - 1);
+    }
+    const text = await run(["backtest", p, "--days", "1", "--models", "recent-level", "--events", ev]);
+    expect(text.out.split("\n")[0]).toMatch(/^FILE\s+MODEL\s+WAPE\s+MAE\s+UNDER/);
+  });
+
+  it("rejects a bad events file and too short series", async () => {
+    const p = file("c.csv", dailyCsv(2));
+    const ev = file("bad.json", "{");
+    expect((await run(["backtest", p, "--events", ev])).err).toMatch(/bad\.json: not valid JSON/);
+    expect((await run(["backtest", p, "--days", "7", "--horizon", "3d"])).code).toBe(2);
+  });
+});
