@@ -657,6 +657,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     scaleUpEvents: input.state.scaleUpEvents.map((e) => ({ ...e })),
     scaleDownEvents: input.state.scaleDownEvents.map((e) => ({ ...e })),
   };
+  if (input.state.recommendationsRecorded === true) state.recommendationsRecorded = true;
   const ref = `${spec.scaleTargetRef.kind}/${hpa.metadata.namespace}/${spec.scaleTargetRef.name}`;
   const C = input.currentReplicas;
 
@@ -696,7 +697,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     now,
   );
   explanation.push(`The target ${ref} has ${C} replicas (spec.replicas).`);
-  if (state.recommendations.length === 0) {
+  if (state.recommendations.length === 0 && state.recommendationsRecorded !== true) {
     state.recommendations.push({ replicas: C, timestamp: now });
     explanation.push(
       `No recommendation history (fresh controller): recorded {${C}, now}, which holds off scale-downs for one stabilization window.`,

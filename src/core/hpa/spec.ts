@@ -33,7 +33,11 @@ const quantity = z
   });
 
 const int32 = (what: string) =>
-  z.number({ error: `${what} must be an integer` }).int({ error: `${what} must be an integer` });
+  z
+    .number({
+      error: (i) => (i.input === undefined ? "required field is missing" : `${what} must be an integer`),
+    })
+    .int({ error: `${what} must be an integer` });
 
 const labelSelector = z
   .strictObject({
@@ -394,13 +398,37 @@ function cleanBehavior(b: z.output<typeof hpaSchema>["spec"]["behavior"]): HpaBe
   return defaultBehavior(out);
 }
 
+/** Options of {@link parseHpa}. */
+export interface ParseHpaOptions {
+  /**
+   * Keep `spec.metrics` entries whose `type` is not a known source (the API server rejects them; upstream
+   * unit tests inject them) as `{type}`; the engine then fails that metric with InvalidMetricSourceType.
+   */
+  allowUnknownMetricTypes?: boolean;
+}
+
+function withoutUnknownMetrics(obj: unknown, unknown: Map<number, string>): unknown {
+  const spec = (obj as { spec?: { metrics?: unknown } } | null)?.spec;
+  if (!spec || !Array.isArray(spec.metrics)) return obj;
+  const kept: unknown[] = [];
+  spec.metrics.forEach((m: unknown, i: number) => {
+    const type = (m as { type?: unknown } | null)?.type;
+    if (typeof type === "string" && type !== "" && !(METRIC_TYPES as readonly string[]).includes(type))
+      unknown.set(i, type);
+    else kept.push(m);
+  });
+  return { ...(obj as object), spec: { ...spec, metrics: kept } };
+}
+
 /**
  * Validates an autoscaling/v2 HorizontalPodAutoscaler and applies the API server's defaults
  * (namespace `default`, minReplicas 1, metrics CPU 80 %, behavior rule defaults when `behavior` is set;
  * scale-down stabilizationWindowSeconds stays unset so the controller flag fills it).
  * Throws INVALID_INPUT whose `where` is `<where>: <field path>`.
  */
-export function parseHpa(obj: unknown, where: string): HpaObject {
+export function parseHpa(obj: unknown, where: string, options: ParseHpaOptions = {}): HpaObject {
+  const unknown = new Map<number, string>();
+  if (options.allowUnknownMetricTypes) obj = withoutUnknownMetrics(obj, unknown);
   const h = parseWith(hpaSchema, obj, where);
   const metadata: HpaObject["metadata"] = {
     name: h.metadata.name,
@@ -408,10 +436,15 @@ export function parseHpa(obj: unknown, where: string): HpaObject {
   };
   if (h.metadata.labels !== undefined) metadata.labels = { ...h.metadata.labels };
   if (h.metadata.annotations !== undefined) metadata.annotations = { ...h.metadata.annotations };
-  const metrics =
+  let metrics =
     h.spec.metrics === undefined || h.spec.metrics.length === 0
       ? defaultMetrics()
       : h.spec.metrics.map(cleanMetric);
+  if (unknown.size > 0) {
+    if (h.spec.metrics === undefined || h.spec.metrics.length === 0) metrics = [];
+    for (const [i, type] of [...unknown].sort((a, b) => a[0] - b[0]))
+      metrics.splice(i, 0, { type } as unknown as MetricSpec);
+  }
   const spec: HpaObject["spec"] = {
     scaleTargetRef: cleanRef(h.spec.scaleTargetRef),
     minReplicas: h.spec.minReplicas ?? 1,

@@ -263,12 +263,15 @@ export interface TimestampedScaleEvent {
 
 /**
  * The controller's in-memory state for one HPA (lost on controller restart). An empty `recommendations`
- * list means "no history": the reconcile seeds it with `{currentReplicas, now}`.
+ * list means "no history" (upstream: a nil list): the reconcile seeds it with `{currentReplicas, now}`,
+ * unless `recommendationsRecorded` is true, which stands for an existing but empty list (upstream unit
+ * tests set `recommendations: []timestampedRecommendation{}` this way to skip the seeding).
  */
 export interface HpaState {
   recommendations: TimestampedRecommendation[];
   scaleUpEvents: TimestampedScaleEvent[];
   scaleDownEvents: TimestampedScaleEvent[];
+  recommendationsRecorded?: boolean;
 }
 
 /** kube-controller-manager flags (and feature gates) that change the decision. */
