@@ -145,7 +145,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
     o.onResult(r);
     if (!schedulingDone) {
       if (closed) {
-        if (o.durationMs === 0 || performance.now() - t0 < o.durationMs) send(next++, performance.now());
+        if (o.durationMs === 0 || performance.now() - t0 < o.durationMs) send(next++, undefined);
         else if (inFlight === 0) endScheduling();
       } else if (next < total && inFlight < o.maxWorkers) {
         // Catch up on requests that waited for a free slot.
@@ -159,11 +159,13 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
     maybeFinish();
   };
 
-  const send = (seq: number, intendedAt: number): void => {
+  const send = (seq: number, intended: number | undefined): void => {
     const t = targets[seq % targets.length]!;
     inFlight++;
     sent++;
     const sentAt = performance.now();
+    // Closed model (rate 0): there is no schedule, so a request is never late.
+    const intendedAt = intended ?? sentAt;
     let code = 0;
     let statusText = "";
     let bytesIn = 0;
@@ -283,7 +285,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
   if (!schedulingDone) {
     if (closed) {
       const loops = Math.max(1, o.maxWorkers);
-      for (let i = 0; i < loops; i++) send(next++, performance.now());
+      for (let i = 0; i < loops; i++) send(next++, undefined);
       if (o.durationMs > 0) {
         timer = setTimeout(() => endScheduling(), o.durationMs);
       }

@@ -1,0 +1,228 @@
+/**
+ * The load generator against the real sample app on loopback: totals agree with the app's own counter,
+ * latencies with its configured service time, saturation shows 503s, an in-flight cap shows lateness and
+ * dropped requests, stdin targets and pipes work, bad stdin targets exit 2. Each attack lasts 1-2 s.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort, httpOk, type Started, startProcess } from "../support/process.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")];
+const started: Started[] = [];
+
+afterAll(async () => {
+  await Promise.all(started.map((s) => s.stop()));
+});
+
+async function startApp(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; app: Started }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const app = await startProcess(CLI[0]!, [...CLI.slice(1), "sample-app", "--port", String(port), ...args], {
+    ready: () => httpOk(`${url}/readyz`),
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+  started.push(app);
+  return { url, app };
+}
+
+/** Runs a shell pipeline or the CLI; resolves with exit code and output (bounded by a 60 s kill). */
+function run(cmd: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      err += b.toString();
+    });
+    const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(kill);
+      resolve({ code: code ?? -1, out, err });
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+const cli = (args: string[], input?: string) => run([...CLI, ...args], input);
+const sh = (script: string) => run(["sh", "-c", script]);
+const cliText = CLI.map((a) => `'${a}'`).join(" ");
+
+/** Sum of the app's http_requests_total for `path`, per status. */
+async function scrapeCounts(url: string, path: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^http_requests_total\{([^}]*)\} (\d+)$/gm)) {
+    const labels = m[1]!;
+    if (!labels.includes(`path="${path}"`)) continue;
+    const status = /status="(\d+)"/.exec(labels)![1]!;
+    counts[status] = (counts[status] ?? 0) + Number(m[2]);
+  }
+  return counts;
+}
+
+interface JsonReport {
+  requests: number;
+  scheduled: number;
+  dropped: number;
+  status_codes: Record<string, number>;
+  errors: string[];
+  latencies: Record<string, number>;
+  lateness: Record<string, number>;
+  intended_latencies: Record<string, number>;
+}
+
+async function attackAndReport(
+  url: string,
+  args: string[],
+): Promise<{ results: string; report: JsonReport; err: string }> {
+  const a = await cli(["attack", ...args], `GET ${url}\n`);
+  expect(a.code, a.err).toBe(0);
+  const r = await cli(["report", "-type", "json"], a.out);
+  expect(r.code, r.err).toBe(0);
+  return { results: a.out, report: JSON.parse(r.out) as JsonReport, err: a.err };
+}
+
+describe("attack + report against the sample app", () => {
+  it("totals agree with the app's counter and latencies with its service time", async () => {
+    const { url } = await startApp(["--service-time", "20ms", "--capacity", "100", "--queue", "100"]);
+    const { report, results } = await attackAndReport(`${url}/steady`, [
+      "-rate",
+      "100/s",
+      "-duration",
+      "2s",
+      "-name",
+      "steady",
+    ]);
+    expect(report.requests).toBe(200);
+    expect(report.scheduled).toBe(200);
+    expect(report.dropped).toBe(0);
+    expect(report.status_codes).toEqual({ "200": 200 });
+    expect(await scrapeCounts(url, "/steady")).toEqual({ "200": 200 });
+    // Service time 20 ms: nothing faster (1 ms timer slack), the median near it.
+    expect(report.latencies.min).toBeGreaterThanOrEqual(19_000_000);
+    expect(report.latencies["50th"]).toBeGreaterThanOrEqual(20_000_000);
+    expect(report.latencies["50th"]).toBeLessThan(100_000_000);
+    expect(report.intended_latencies["50th"]).toBeGreaterThanOrEqual(report.latencies["50th"]!);
+    const first = JSON.parse(results.split("\n")[0]!);
+    expect(first).toMatchObject({
+      attack: "steady",
+      code: 200,
+      bytes_in: 3,
+      method: "GET",
+      url: `${url}/steady`,
+    });
+  });
+
+  it("saturating the app shows 503s, and the counter still agrees", async () => {
+    // capacity 2 x 50 ms = 40 req/s, queue 2: at 200 req/s most requests are rejected.
+    const { url } = await startApp(["--service-time", "50ms", "--capacity", "2", "--queue", "2"]);
+    const { report } = await attackAndReport(`${url}/sat`, ["-rate", "200/s", "-duration", "2s"]);
+    expect(report.requests).toBe(400);
+    expect(report.status_codes["503"]).toBeGreaterThan(100);
+    expect(report.errors).toContain("503 Service Unavailable");
+    expect(await scrapeCounts(url, "/sat")).toEqual(report.status_codes);
+    const text = await sh(
+      `${cliText} attack -rate 200/s -duration 1s <<EOF | ${cliText} report\nGET ${url}/sat2\nEOF\n`,
+    );
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/^Status Codes {2}\[code:count\] +200:\d+ {2}503:\d+ {2}$/m);
+    expect(text.out).toMatch(/^Error Set:\n503 Service Unavailable$/m);
+  });
+
+  it("an in-flight cap below the load shows lateness and dropped requests", async () => {
+    const { url } = await startApp(["--service-time", "50ms", "--capacity", "2", "--queue", "0"]);
+    const { report, err } = await attackAndReport(`${url}/capped`, [
+      "-rate",
+      "200/s",
+      "-duration",
+      "2s",
+      "-max-workers",
+      "2",
+    ]);
+    expect(report.scheduled).toBe(400);
+    expect(report.dropped).toBeGreaterThan(100);
+    expect(report.requests + report.dropped).toBe(400);
+    // Two workers x 50 ms cannot keep up with 200/s: sends fall behind the schedule by a growing margin.
+    expect(report.lateness.max).toBeGreaterThan(500_000_000);
+    expect(report.intended_latencies["99th"]).toBeGreaterThan(report.latencies["99th"]!);
+    expect(err).toMatch(/^warning: \d+ of 400 scheduled requests were dropped/m);
+    expect(await scrapeCounts(url, "/capped")).toEqual({ "200": report.requests });
+    const text = await cli(
+      ["report"],
+      (await cli(["attack", "-rate", "200/s", "-duration", "1s", "-max-workers", "2"], `GET ${url}/c2\n`))
+        .out,
+    );
+    expect(text.out).toMatch(/^Schedule {6}\[intended, sent, dropped\] +200, \d+, \d+$/m);
+    expect(text.out).toMatch(/^Lateness {6}\[min, mean, 50, 90, 95, 99, max\] +.+$/m);
+  });
+
+  it("reads targets from stdin through a pipe, and rejects malformed ones with exit 2", async () => {
+    const { url } = await startApp(["--service-time", "0"]);
+    const piped = await sh(
+      `echo "GET ${url}/pipe" | ${cliText} attack -rate 50/s -duration 1s | ${cliText} report -type json`,
+    );
+    expect(piped.code, piped.err).toBe(0);
+    expect(JSON.parse(piped.out)).toMatchObject({ requests: 50, status_codes: { "200": 50 } });
+    const bad = await cli(["attack", "-rate", "5/s", "-duration", "1s"], "GET\n");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(
+      'error: stdin:1: malformed target line "GET" (want "METHOD URL", e.g. "GET http://127.0.0.1:8080/")\n',
+    );
+    const badUrl = await cli(["attack", "-duration", "1s"], "GET http//nope\n");
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.err).toMatch(/^error: stdin:1: invalid URL "http\/\/nope"\n$/);
+    expect(await scrapeCounts(url, "/pipe")).toEqual({ "200": 50 });
+  });
+
+  it("rate 0 with -max-workers runs a closed loop that is bounded by the duration", async () => {
+    const { url } = await startApp(["--service-time", "10ms", "--capacity", "10"]);
+    const { report } = await attackAndReport(`${url}/closed`, [
+      "-rate",
+      "0",
+      "-max-workers",
+      "4",
+      "-duration",
+      "1s",
+    ]);
+    expect(report.requests).toBeGreaterThan(20);
+    expect(report.lateness.max).toBe(0);
+    expect(await scrapeCounts(url, "/closed")).toEqual({ "200": report.requests });
+  });
+});
+
+describe("sample app operations", () => {
+  it("labels series with POD_NAME/POD_NAMESPACE and drains in-flight requests on SIGTERM, exiting 0", async () => {
+    const { url, app } = await startApp(["--service-time", "1s"], {
+      POD_NAME: "web-0",
+      POD_NAMESPACE: "shop",
+    });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^sample_app_capacity\{namespace="shop",pod="web-0"\} 100$/m);
+    expect(metrics).toMatch(/^process_cpu_seconds_total\{namespace="shop",pod="web-0"\} /m);
+    expect(await httpOk(`${url}/healthz`)).toBe(true);
+    const inflight = [1, 2, 3].map(() => fetch(`${url}/slow`).then(async (r) => [r.status, await r.text()]));
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = new Promise<number | null>((r) => app.child.on("exit", (code) => r(code)));
+    app.child.kill("SIGTERM");
+    expect(await Promise.all(inflight)).toEqual([
+      [200, "ok\n"],
+      [200, "ok\n"],
+      [200, "ok\n"],
+    ]);
+    expect(await exited).toBe(0);
+    expect(app.output()).toMatch(/"msg":"drained, exiting"/);
+  });
+
+  it("rejects bad flags with exit 2", async () => {
+    const r = await cli(["sample-app", "--capacity", "0"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('error: --capacity: want an integer >= 1, got "0"\n');
+  });
+});
