@@ -2,6 +2,7 @@
  * The list of commands. Add one import and one entry per command file in `commands/`.
  */
 import type { Command } from "commander";
+import { register as adapter } from "./commands/adapter.js";
 import { register as attack } from "./commands/attack.js";
 import { register as backtest } from "./commands/backtest.js";
 import { register as encode } from "./commands/encode.js";
@@ -22,4 +23,5 @@ export const COMMANDS: RegisterCommand[] = [
   report,
   plot,
   encode,
+  adapter,
 ];

@@ -1,0 +1,591 @@
+/**
+ * The metrics APIs as a function: a parsed request in, a response object out (status + JSON body), or a
+ * decision to forward to the remote adapter. No sockets here; the server (metrics-api-server.ts) does
+ * HTTP, security and forwarding. Prometheus and the object lister come in as ports.
+ *
+ * Status codes: bad path/selector 400; unknown metric/resource/object 404 (with the reason: which rule,
+ * which query, what Prometheus said); Prometheus unreachable or timing out 503; Prometheus rejecting a
+ * query 500 (a config problem) — each a metav1.Status.
+ */
+import { ToolkitError } from "../../core/errors.js";
+import { matches, type Selector, tryParseSelector } from "../../core/labels/selector.js";
+import {
+  type ApiResourceEntry,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  CUSTOM_GROUP,
+  EXTERNAL_GROUP,
+  externalMetricValueList,
+  metricValueList,
+  nodeMetrics,
+  nodeMetricsList,
+  podMetrics,
+  podMetricsList,
+  RESOURCE_GROUP,
+  RESOURCE_METRICS_RESOURCES,
+  SERVED_GROUPS,
+  status,
+  toLabelSelector,
+} from "../../core/metrics/api-objects.js";
+import type { CompiledConfig, CompiledRule } from "../../core/metrics/config.js";
+import {
+  assembleNodes,
+  assemblePods,
+  associateByLabel,
+  buildCustomQuery,
+  buildExternalQuery,
+  buildNodeResourceQuery,
+  buildPodResourceQuery,
+  type Sample,
+} from "../../core/metrics/queries.js";
+import {
+  findCustomMetric,
+  type Registry,
+  registeredNamespaced,
+  ruleById,
+} from "../../core/metrics/registry.js";
+import { groupResourceString, lookupResource, type ResourceInfo } from "../../core/metrics/resources.js";
+import { type Route, route } from "../../core/metrics/routes.js";
+import type { InstantResult, PrometheusClient } from "../prometheus/client.js";
+import type { ObjectLister } from "./object-lister.js";
+import type { RemoteAdapter } from "./security.js";
+
+export interface ApiRequest {
+  method: string;
+  /** The path without the query string, still percent-encoded. */
+  path: string;
+  query: URLSearchParams;
+}
+
+export type ApiResponse =
+  | { kind: "json"; status: number; body: unknown }
+  | { kind: "forward"; reason: string };
+
+/** What the handler reads on every request. */
+export interface HandlerContext {
+  config: CompiledConfig;
+  registry: Registry;
+  /** False until the first relist finished. */
+  relisted: boolean;
+  prometheus: PrometheusClient;
+  lister?: ObjectLister | undefined;
+  remote?: RemoteAdapter | undefined;
+  nowMs: number;
+  /** Warnings for the log (objects skipped, empty discovery). */
+  warn?: (obj: object, msg: string) => void;
+}
+
+const json = (statusCode: number, body: unknown): ApiResponse => ({ kind: "json", status: statusCode, body });
+const fail = (code: number, message: string, causes?: string[]): ApiResponse =>
+  json(code, status(code, message, causes ? { causes } : {}));
+
+/** The path group label for metrics and logs. */
+export function pathGroup(r: Route): "discovery" | "custom" | "external" | "resource" | "other" {
+  switch (r.t) {
+    case "apis":
+    case "group":
+    case "discovery":
+      return "discovery";
+    case "custom":
+      return "custom";
+    case "external":
+      return "external";
+    case "nodes":
+    case "pods":
+      return "resource";
+    default:
+      return "other";
+  }
+}
+
+/** Handles one API request (everything under /apis). */
+export async function handleApiRequest(req: ApiRequest, ctx: HandlerContext): Promise<ApiResponse> {
+  const r = route(req.method, req.path);
+  try {
+    switch (r.t) {
+      case "error":
+        return fail(r.code, r.message);
+      case "apis":
+        return json(200, apiGroupList(SERVED_GROUPS));
+      case "group": {
+        const g = SERVED_GROUPS.find((x) => x.group === r.group)!;
+        return json(200, apiGroup(g.group, g.versions));
+      }
+      case "discovery":
+        return json(200, discoveryDocument(r.group, r.version, ctx));
+      case "custom":
+        return await customMetric(r, req.query, ctx);
+      case "external":
+        return await externalMetric(r, req.query, ctx);
+      case "nodes":
+        return await nodeUsage(r, req.query, ctx);
+      case "pods":
+        return await podUsage(r, req.query, ctx);
+    }
+  } catch (e) {
+    return errorResponse(e);
+  }
+}
+
+/** Maps a thrown error to a Status: Prometheus down -> 503, rejected query -> 500, bad input -> 400. */
+export function errorResponse(e: unknown, context = "unable to fetch metrics"): ApiResponse {
+  if (e instanceof ToolkitError) {
+    const what = `${context}: ${e.oneLine()}`;
+    switch (e.code) {
+      case "UNAVAILABLE":
+        return fail(503, what);
+      case "TIMEOUT":
+        return fail(504, what);
+      case "INVALID_INPUT":
+        return fail(400, e.oneLine());
+      case "NOT_FOUND":
+        return fail(404, e.oneLine());
+      default:
+        return fail(500, `Internal error occurred: ${what}`, [what]);
+    }
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return fail(500, `Internal error occurred: ${msg}`, [msg]);
+}
+
+// ---------- discovery ----------
+
+/** The APIResourceList of a group-version: local entries merged with the remote adapter's. */
+export function discoveryDocument(group: string, version: string, ctx: HandlerContext): unknown {
+  const gv = `${group}/${version}`;
+  let local: ApiResourceEntry[] = [];
+  if (group === CUSTOM_GROUP) {
+    const seen = new Set<string>();
+    for (const e of ctx.registry.custom.values()) {
+      const name = `${e.groupResource}/${e.apiName}`;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      local.push({
+        name,
+        singularName: "",
+        namespaced: e.namespaced,
+        kind: "MetricValueList",
+        verbs: ["get"],
+      });
+    }
+    local.sort((a, b) => cmp(a.name, b.name));
+  } else if (group === EXTERNAL_GROUP) {
+    local = [...ctx.registry.external.keys()].sort().map((name) => ({
+      name,
+      singularName: "",
+      namespaced: true,
+      kind: "ExternalMetricValueList",
+      verbs: ["get"],
+    }));
+  } else if (group === RESOURCE_GROUP) {
+    local = ctx.config.resourceRules ? [...RESOURCE_METRICS_RESOURCES] : [];
+  }
+  const remote = ctx.remote?.resources(gv);
+  if (remote && remote.length > 0) {
+    const names = new Set(local.map((x) => x.name));
+    for (const x of remote) if (!names.has(x.name)) local.push({ ...x });
+  }
+  return apiResourceList(gv, local);
+}
+
+// ---------- selectors ----------
+
+function parseSelectorParam(q: URLSearchParams, name: string): Selector | ApiResponse {
+  const text = q.get(name) ?? "";
+  const r = tryParseSelector(text);
+  if (!r.ok)
+    return fail(
+      400,
+      `invalid ${name} ${JSON.stringify(text.slice(0, 200))}: position ${r.error.position}: ${r.error.message}`,
+    );
+  return r.value;
+}
+
+function isResponse(x: unknown): x is ApiResponse {
+  return !!x && typeof x === "object" && "kind" in x;
+}
+
+// ---------- Prometheus ----------
+
+async function runVector(ctx: HandlerContext, rule: string, query: string): Promise<Sample[] | ApiResponse> {
+  let res: InstantResult;
+  try {
+    res = await ctx.prometheus.query(query, ctx.nowMs / 1000);
+  } catch (e) {
+    if (e instanceof ToolkitError && (e.code === "UNAVAILABLE" || e.code === "TIMEOUT"))
+      return fail(
+        e.code === "TIMEOUT" ? 504 : 503,
+        `unable to fetch metrics: ${rule} query ${query}: ${e.oneLine()}`,
+      );
+    const said = e instanceof ToolkitError ? e.oneLine() : String(e);
+    return fail(500, `Internal error occurred: unable to fetch metrics: ${rule} query ${query}: ${said}`, [
+      `unable to fetch metrics: Prometheus rejected the query: ${said}`,
+    ]);
+  }
+  if (res.resultType !== "vector")
+    return fail(
+      500,
+      `Internal error occurred: unable to fetch metrics: ${rule} query ${query} returned a ${res.resultType}, not a vector`,
+    );
+  return res.result;
+}
+
+// ---------- custom metrics ----------
+
+function resourceOf(name: string, config: CompiledConfig): ResourceInfo | undefined {
+  const extra = config.rules.flatMap((r) => r.resources.custom);
+  return lookupResource(name, undefined, extra);
+}
+
+async function customMetric(
+  r: Extract<Route, { t: "custom" }>,
+  q: URLSearchParams,
+  ctx: HandlerContext,
+): Promise<ApiResponse> {
+  const gv = `${CUSTOM_GROUP}/${r.version}`;
+  const metricSel = parseSelectorParam(q, "metricLabelSelector");
+  if (isResponse(metricSel)) return metricSel;
+  const labelSel = parseSelectorParam(q, "labelSelector");
+  if (isResponse(labelSel)) return labelSel;
+  const resource = resourceOf(r.resource, ctx.config);
+  const notFoundMsg = `the server could not find the metric ${r.metric} for ${r.resource}`;
+  if (!resource) {
+    if (shouldForward(ctx, gv, `${r.resource}/${r.metric}`))
+      return { kind: "forward", reason: "unknown resource" };
+    return fail(404, `${notFoundMsg}: unknown resource "${r.resource}"`);
+  }
+  const namespaced = r.namespace !== undefined;
+  const entry = findCustomMetric(ctx.registry, resource, namespaced, r.metric);
+  const gr = groupResourceString(resource);
+  if (!entry) {
+    if (shouldForward(ctx, gv, `${gr}/${r.metric}`))
+      return { kind: "forward", reason: "metric not served locally" };
+    return fail(404, `${notFoundMsg}: ${whyNotRegistered(ctx, resource, namespaced, r.metric)}`);
+  }
+  const rule = ruleById(ctx.config, entry.ruleId);
+  if (!rule) return fail(404, `${notFoundMsg}: its rule ${entry.ruleId} is no longer in the config`);
+
+  // Object names.
+  let names: string[];
+  const wildcard = r.name === "*";
+  if (!wildcard) names = [r.name];
+  else if (ctx.lister) {
+    const objs = await ctx.lister.list(resource, r.namespace, q.get("labelSelector") ?? "");
+    names = objs.map((o) => o.name);
+    if (names.length === 0)
+      return fail(
+        404,
+        `${notFoundMsg}: no ${gr} match labelSelector ${JSON.stringify(q.get("labelSelector") ?? "")}${r.namespace !== undefined ? ` in namespace ${r.namespace}` : ""} (${ctx.lister.source})`,
+      );
+  } else {
+    names = [];
+    for (const o of entry.objects.values()) {
+      if (namespaced && o.namespace !== r.namespace) continue;
+      if (matches(labelSel, o.labels)) names.push(o.name);
+    }
+    names.sort();
+    if (names.length === 0)
+      return fail(
+        404,
+        `${notFoundMsg}: no ${gr} with series of ${entry.seriesName}${r.namespace !== undefined ? ` in namespace ${r.namespace}` : ""} match labelSelector ${JSON.stringify(q.get("labelSelector") ?? "")} (objects come from Prometheus series: no Kubernetes lister configured)`,
+      );
+  }
+  const built = buildCustomQuery({
+    rule,
+    seriesName: entry.seriesName,
+    resource,
+    namespace: r.namespace,
+    names,
+    metricSelector: metricSel.requirements,
+  });
+  if (!built.ok) {
+    const bad =
+      built.error.includes("not supported by Prometheus") ||
+      built.error.includes("not a valid Prometheus label name");
+    return fail(bad ? 400 : 404, `${notFoundMsg}: ${built.error}`);
+  }
+  const samples = await runVector(ctx, rule.id, built.value.query);
+  if (isResponse(samples)) return samples;
+  const found = associateByLabel(samples, built.value.resourceLabel, names);
+  if (!wildcard && found.length === 0) {
+    return fail(
+      404,
+      `the server could not find the metric ${r.metric} for ${r.resource} ${r.name}: ${rule.id} query ${built.value.query} returned ${samples.length} sample(s), none with ${built.value.resourceLabel}=${JSON.stringify(r.name)}` +
+        (samples.length === 0 ? " (no data: is the series recent enough for the rate window?)" : ""),
+    );
+  }
+  const selector = metricSel.requirements.length > 0 ? toLabelSelector(metricSel.requirements) : null;
+  return json(
+    200,
+    metricValueList(
+      r.version,
+      found.map((f) => ({
+        resource,
+        namespace: namespaced ? r.namespace : undefined,
+        name: f.name,
+        metricName: r.metric,
+        selector,
+        timestampMs: ctx.nowMs,
+        value: f.value,
+      })),
+    ),
+  );
+}
+
+function whyNotRegistered(
+  ctx: HandlerContext,
+  resource: ResourceInfo,
+  namespaced: boolean,
+  metric: string,
+): string {
+  const scope = registeredNamespaced(resource);
+  if (scope !== namespaced)
+    return `${groupResourceString(resource)} metrics are ${scope ? "namespaced: use /namespaces/{ns}/" : "cluster-scoped: drop /namespaces/{ns}/ from the path"}`;
+  const elsewhere = [...ctx.registry.custom.values()]
+    .filter((e) => e.apiName === metric)
+    .map((e) => `${e.groupResource}${e.namespaced ? "" : " (cluster-scoped)"}`);
+  if (elsewhere.length > 0) return `it is discovered for ${[...new Set(elsewhere)].join(", ")} only`;
+  if (!ctx.relisted) return "discovery has not finished its first relist yet";
+  if (ctx.config.rules.length === 0) return "the config has no rules";
+  const failing = ctx.registry.diagnostics.filter((d) => d.error && d.id.startsWith("rules["));
+  if (failing.length > 0)
+    return `no rule discovered it; failing seriesQuery: ${failing.map((d) => `${d.id}: ${d.error}`).join("; ")}`;
+  return "no rule discovered it (see `tidescale rules test`)";
+}
+
+function shouldForward(ctx: HandlerContext, gv: string, resource: string): boolean {
+  if (!ctx.remote) return false;
+  // Unknown remote discovery (not fetched yet): forward and let the remote answer.
+  if (ctx.remote.resources(gv) === undefined) return true;
+  return ctx.remote.serves(gv, resource);
+}
+
+// ---------- external metrics ----------
+
+async function externalMetric(
+  r: Extract<Route, { t: "external" }>,
+  q: URLSearchParams,
+  ctx: HandlerContext,
+): Promise<ApiResponse> {
+  const gv = `${EXTERNAL_GROUP}/v1beta1`;
+  const sel = parseSelectorParam(q, "labelSelector");
+  if (isResponse(sel)) return sel;
+  const entry = ctx.registry.external.get(r.metric);
+  const notFound = `the server could not find the metric ${r.metric} for namespaces`;
+  if (!entry) {
+    if (shouldForward(ctx, gv, r.metric)) return { kind: "forward", reason: "metric not served locally" };
+    const why = !ctx.relisted
+      ? "discovery has not finished its first relist yet"
+      : ctx.config.externalRules.length === 0
+        ? "the config has no externalRules"
+        : "no external rule discovered it (see `tidescale rules test`)";
+    return fail(404, `${notFound}: ${why}`);
+  }
+  const rule = ruleById(ctx.config, entry.ruleId) as CompiledRule | undefined;
+  if (!rule) return fail(404, `${notFound}: its rule ${entry.ruleId} is no longer in the config`);
+  const built = buildExternalQuery({
+    rule,
+    seriesName: entry.seriesName,
+    namespace: r.namespace,
+    selector: sel.requirements,
+  });
+  if (!built.ok) {
+    const bad =
+      built.error.includes("not supported by Prometheus") ||
+      built.error.includes("not a valid Prometheus label name");
+    return fail(bad ? 400 : 500, bad ? built.error : `Internal error occurred: ${built.error}`);
+  }
+  let res: InstantResult;
+  try {
+    res = await ctx.prometheus.query(built.value, ctx.nowMs / 1000);
+  } catch (e) {
+    const vec = await Promise.resolve(
+      errorResponse(e, `unable to fetch metrics: ${rule.id} query ${built.value}`),
+    );
+    return vec;
+  }
+  if (res.resultType === "scalar")
+    return json(
+      200,
+      externalMetricValueList([
+        {
+          metricName: r.metric,
+          metricLabels: null,
+          timestampMs: res.result[0] * 1000,
+          value: Number.parseFloat(res.result[1]),
+        },
+      ]),
+    );
+  if (res.resultType !== "vector")
+    return fail(500, `Internal error occurred: ${rule.id} query ${built.value} returned a ${res.resultType}`);
+  return json(
+    200,
+    externalMetricValueList(
+      res.result.map((s) => ({
+        metricName: r.metric,
+        metricLabels: s.metric,
+        timestampMs: s.value[0] * 1000,
+        value: Number.parseFloat(s.value[1]),
+      })),
+    ),
+  );
+}
+
+// ---------- resource metrics ----------
+
+async function nodeUsage(
+  r: Extract<Route, { t: "nodes" }>,
+  q: URLSearchParams,
+  ctx: HandlerContext,
+): Promise<ApiResponse> {
+  const rr = ctx.config.resourceRules;
+  if (!rr) {
+    if (shouldForward(ctx, `${RESOURCE_GROUP}/v1beta1`, "nodes"))
+      return { kind: "forward", reason: "no resourceRules" };
+    return fail(404, "resource metrics are not configured (the config has no resourceRules)");
+  }
+  const sel = parseSelectorParam(q, "labelSelector");
+  if (isResponse(sel)) return sel;
+  let names: string[] | undefined;
+  if (r.name !== undefined) names = [r.name];
+  else if (ctx.lister) {
+    names = (await ctx.lister.list(lookupResource("nodes")!, undefined, q.get("labelSelector") ?? "")).map(
+      (o) => o.name,
+    );
+    if (names.length === 0) return json(200, nodeMetricsList([], ctx.nowMs));
+  } else if (sel.requirements.length > 0) {
+    return fail(
+      400,
+      "labelSelector on node metrics needs a Kubernetes API to list nodes (--lister-kubeconfig)",
+    );
+  }
+  const cpuQ = buildNodeResourceQuery(rr.cpu, "cpu", names);
+  const memQ = buildNodeResourceQuery(rr.memory, "memory", names);
+  if (!cpuQ.ok || !memQ.ok)
+    return fail(500, `Internal error occurred: ${!cpuQ.ok ? cpuQ.error : !memQ.ok ? memQ.error : ""}`);
+  const [cpu, mem] = await Promise.all([
+    runVector(ctx, "resourceRules.cpu", cpuQ.value.query),
+    runVector(ctx, "resourceRules.memory", memQ.value.query),
+  ]);
+  if (isResponse(cpu)) return cpu;
+  if (isResponse(mem)) return mem;
+  const { nodes, skipped } = assembleNodes(cpu, mem, cpuQ.value.nodeLabel);
+  if (skipped.length > 0) ctx.warn?.({ skipped }, "nodes skipped in resource metrics");
+  const inputs = nodes.map((n) => ({
+    name: n.name,
+    timestampMs: n.timestampMs,
+    windowMs: rr.windowMs,
+    usage: { cpu: n.cpu, memory: n.memory },
+  }));
+  if (r.name !== undefined) {
+    const one = inputs.find((n) => n.name === r.name);
+    if (!one) return fail(404, `nodemetrics.metrics.k8s.io "${r.name}" not found`);
+    return json(200, nodeMetrics(one, ctx.nowMs));
+  }
+  const order = names ?? inputs.map((n) => n.name);
+  const byName = new Map(inputs.map((n) => [n.name, n]));
+  return json(
+    200,
+    nodeMetricsList(
+      order.flatMap((n) => (byName.has(n) ? [byName.get(n)!] : [])),
+      ctx.nowMs,
+    ),
+  );
+}
+
+async function podUsage(
+  r: Extract<Route, { t: "pods" }>,
+  q: URLSearchParams,
+  ctx: HandlerContext,
+): Promise<ApiResponse> {
+  const rr = ctx.config.resourceRules;
+  if (!rr) {
+    if (shouldForward(ctx, `${RESOURCE_GROUP}/v1beta1`, "pods"))
+      return { kind: "forward", reason: "no resourceRules" };
+    return fail(404, "resource metrics are not configured (the config has no resourceRules)");
+  }
+  const sel = parseSelectorParam(q, "labelSelector");
+  if (isResponse(sel)) return sel;
+  let names: string[] | undefined;
+  if (r.name !== undefined) names = [r.name];
+  else if (ctx.lister) {
+    const objs = await ctx.lister.list(lookupResource("pods")!, r.namespace, q.get("labelSelector") ?? "", {
+      runningPodsOnly: true,
+    });
+    if (objs.length === 0) return json(200, podMetricsList([], ctx.nowMs));
+    if (r.namespace === undefined) {
+      // All namespaces: one query per namespace, as upstream.
+      const byNs = new Map<string, string[]>();
+      for (const o of objs) byNs.set(o.namespace, [...(byNs.get(o.namespace) ?? []), o.name]);
+      const parts = await Promise.all([...byNs].map(([ns, ns_names]) => podsIn(ctx, ns, ns_names)));
+      const items = [];
+      for (const p of parts) {
+        if (isResponse(p)) return p;
+        items.push(...p);
+      }
+      return json(200, podMetricsList(items, ctx.nowMs));
+    }
+    names = objs.map((o) => o.name);
+  } else if (sel.requirements.length > 0) {
+    return fail(
+      400,
+      "labelSelector on pod metrics needs a Kubernetes API to list pods (--lister-kubeconfig)",
+    );
+  }
+  const items = await podsIn(ctx, r.namespace, names);
+  if (isResponse(items)) return items;
+  if (r.name !== undefined) {
+    const one = items.find((p) => p.name === r.name);
+    if (!one) return fail(404, `podmetrics.metrics.k8s.io "${r.namespace}/${r.name}" not found`);
+    return json(200, podMetrics(one, ctx.nowMs));
+  }
+  return json(200, podMetricsList(items, ctx.nowMs));
+}
+
+async function podsIn(
+  ctx: HandlerContext,
+  namespace: string | undefined,
+  names: string[] | undefined,
+): Promise<
+  | Array<{
+      namespace: string;
+      name: string;
+      timestampMs: number;
+      windowMs: number;
+      containers: Array<{ name: string; usage: { cpu: number; memory: number } }>;
+    }>
+  | ApiResponse
+> {
+  const rr = ctx.config.resourceRules!;
+  const cpuQ = buildPodResourceQuery(rr.cpu, "cpu", namespace, names);
+  const memQ = buildPodResourceQuery(rr.memory, "memory", namespace, names);
+  if (!cpuQ.ok || !memQ.ok)
+    return fail(500, `Internal error occurred: ${!cpuQ.ok ? cpuQ.error : !memQ.ok ? memQ.error : ""}`);
+  const [cpu, mem] = await Promise.all([
+    runVector(ctx, "resourceRules.cpu", cpuQ.value.query),
+    runVector(ctx, "resourceRules.memory", memQ.value.query),
+  ]);
+  if (isResponse(cpu)) return cpu;
+  if (isResponse(mem)) return mem;
+  const { pods, skipped } = assemblePods(cpu, mem, {
+    pod: cpuQ.value.podLabel,
+    container: rr.cpu.containerLabel,
+    namespace: namespace === undefined ? cpuQ.value.namespaceLabel : undefined,
+    defaultNamespace: namespace ?? "",
+  });
+  if (skipped.length > 0) ctx.warn?.({ skipped }, "pods skipped in resource metrics");
+  const order = names ? new Map(names.map((n, i) => [n, i])) : undefined;
+  const sorted = order ? [...pods].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)) : pods;
+  return sorted.map((p) => ({
+    namespace: p.namespace,
+    name: p.name,
+    timestampMs: p.timestampMs,
+    windowMs: rr.windowMs,
+    containers: p.containers.map((c) => ({ name: c.name, usage: { cpu: c.cpu, memory: c.memory } })),
+  }));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,277 @@
+/**
+ * `tidescale adapter`: the metrics API server (custom.metrics.k8s.io v1beta1+v1beta2,
+ * external.metrics.k8s.io v1beta1, metrics.k8s.io v1beta1) backed by Prometheus, configured with
+ * prometheus-adapter's rules file. Flags reuse prometheus-adapter's and the generic apiserver's names.
+ */
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import pretty from "pino-pretty";
+import { AdapterMetrics } from "../../adapters/http/adapter-metrics.js";
+import { addSecurityFlags, buildSecurity, type SecurityFlags } from "../../adapters/http/auth/index.js";
+import { kubeApiFromConfig } from "../../adapters/http/auth/kube-client.js";
+import { createMetricsApiServer } from "../../adapters/http/metrics-api-server.js";
+import { KubeObjectLister } from "../../adapters/http/object-lister.js";
+import { createRemoteAdapter, parseRemoteTarget } from "../../adapters/http/remote-adapter.js";
+import type { RemoteAdapter } from "../../adapters/http/security.js";
+import { createPrometheusClient, type PrometheusClientOptions } from "../../adapters/prometheus/client.js";
+import { AdapterState, loadConfigFile } from "../../adapters/prometheus/discovery.js";
+import { parseDurationMs } from "../../core/duration.js";
+import { invalidInput, ToolkitError } from "../../core/errors.js";
+import { compileConfig } from "../../core/metrics/config.js";
+
+/** Options shared by `adapter` and `rules test` for reaching Prometheus. */
+export function addPrometheusFlags(cmd: Command): Command {
+  return cmd
+    .option("--prometheus-url <url>", "Prometheus base URL (a path prefix is kept)", "http://127.0.0.1:9090")
+    .addOption(
+      new Option("--prometheus-verb <verb>", "HTTP verb for Prometheus queries")
+        .choices(["GET", "POST"])
+        .default("GET"),
+    )
+    .option("--prometheus-ca-file <file>", "CA bundle to verify an https Prometheus")
+    .option("--prometheus-client-tls-cert-file <file>", "client certificate for Prometheus (mutual TLS)")
+    .option("--prometheus-client-tls-key-file <file>", "client key for --prometheus-client-tls-cert-file")
+    .option("--prometheus-token-file <file>", "file holding a bearer token for Prometheus")
+    .option("--prometheus-auth-username <user>", "basic-auth user for Prometheus")
+    .option("--prometheus-auth-password-file <file>", "file holding the basic-auth password")
+    .option("--prometheus-insecure-skip-tls-verify", "do not verify Prometheus' certificate (unsafe)")
+    .option(
+      "--prometheus-header <key=value>",
+      "extra header sent to Prometheus (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option("--prometheus-timeout <duration>", "timeout of one Prometheus call", "10s");
+}
+
+function readSecret(file: string, flag: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (e) {
+    throw invalidInput(
+      flag,
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
+/** Builds Prometheus client options from the flags `addPrometheusFlags` adds. */
+export function prometheusOptions(o: Record<string, unknown>): PrometheusClientOptions {
+  const opts: PrometheusClientOptions = {
+    url: String(o.prometheusUrl),
+    method: o.prometheusVerb === "POST" ? "POST" : "GET",
+    timeoutMs: parseDurationMs(String(o.prometheusTimeout ?? "10s"), "--prometheus-timeout"),
+  };
+  if (o.prometheusCaFile) opts.ca = readSecret(String(o.prometheusCaFile), "--prometheus-ca-file");
+  if (!!o.prometheusClientTlsCertFile !== !!o.prometheusClientTlsKeyFile)
+    throw invalidInput(
+      "--prometheus-client-tls-cert-file",
+      "needs --prometheus-client-tls-key-file (and the other way round)",
+    );
+  if (o.prometheusClientTlsCertFile) {
+    opts.clientCert = readSecret(String(o.prometheusClientTlsCertFile), "--prometheus-client-tls-cert-file");
+    opts.clientKey = readSecret(String(o.prometheusClientTlsKeyFile), "--prometheus-client-tls-key-file");
+  }
+  if (o.prometheusTokenFile)
+    opts.bearerToken = readSecret(String(o.prometheusTokenFile), "--prometheus-token-file");
+  if (o.prometheusAuthUsername) {
+    if (opts.bearerToken)
+      throw invalidInput("--prometheus-auth-username", "cannot be combined with --prometheus-token-file");
+    opts.basicAuth = {
+      username: String(o.prometheusAuthUsername),
+      password: o.prometheusAuthPasswordFile
+        ? readSecret(String(o.prometheusAuthPasswordFile), "--prometheus-auth-password-file")
+        : "",
+    };
+  }
+  if (o.prometheusInsecureSkipTlsVerify) opts.insecureSkipVerify = true;
+  const headers: Record<string, string> = {};
+  for (const h of (o.prometheusHeader as string[] | undefined) ?? []) {
+    const eq = h.indexOf("=");
+    if (eq <= 0) throw invalidInput("--prometheus-header", `want key=value, got "${h}"`);
+    headers[h.slice(0, eq).trim()] = h.slice(eq + 1);
+  }
+  if (Object.keys(headers).length > 0) opts.headers = headers;
+  return opts;
+}
+
+export function register(program: Command): void {
+  const cmd = new Command("adapter")
+    .description(
+      "Serve the Kubernetes metrics APIs from Prometheus: custom.metrics.k8s.io (v1beta1, v1beta2),\n" +
+        "external.metrics.k8s.io (v1beta1) and metrics.k8s.io (v1beta1, for kubectl top), configured with\n" +
+        "prometheus-adapter's rules file (rules, externalRules, resourceRules). The config file is watched:\n" +
+        "a valid new config replaces the old one, a bad one is rejected and logged.",
+    )
+    .option("--config <file>", "rules file (prometheus-adapter format); without it every API is served empty")
+    .option("--metrics-relist-interval <duration>", "how often discovery re-reads the series", "1m")
+    .option(
+      "--metrics-max-age <duration>",
+      "only series with samples this recent are discovered (default: the relist interval)",
+    )
+    .option("--secure-port <port>", "port to serve on (0 = any free port)", "6443")
+    .option("--bind-address <ip>", "address to listen on (0.0.0.0 for all interfaces)", "127.0.0.1")
+    .option(
+      "--kubeconfig <file>",
+      "kubeconfig for delegated auth and object listing (default: in-cluster when running in a pod)",
+    )
+    .option(
+      "--lister-kubeconfig <file>",
+      "kubeconfig used to list objects for wildcard requests (default: --kubeconfig); without a cluster, objects come from Prometheus series",
+    )
+    .option("--log-level <level>", "log level (debug, info, warn, error)", "info");
+  addPrometheusFlags(cmd);
+  addSecurityFlags(cmd);
+  cmd.addHelpText(
+    "after",
+    "\nExample:\n" +
+      "  tidescale adapter --config examples/rules.yaml --prometheus-url http://127.0.0.1:9090 --insecure-dev --secure-port 8443\n" +
+      "  kubectl --server http://127.0.0.1:8443 get --raw '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/http_requests_qps'",
+  );
+  cmd.action(async (o: Record<string, unknown>) => {
+    await runAdapter(o, cmd);
+  });
+  program.addCommand(cmd);
+}
+
+async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<void> {
+  const relistMs = parseDurationMs(String(o.metricsRelistInterval), "--metrics-relist-interval");
+  if (relistMs < 1000) throw invalidInput("--metrics-relist-interval", "must be at least 1s");
+  const maxAgeMs =
+    o.metricsMaxAge === undefined ? relistMs : parseDurationMs(String(o.metricsMaxAge), "--metrics-max-age");
+  if (maxAgeMs < relistMs)
+    throw invalidInput(
+      "--metrics-max-age",
+      `must be at least --metrics-relist-interval (${String(o.metricsRelistInterval)})`,
+    );
+  const portText = String(o.securePort);
+  if (!/^\d+$/.test(portText) || Number(portText) > 65535)
+    throw invalidInput("--secure-port", `want 0..65535, got "${portText}"`);
+  const level = String(o.logLevel);
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw invalidInput("--log-level", `unknown level "${level}"`);
+  const log = process.stderr.isTTY
+    ? pino({ name: "adapter", level }, pretty({ destination: 2, sync: true }))
+    : pino({ name: "adapter", level }, pino.destination({ fd: 2, sync: true }));
+
+  const configFile = o.config === undefined ? undefined : String(o.config);
+  const config = configFile ? await loadConfigFile(configFile) : compileConfig({});
+  const metrics = new AdapterMetrics();
+  const prometheus = createPrometheusClient({
+    ...prometheusOptions(o),
+    onRequest: ({ path, seconds, outcome }) =>
+      metrics.promSeconds.observe({ endpoint: path, outcome }, seconds),
+  });
+
+  const flags = o as SecurityFlags;
+  const insecureDev = !!flags.insecureDev;
+  const plainHttp = insecureDev && !flags.tlsCertFile && cmd.getOptionValueSource("certDir") !== "cli";
+  let security: Awaited<ReturnType<typeof buildSecurity>> | undefined;
+  let remote: (RemoteAdapter & { close(): void }) | undefined;
+  if (plainHttp) {
+    log.warn(
+      {},
+      "--insecure-dev: plain HTTP, no authentication or authorization; never use this in a cluster",
+    );
+    if (flags.remoteAdapter)
+      remote = await createRemoteAdapter({
+        target: parseRemoteTarget(flags.remoteAdapter),
+        caFile: flags.remoteAdapterCaFile,
+        insecureSkipTLSVerify: flags.remoteAdapterInsecureSkipTlsVerify,
+        clientCertFile: flags.remoteAdapterClientCert,
+        clientKeyFile: flags.remoteAdapterClientKey,
+        discoveryIntervalMs: parseDurationMs(
+          flags.remoteAdapterDiscoveryInterval ?? "1m",
+          "--remote-adapter-discovery-interval",
+        ),
+        log,
+      });
+  } else {
+    security = await buildSecurity(flags, log);
+    remote = security.remote;
+  }
+
+  const listerKube = kubeApiFromConfig(
+    (o.listerKubeconfig as string | undefined) ?? flags.kubeconfig,
+    o.listerKubeconfig ? "--lister-kubeconfig" : "--kubeconfig",
+  );
+  const lister = listerKube ? new KubeObjectLister(listerKube) : undefined;
+  log.info(
+    { lister: lister ? lister.source : "prometheus series (no Kubernetes API configured)" },
+    "objects for wildcard requests",
+  );
+
+  const state = new AdapterState({
+    client: prometheus,
+    configFile,
+    config,
+    relistIntervalMs: relistMs,
+    maxAgeMs,
+    log,
+    onRelist: (r) => {
+      metrics.seriesDiscovered.set(r.registry.seriesCount);
+      metrics.metricsDiscovered.set({ api: "custom" }, r.registry.custom.size);
+      metrics.metricsDiscovered.set({ api: "external" }, r.registry.external.size);
+      if (r.failures.size > 0) metrics.seriesQueryFailures.inc(r.failures.size);
+    },
+    onReload: (ok) => metrics.lastReloadSuccessful.set(ok ? 1 : 0),
+  });
+  log.info(
+    {
+      customMetrics: `${config.rules.length} rules`,
+      externalMetrics: `${config.externalRules.length} externalRules`,
+      resourceMetrics: config.resourceRules ? "resourceRules" : "none",
+    },
+    "serving custom.metrics.k8s.io v1beta1+v1beta2, external.metrics.k8s.io v1beta1, metrics.k8s.io v1beta1",
+  );
+  const server = createMetricsApiServer({
+    state,
+    prometheus,
+    lister,
+    remote,
+    gate: security ? (req) => security.gate(req) : undefined,
+    tls: security?.tls.options,
+    attachTls: security ? (s) => security.attach(s) : undefined,
+    metrics,
+    log,
+  });
+  let port: number;
+  try {
+    port = await server.listen(Number(portText), String(o.bindAddress));
+  } catch (e) {
+    state.close();
+    security?.close();
+    remote?.close();
+    await prometheus.close();
+    throw new ToolkitError(
+      "UNAVAILABLE",
+      "--secure-port",
+      `cannot listen on ${String(o.bindAddress)}:${portText}: ${(e as Error).message}`,
+    );
+  }
+  log.info(
+    { url: `${security ? "https" : "http"}://${String(o.bindAddress)}:${port}`, port },
+    "metrics adapter listening",
+  );
+  // Discovery runs in the background: /readyz answers 503 until the first relist finished.
+  state.start().catch((e: unknown) => log.error({ err: (e as Error).message }, "discovery failed to start"));
+
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info({ signal: sig }, "shutting down: draining in-flight requests");
+      process.off("SIGTERM", onTerm);
+      process.off("SIGINT", onInt);
+      resolve();
+    };
+    const onTerm = () => stop("SIGTERM");
+    const onInt = () => stop("SIGINT");
+    process.on("SIGTERM", onTerm);
+    process.on("SIGINT", onInt);
+  });
+  state.close();
+  await server.close();
+  security?.close();
+  if (!security) remote?.close();
+  await prometheus.close();
+}
