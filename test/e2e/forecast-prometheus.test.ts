@@ -1,0 +1,107 @@
+/**
+ * `tidescale forecast --prometheus-url`: a real exporter serves a known series (10 + seconds since start),
+ * a real Prometheus scrapes it every second, and the CLI forecasts from a range query.
+ */
+import { spawnSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+let server: Server | undefined;
+let prom: RunningPrometheus | undefined;
+let port = 0;
+const t0 = Date.now();
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", resolve(repoRoot, "src/cli/main.ts"), ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    const v = 10 + (Date.now() - t0) / 1000;
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+    res.end(`# TYPE tidescale_test_series gauge\ntidescale_test_series ${v}\n`);
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", () => r()));
+  const addr = server.address();
+  port = typeof addr === "object" && addr ? addr.port : 0;
+  prom = await startPrometheus({ targets: [`127.0.0.1:${port}`] });
+  await waitForQuery(prom.url, "count_over_time(tidescale_test_series[1m]) >= 12", { timeoutMs: 60_000 });
+});
+
+afterAll(async () => {
+  await prom?.stop();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+});
+
+describe("forecast from a real Prometheus", () => {
+  it("forecasts the known linear series from a range query", () => {
+    const end = Math.floor(Date.now() / 1000) - 1;
+    const r = cli([
+      "forecast",
+      "--prometheus-url",
+      prom!.url,
+      "--query",
+      "tidescale_test_series",
+      "--range",
+      "10s",
+      "--step",
+      "1s",
+      "--end",
+      String(end),
+      "--horizon",
+      "5s",
+      "--model",
+      "linear-trend",
+      "-o",
+      "json",
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.model).toBe("linear-trend");
+    expect(doc.points).toHaveLength(5);
+    const expected = 10 + (end + 1 - t0 / 1000);
+    expect(Math.abs(doc.points[0].p50 - expected)).toBeLessThan(3);
+    expect(doc.points[4].p50 - doc.points[0].p50).toBeGreaterThan(2);
+    expect(doc.points[4].p50 - doc.points[0].p50).toBeLessThan(6);
+  });
+
+  it("a query returning several series is bad input (exit 2), an unreachable Prometheus exit 1", () => {
+    const many = cli([
+      "forecast",
+      "--prometheus-url",
+      prom!.url,
+      "--query",
+      '{job="test"}',
+      "--range",
+      "10s",
+      "--step",
+      "1s",
+    ]);
+    expect(many.status).toBe(2);
+    expect(many.stderr).toMatch(/error: --query: the query returned \d+ series/);
+    const down = cli([
+      "forecast",
+      "--prometheus-url",
+      "http://127.0.0.1:1",
+      "--query",
+      "up",
+      "--range",
+      "10s",
+      "--step",
+      "1s",
+    ]);
+    expect(down.status).toBe(1);
+    expect(down.stderr.split("\n")[0]).toMatch(/^error: /);
+  });
+});
