@@ -8,11 +8,15 @@ import { Command, Option } from "commander";
 import { pino } from "pino";
 import pretty from "pino-pretty";
 import { AdapterMetrics } from "../../adapters/http/adapter-metrics.js";
-import { addSecurityFlags, buildSecurity, type SecurityFlags } from "../../adapters/http/auth/index.js";
+import {
+  addSecurityFlags,
+  buildRemoteAdapter,
+  buildSecurity,
+  type SecurityFlags,
+} from "../../adapters/http/auth/index.js";
 import { kubeApiFromConfig } from "../../adapters/http/auth/kube-client.js";
 import { createMetricsApiServer } from "../../adapters/http/metrics-api-server.js";
 import { KubeObjectLister } from "../../adapters/http/object-lister.js";
-import { createRemoteAdapter, parseRemoteTarget } from "../../adapters/http/remote-adapter.js";
 import type { RemoteAdapter } from "../../adapters/http/security.js";
 import { createPrometheusClient, type PrometheusClientOptions } from "../../adapters/prometheus/client.js";
 import { AdapterState, loadConfigFile } from "../../adapters/prometheus/discovery.js";
@@ -174,19 +178,8 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
       {},
       "--insecure-dev: plain HTTP, no authentication or authorization; never use this in a cluster",
     );
-    if (flags.remoteAdapter)
-      remote = await createRemoteAdapter({
-        target: parseRemoteTarget(flags.remoteAdapter),
-        caFile: flags.remoteAdapterCaFile,
-        insecureSkipTLSVerify: flags.remoteAdapterInsecureSkipTlsVerify,
-        clientCertFile: flags.remoteAdapterClientCert,
-        clientKeyFile: flags.remoteAdapterClientKey,
-        discoveryIntervalMs: parseDurationMs(
-          flags.remoteAdapterDiscoveryInterval ?? "1m",
-          "--remote-adapter-discovery-interval",
-        ),
-        log,
-      });
+    // H7: same remote-adapter construction as buildSecurity (resolves Service references too).
+    remote = await buildRemoteAdapter(flags, log);
   } else {
     security = await buildSecurity(flags, log);
     remote = security.remote;

@@ -254,6 +254,55 @@ export async function readAuthenticationConfigMap(api: KubeApi): Promise<Authent
   return cm;
 }
 
+/**
+ * The remote adapter from the `--remote-adapter*` flags (undefined without `--remote-adapter`). A Service
+ * reference is resolved with `--authentication-kubeconfig`, `--kubeconfig` or the in-cluster config.
+ */
+export async function buildRemoteAdapter(
+  flags: SecurityFlags,
+  log: SecurityLog = silentLog,
+): Promise<HttpRemoteAdapter | undefined> {
+  if (!flags.remoteAdapter) {
+    for (const [v, flag] of [
+      [flags.remoteAdapterCaFile, "--remote-adapter-ca-file"],
+      [flags.remoteAdapterClientCert, "--remote-adapter-client-cert"],
+      [flags.remoteAdapterClientKey, "--remote-adapter-client-key"],
+    ] as const) {
+      if (v) throw new ToolkitError("INVALID_INPUT", flag, "needs --remote-adapter");
+    }
+    return undefined;
+  }
+  const target = parseRemoteTarget(flags.remoteAdapter);
+  const kube =
+    target.kind === "service"
+      ? kubeApiFromConfig(
+          flags.authenticationKubeconfig ?? flags.kubeconfig,
+          flags.authenticationKubeconfig ? "--authentication-kubeconfig" : "--kubeconfig",
+        )
+      : undefined;
+  if (target.kind === "service" && !kube) {
+    throw new ToolkitError(
+      "INVALID_INPUT",
+      "--remote-adapter",
+      `Service reference ${flags.remoteAdapter} needs --kubeconfig (or in-cluster config) to be resolved`,
+    );
+  }
+  return createRemoteAdapter({
+    target,
+    kube,
+    caFile: flags.remoteAdapterCaFile,
+    insecureSkipTLSVerify: flags.remoteAdapterInsecureSkipTlsVerify,
+    clientCertFile: flags.remoteAdapterClientCert,
+    clientKeyFile: flags.remoteAdapterClientKey,
+    discoveryIntervalMs: durationMs(
+      flags.remoteAdapterDiscoveryInterval,
+      "--remote-adapter-discovery-interval",
+      60_000,
+    ),
+    log,
+  });
+}
+
 /** What the server needs from the security parts. */
 export interface Security {
   readonly authenticator: Authenticator;
@@ -471,32 +520,7 @@ export async function buildSecurity(flags: SecurityFlags, log: SecurityLog = sil
   );
   tlsRef = tls;
 
-  let remote: HttpRemoteAdapter | undefined;
-  if (flags.remoteAdapter) {
-    const target = parseRemoteTarget(flags.remoteAdapter);
-    remote = await createRemoteAdapter({
-      target,
-      kube: target.kind === "service" ? authnKube() : undefined,
-      caFile: flags.remoteAdapterCaFile,
-      insecureSkipTLSVerify: flags.remoteAdapterInsecureSkipTlsVerify,
-      clientCertFile: flags.remoteAdapterClientCert,
-      clientKeyFile: flags.remoteAdapterClientKey,
-      discoveryIntervalMs: durationMs(
-        flags.remoteAdapterDiscoveryInterval,
-        "--remote-adapter-discovery-interval",
-        60_000,
-      ),
-      log,
-    });
-  } else {
-    for (const [v, flag] of [
-      [flags.remoteAdapterCaFile, "--remote-adapter-ca-file"],
-      [flags.remoteAdapterClientCert, "--remote-adapter-client-cert"],
-      [flags.remoteAdapterClientKey, "--remote-adapter-client-key"],
-    ] as const) {
-      if (v) throw new ToolkitError("INVALID_INPUT", flag, "needs --remote-adapter");
-    }
-  }
+  const remote = await buildRemoteAdapter(flags, log);
 
   const authn = authenticator;
   const authz = authorizer;
