@@ -7,6 +7,7 @@ import { register as attack } from "./commands/attack.js";
 import { register as backtest } from "./commands/backtest.js";
 import { register as encode } from "./commands/encode.js";
 import { register as forecast } from "./commands/forecast.js";
+import { register as hpa } from "./commands/hpa.js";
 import { register as plot } from "./commands/plot.js";
 import { register as report } from "./commands/report.js";
 import { register as sampleApp } from "./commands/sample-app.js";
@@ -24,4 +25,5 @@ export const COMMANDS: RegisterCommand[] = [
   plot,
   encode,
   adapter,
+  hpa,
 ];
