@@ -226,6 +226,7 @@ export interface TokenReviewOptions {
 /** TokenReview (authentication.k8s.io/v1) against the apiserver, with success and failure TTL caches. */
 export class TokenReviewAuthenticator implements TokenReviewer {
   private readonly cache = new TtlCache<AuthnResult>(4096);
+  private readonly inflight = new Map<string, Promise<AuthnResult>>();
   private readonly successTtl: number;
   private readonly failureTtl: number;
 
@@ -241,6 +242,16 @@ export class TokenReviewAuthenticator implements TokenReviewer {
     const key = createHash("sha256").update(token).digest("hex");
     const hit = this.cache.get(key);
     if (hit) return hit;
+    // Concurrent requests with the same token share one TokenReview.
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.reviewNow(key, token).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async reviewNow(key: string, token: string): Promise<AuthnResult> {
     const body = {
       apiVersion: "authentication.k8s.io/v1",
       kind: "TokenReview",

@@ -33,6 +33,7 @@ export interface SarOptions {
 /** SubjectAccessReview authorizer. */
 export class SubjectAccessReviewAuthorizer implements Authorizer {
   private readonly cache = new TtlCache<AuthzDecision>(8192);
+  private readonly inflight = new Map<string, Promise<AuthzDecision>>();
   private readonly allowedTtl: number;
   private readonly deniedTtl: number;
   private readonly paths: string[];
@@ -55,6 +56,20 @@ export class SubjectAccessReviewAuthorizer implements Authorizer {
     const key = createHash("sha256").update(JSON.stringify(body.spec)).digest("hex");
     const hit = this.cache.get(key);
     if (hit) return hit;
+    // Concurrent identical requests (the HPA, the aggregator's parallel checks) share one review.
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.review(key, body, attrs).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async review(
+    key: string,
+    body: ReturnType<typeof subjectAccessReview>,
+    attrs: RequestAttributes,
+  ): Promise<AuthzDecision> {
     let res: Awaited<ReturnType<KubeApi["post"]>>;
     try {
       res = await this.api.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", body);

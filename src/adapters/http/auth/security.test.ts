@@ -225,6 +225,20 @@ describe("delegated authentication", () => {
     expect(apiserver.tokenReviews - before).toBe(1);
   });
 
+  it("shares one TokenReview and one SubjectAccessReview among concurrent identical requests", async () => {
+    apiserver.tokens.set("carol-token", { username: "carol", groups: ["system:authenticated"] });
+    const reviews = apiserver.tokenReviews;
+    const sars = apiserver.sars.filter((s) => s.user === "carol").length;
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        get(srv.url + METRIC_PATH, { ca: servingCA.cert, headers: { authorization: "Bearer carol-token" } }),
+      ),
+    );
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(apiserver.tokenReviews - reviews).toBe(1);
+    expect(apiserver.sars.filter((s) => s.user === "carol").length - sars).toBe(1);
+  });
+
   it("rejects an unknown bearer token with the TokenReview error (401)", async () => {
     const r = await get(srv.url + METRIC_PATH, {
       ca: servingCA.cert,
