@@ -4,7 +4,7 @@
  * delay 10s) plus the §3/§7/§9/§10 rules of docs hpa-algorithm.md.
  */
 import { describe, expect, it } from "vitest";
-import { emptyState, reconcile } from "./reconcile.js";
+import { emptyState, reconcile, targetMilli } from "./reconcile.js";
 import { parseHpa } from "./spec.js";
 import type {
   HpaScalingRules,
@@ -701,5 +701,74 @@ describe("reconcile: metrics, tolerance and conditions (§6-§9)", () => {
     expect(r.error).toBe(
       "invalid metrics (1 invalid out of 2), first error is: failed to get queue external metric value: failed to get queue external metric: unable to get external metric test-namespace/queue/nil: unable to fetch metrics from external metrics API: gone",
     );
+  });
+});
+
+describe("worked examples quoted in docs hpa-algorithm.md", () => {
+  it("§1 quantities become milli-units rounded up", () => {
+    expect(["200m", "1", "1.5", "15.0", "100Mi", "0.0001"].map(targetMilli)).toEqual([
+      200, 1000, 1500, 15000, 104857600000, 1,
+    ]);
+  });
+
+  it("§9.3 'New size: 4; reason: pods metric http_requests_qps above target'", () => {
+    const r = run({
+      max: 10,
+      spec: 2,
+      metrics: [
+        {
+          type: "Pods",
+          pods: {
+            metric: { name: "http_requests_qps" },
+            target: { type: "AverageValue", averageValue: "50" },
+          },
+        },
+      ],
+      readings: [{ samples: [0, 1].map((i) => ({ pod: `test-pod-${i}`, value: 100_000 })) }],
+    });
+    expect(r.event?.message).toBe("New size: 4; reason: pods metric http_requests_qps above target");
+  });
+
+  it("§9.3 Object Value is named '<Kind> metric <name>', e.g. 'Deployment metric qps'", () => {
+    const r = run({
+      max: 10,
+      spec: 2,
+      metrics: [
+        {
+          type: "Object",
+          object: {
+            describedObject: { kind: "Deployment", name: "d" },
+            metric: { name: "qps" },
+            target: { type: "Value", value: "10" },
+          },
+        },
+      ],
+      readings: [{ samples: [{ value: 40_000 }] }],
+    });
+    expect(r.metricProposals[0]?.name).toBe("Deployment metric qps");
+    expect(r.desiredReplicas).toBe(8);
+  });
+
+  it("§6.6 ratio exactly 110/100 does not scale (inclusive bound)", () => {
+    const r = run({
+      max: 10,
+      spec: 4,
+      cpuTarget: 100,
+      levels: [1100, 1100, 1100, 1100],
+      requests: Array(4).fill(1000),
+    });
+    expect(r.metricProposals[0]?.ratio).toBe(1.1);
+    expect(r.desiredReplicas).toBe(4);
+  });
+
+  it("§6.1 a direction flip after rebalancing keeps the current count (§10.6, first guard)", () => {
+    // one pod at 150 % of a 100 % target, two pods missing: rebalanced (1500 + 0 + 0) / 3000 = 50 % -> flip
+    const r = run({ max: 10, spec: 3, cpuTarget: 100, levels: [1500], requests: [1000, 1000, 1000] });
+    expect(r.metricProposals[0]).toMatchObject({
+      ratio: 1.5,
+      rebalancedRatio: 0.5,
+      path: "rebalanced-direction-flip",
+      replicas: 3,
+    });
   });
 });

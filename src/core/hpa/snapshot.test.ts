@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { ToolkitError } from "../errors.js";
+import { GO_ZERO_TIME_MS, parseSnapshot } from "./snapshot.js";
+
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+
+const hpa = {
+  apiVersion: "autoscaling/v2",
+  kind: "HorizontalPodAutoscaler",
+  metadata: { name: "web" },
+  spec: {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+    maxReplicas: 5,
+    metrics: [
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
+      },
+    ],
+  },
+};
+
+describe("parseSnapshot", () => {
+  it("resolves times (RFC 3339, Unix seconds, -duration) and pod defaults", () => {
+    const { input } = parseSnapshot(
+      {
+        now: "2026-11-28T12:00:00Z",
+        hpa,
+        target: { replicas: 2 },
+        pods: [
+          { name: "a" },
+          { name: "b", ready: "None", startTime: null, phase: "Pending" },
+          {
+            name: "c",
+            ready: false,
+            startTime: -60,
+            readyTransitionTime: "-30s",
+            deletionTimestamp: NOW / 1000,
+          },
+        ],
+        metrics: [
+          {
+            pods: [
+              { name: "a", value: "250m" },
+              {
+                name: "c",
+                containers: [{ name: "x", usage: { cpu: "0.0001" } }],
+                timestamp: "-5s",
+                window: "30s",
+              },
+            ],
+          },
+        ],
+      },
+      "s.yaml",
+    );
+    expect(input.now).toBe(NOW);
+    expect(input.pods[0]).toMatchObject({
+      phase: "Running",
+      ready: "True",
+      startTime: GO_ZERO_TIME_MS,
+      readyTransitionTime: GO_ZERO_TIME_MS,
+    });
+    expect(input.pods[1]?.ready).toBeUndefined();
+    expect(input.pods[1]?.startTime).toBeUndefined();
+    expect(input.pods[2]).toMatchObject({
+      ready: "False",
+      startTime: -60_000,
+      readyTransitionTime: NOW - 30_000,
+      deletionTimestamp: NOW,
+    });
+    expect(input.metrics[0]).toEqual({
+      samples: [
+        { pod: "a", value: 250, timestamp: NOW },
+        { pod: "c", containers: [{ name: "x", usage: { cpu: 1 } }], timestamp: NOW - 5000, windowMs: 30_000 },
+      ],
+    });
+    expect(input.state).toEqual({ recommendations: [], scaleUpEvents: [], scaleDownEvents: [] });
+  });
+
+  it("tells an absent history (fresh controller) from an existing empty one", () => {
+    const base = { now: 0, hpa, target: { replicas: 1 } };
+    expect(
+      parseSnapshot({ ...base, history: { recommendations: null } }, "s").input.state.recommendationsRecorded,
+    ).toBeUndefined();
+    expect(
+      parseSnapshot({ ...base, history: { recommendations: [] } }, "s").input.state.recommendationsRecorded,
+    ).toBe(true);
+    const s = parseSnapshot(
+      {
+        ...base,
+        now: 100,
+        history: {
+          recommendations: [{ replicas: 3, time: "-30s" }],
+          scaleUpEvents: [{ change: 2, time: 90, outdated: true }],
+        },
+      },
+      "s",
+    ).input.state;
+    expect(s.recommendations).toEqual([{ replicas: 3, timestamp: 70_000 }]);
+    expect(s.scaleUpEvents).toEqual([{ replicaChange: 2, timestamp: 90_000, outdated: true }]);
+  });
+
+  it("maps controller flags and the scale subresource", () => {
+    const { input } = parseSnapshot(
+      {
+        now: 0,
+        hpa,
+        target: { replicas: 1, statusReplicas: 2, selector: "app=web", updateError: "x" },
+        controller: {
+          tolerance: 0.05,
+          cpuInitializationPeriod: "2m",
+          initialReadinessDelay: "10s",
+          downscaleStabilization: 60,
+          scaleUpLimitFactor: 8,
+        },
+      },
+      "s",
+    );
+    expect(input.scale).toEqual({ statusReplicas: 2, selector: "app=web", updateError: "x" });
+    expect(input.config).toEqual({
+      tolerance: 0.05,
+      cpuInitializationPeriodMs: 120_000,
+      initialReadinessDelayMs: 10_000,
+      downscaleStabilizationWindowMs: 60_000,
+      scaleUpLimitFactor: 8,
+    });
+  });
+
+  it("errors name the field path under the file", () => {
+    const bad = (v: unknown) => {
+      try {
+        parseSnapshot(v, "s.yaml");
+      } catch (e) {
+        if (e instanceof ToolkitError) return e.oneLine();
+        throw e;
+      }
+      return "no error";
+    };
+    expect(
+      bad({ now: 0, hpa: { ...hpa, spec: { ...hpa.spec, maxReplicas: -1 } }, target: { replicas: 1 } }),
+    ).toBe("s.yaml: hpa.spec.maxReplicas: must be greater than 0");
+    expect(bad({ now: 0, hpa, target: { replicas: 1 }, pods: [{ name: "a" }, { name: "a" }] })).toBe(
+      's.yaml: pods[1].name: duplicate pod name "a"',
+    );
+    expect(bad({ now: "soon", hpa, target: { replicas: 1 } })).toMatch(
+      /^s\.yaml: now: time "soon" is neither/,
+    );
+    expect(bad({ now: 0, target: { replicas: 1 } })).toBe("s.yaml: hpa: required field is missing");
+    expect(bad({ now: 0, hpa, target: { replicas: 1 }, pods: [{ name: "a", ready: "yes" }] })).toMatch(
+      /^s\.yaml: pods\[0\]\.ready: /,
+    );
+  });
+});
