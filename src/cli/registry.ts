@@ -10,6 +10,7 @@ import { register as forecast } from "./commands/forecast.js";
 import { register as hpa } from "./commands/hpa.js";
 import { register as plot } from "./commands/plot.js";
 import { register as report } from "./commands/report.js";
+import { register as rules } from "./commands/rules.js";
 import { register as sampleApp } from "./commands/sample-app.js";
 import { register as simulate } from "./commands/simulate.js";
 
@@ -25,5 +26,6 @@ export const COMMANDS: RegisterCommand[] = [
   plot,
   encode,
   adapter,
+  rules,
   hpa,
 ];

@@ -1,0 +1,553 @@
+/**
+ * The adapter against a real Prometheus scraping a real exporter, read with a real kubectl:
+ * custom metrics (v1beta1 and v1beta2, single object, wildcard with labelSelector and
+ * metricLabelSelector, namespace metric), external metrics, resource metrics, discovery; faults
+ * (malformed selectors, unknown resources, huge names, PromQL injection attempts, Prometheus down and
+ * back, bad config reload, a failing seriesQuery) and `tidescale rules test`.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseQuantity } from "../../src/core/quantity/quantity.js";
+import { type AdapterExporter, startAdapterExporter } from "../fixtures/adapter/exporter.js";
+import { freePort, type Started, startProcess } from "../support/process.js";
+import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON read from the wire, checked field by field below
+type Json = any;
+const run = promisify(execFile);
+const REPO = join(import.meta.dirname, "../..");
+const TSX = join(REPO, "node_modules/.bin/tsx");
+const MAIN = join(REPO, "src/cli/main.ts");
+const KUBECTL = process.env.KUBECTL_BIN ?? "/usr/bin/kubectl";
+const NS = "demo";
+const PODS = ["web-0", "web-1", "web-2", "web-3"]; // rates 1, 2, 3, 4 req/s; app web, batch, web, batch
+
+const config = (name: string, extraRule = "") => `
+rules:
+  - seriesQuery: 'http_requests_total{namespace!="",pod!=""}'
+    resources:
+      overrides:
+        namespace: { resource: namespace }
+        pod: { resource: pod }
+    name:
+      matches: "^(.*)_total$"
+      as: "${name}"
+    metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[10s])) by (<<.GroupBy>>)'
+${extraRule}
+externalRules:
+  - seriesQuery: 'queue_depth{queue!=""}'
+    resources:
+      namespaced: false
+    metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (queue)'
+resourceRules:
+  cpu:
+    containerQuery: 'sum(rate(container_cpu_usage_seconds_total{<<.LabelMatchers>>,container!=""}[10s])) by (<<.GroupBy>>)'
+    nodeQuery: 'sum(rate(node_cpu_usage_seconds_total{<<.LabelMatchers>>}[10s])) by (<<.GroupBy>>)'
+    resources:
+      overrides: { namespace: { resource: namespace }, pod: { resource: pod }, node: { resource: node } }
+    containerLabel: container
+  memory:
+    containerQuery: 'sum(container_memory_working_set_bytes{<<.LabelMatchers>>,container!=""}) by (<<.GroupBy>>)'
+    nodeQuery: 'sum(node_memory_working_set_bytes{<<.LabelMatchers>>}) by (<<.GroupBy>>)'
+    resources:
+      overrides: { namespace: { resource: namespace }, pod: { resource: pod }, node: { resource: node } }
+    containerLabel: container
+  window: 10s
+`;
+
+let dir: string;
+let exporter: AdapterExporter | undefined;
+let prom: RunningPrometheus | undefined;
+let adapter: Started | undefined;
+let port = 0;
+let kubeconfig: string;
+let configFile: string;
+let ca: string;
+
+async function kubectl(path: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(KUBECTL, ["--kubeconfig", kubeconfig, "get", "--raw", path], { timeout: 30_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof x.code === "number" ? x.code : 1, stdout: x.stdout ?? "", stderr: x.stderr ?? "" };
+  }
+}
+
+async function getJson<T = Record<string, unknown>>(path: string): Promise<T> {
+  const r = await kubectl(path);
+  if (r.code !== 0) throw new Error(`kubectl get --raw ${path} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** A raw HTTPS GET (exact status and body, path sent as is). */
+function raw(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path, ca, headers, method: "GET", timeout: 30_000 },
+      (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body, text });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+}
+
+const num = (q: string) => parseQuantity(q, "value").toNumber();
+const C1 = "/apis/custom.metrics.k8s.io/v1beta1";
+const C2 = "/apis/custom.metrics.k8s.io/v1beta2";
+const E = "/apis/external.metrics.k8s.io/v1beta1";
+const R = "/apis/metrics.k8s.io/v1beta1";
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "tidescale-adapter-e2e-"));
+  exporter = await startAdapterExporter({
+    namespace: NS,
+    pods: PODS,
+    queues: { q1: 12, q2: 7 },
+    nodes: ["node-1"],
+  });
+  prom = await startPrometheus({ targets: [exporter.target] });
+  // Wait until the 10s rate window is covered by samples: before that, rate() extrapolates from a
+  // partial window and reads low. Pod web-i grows at i+1 req/s.
+  await waitForQuery(prom.url, "rate(http_requests_total[10s])", {
+    timeoutMs: 60_000,
+    accept: (s) =>
+      s.length === PODS.length &&
+      s.every((x) => Math.abs(Number(x.value[1]) - (PODS.indexOf(x.metric.pod ?? "") + 1)) < 0.05),
+  });
+  configFile = join(dir, "rules.yaml");
+  writeFileSync(configFile, config("${1}_qps"));
+  port = await freePort();
+  const certDir = join(dir, "certs");
+  adapter = await startProcess(
+    TSX,
+    [
+      MAIN,
+      "adapter",
+      "--config",
+      configFile,
+      "--prometheus-url",
+      prom.url,
+      "--insecure-dev",
+      "--cert-dir",
+      certDir,
+      "--secure-port",
+      String(port),
+      "--metrics-relist-interval",
+      "2s",
+      "--metrics-max-age",
+      "1m",
+    ],
+    {
+      timeoutMs: 60_000,
+      ready: async () => {
+        try {
+          ca = readFileSync(join(certDir, "apiserver.crt"), "utf8");
+        } catch {
+          return false;
+        }
+        return (await raw("/readyz")).status === 200;
+      },
+    },
+  );
+  kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(
+    kubeconfig,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      `- name: adapter\n  cluster:\n    server: https://127.0.0.1:${port}\n    certificate-authority: ${join(certDir, "apiserver.crt")}`,
+      "users:\n- name: dev\n  user:\n    token: insecure-dev-ignores-this",
+      "contexts:\n- name: adapter\n  context:\n    cluster: adapter\n    user: dev",
+      "current-context: adapter",
+      "",
+    ].join("\n"),
+  );
+  // Discovery has found the pods metric.
+  await until("discovery of http_requests_qps", async () => {
+    const d = await getJson<{ resources: Array<{ name: string }> }>(C2);
+    return d.resources.some((r) => r.name === "pods/http_requests_qps") ? true : undefined;
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await adapter?.stop();
+  await prom?.stop();
+  await exporter?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("adapter + real Prometheus + kubectl", () => {
+  it("serves discovery for every group and version", async () => {
+    const apis = await getJson<{ groups: Array<{ name: string; preferredVersion: { version: string } }> }>(
+      "/apis",
+    );
+    expect(apis.groups.map((g) => g.name)).toEqual([
+      "custom.metrics.k8s.io",
+      "external.metrics.k8s.io",
+      "metrics.k8s.io",
+    ]);
+    for (const gv of [C1, C2]) {
+      const d = await getJson<{ groupVersion: string; resources: Array<Record<string, unknown>> }>(gv);
+      expect(d.groupVersion).toBe(gv.slice("/apis/".length));
+      expect(d.resources).toContainEqual({
+        name: "pods/http_requests_qps",
+        singularName: "",
+        namespaced: true,
+        kind: "MetricValueList",
+        verbs: ["get"],
+      });
+      expect(d.resources).toContainEqual(
+        expect.objectContaining({ name: "namespaces/http_requests_qps", namespaced: false }),
+      );
+    }
+    const ext = await getJson<{ resources: Array<Record<string, unknown>> }>(E);
+    expect(ext.resources).toEqual([
+      {
+        name: "queue_depth",
+        singularName: "",
+        namespaced: true,
+        kind: "ExternalMetricValueList",
+        verbs: ["get"],
+      },
+    ]);
+    const res = await getJson<{ resources: Array<{ name: string }> }>(R);
+    expect(res.resources.map((r) => r.name)).toEqual(["nodes", "pods"]);
+    const openapi = await raw("/openapi/v2", {
+      accept: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+    });
+    expect(openapi.status).toBe(200);
+    expect(openapi.body.swagger).toBe("2.0");
+  });
+
+  it("answers a v1beta1 single-object request with the exporter's rate", async () => {
+    const l = await getJson<{ kind: string; apiVersion: string; items: Array<Record<string, Json>> }>(
+      `${C1}/namespaces/${NS}/pods/web-1/http_requests_qps`,
+    );
+    expect(l.kind).toBe("MetricValueList");
+    expect(l.apiVersion).toBe("custom.metrics.k8s.io/v1beta1");
+    expect(l.items).toHaveLength(1);
+    const it0 = l.items[0]!;
+    expect(it0.describedObject).toEqual({ kind: "Pod", namespace: NS, name: "web-1", apiVersion: "/v1" });
+    expect(it0.metricName).toBe("http_requests_qps");
+    expect(it0.selector).toBeNull();
+    expect(it0.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(num(it0.value)).toBeGreaterThan(1.8);
+    expect(num(it0.value)).toBeLessThan(2.2);
+  });
+
+  it("answers a v1beta2 single-object request (protobuf Accept gets JSON)", async () => {
+    const r = await raw(`${C2}/namespaces/${NS}/pods/web-3/http_requests_qps`, {
+      accept: "application/vnd.kubernetes.protobuf, */*",
+    });
+    expect(r.status).toBe(200);
+    const it0 = r.body.items[0];
+    expect(it0.metric).toEqual({ name: "http_requests_qps", selector: null });
+    expect(num(it0.value)).toBeGreaterThan(3.6);
+    expect(num(it0.value)).toBeLessThan(4.4);
+  });
+
+  it("answers a wildcard with labelSelector (the HPA's Pods metric call)", async () => {
+    const l = await getJson<{ items: Array<Record<string, Json>> }>(
+      `${C2}/namespaces/${NS}/pods/*/http_requests_qps?labelSelector=${encodeURIComponent("app=web")}`,
+    );
+    expect(l.items.map((i) => i.describedObject.name)).toEqual(["web-0", "web-2"]);
+    expect(num(l.items[0]!.value)).toBeCloseTo(1, 0);
+    expect(num(l.items[1]!.value)).toBeCloseTo(3, 0);
+    // `*` percent-encoded, as the aggregator forwards it.
+    const enc = await raw(`${C2}/namespaces/${NS}/pods/%2A/http_requests_qps`);
+    expect(enc.status).toBe(200);
+    expect(enc.body.items.map((i: Json) => i.describedObject.name)).toEqual(PODS);
+  });
+
+  it("applies metricLabelSelector to the query and echoes it as a LabelSelector", async () => {
+    const l = await getJson<{ items: Array<Record<string, Json>> }>(
+      `${C2}/namespaces/${NS}/pods/*/http_requests_qps?metricLabelSelector=${encodeURIComponent("app in (batch)")}`,
+    );
+    expect(l.items.map((i) => i.describedObject.name)).toEqual(["web-1", "web-3"]);
+    expect(l.items[0]!.metric.selector).toEqual({
+      matchExpressions: [{ key: "app", operator: "In", values: ["batch"] }],
+    });
+    const v1 = await getJson<{ items: Array<Record<string, Json>> }>(
+      `${C1}/namespaces/${NS}/pods/web-0/http_requests_qps?metricLabelSelector=${encodeURIComponent("app=web")}`,
+    );
+    expect(v1.items[0]!.selector).toEqual({ matchLabels: { app: "web" } });
+  });
+
+  it("serves the namespace's own metric", async () => {
+    const l = await getJson<{ items: Array<Record<string, Json>> }>(
+      `${C2}/namespaces/${NS}/metrics/http_requests_qps`,
+    );
+    expect(l.items[0]!.describedObject).toEqual({ kind: "Namespace", name: NS, apiVersion: "/v1" });
+    expect(num(l.items[0]!.value)).toBeGreaterThan(9);
+    expect(num(l.items[0]!.value)).toBeLessThan(11);
+  });
+
+  it("serves external metrics with and without a selector", async () => {
+    const one = await getJson<{ kind: string; items: Array<Record<string, Json>> }>(
+      `${E}/namespaces/default/queue_depth?labelSelector=${encodeURIComponent("queue=q1")}`,
+    );
+    expect(one.kind).toBe("ExternalMetricValueList");
+    expect(one.items).toEqual([
+      {
+        metricName: "queue_depth",
+        metricLabels: { queue: "q1" },
+        timestamp: expect.Json(String),
+        value: "12",
+      },
+    ]);
+    const all = await getJson<{ items: Array<Record<string, Json>> }>(`${E}/namespaces/${NS}/queue_depth`);
+    expect(all.items.map((i) => [i.metricLabels.queue, i.value]).sort()).toEqual([
+      ["q1", "12"],
+      ["q2", "7"],
+    ]);
+  });
+
+  it("serves resource metrics (pods and nodes) from resourceRules", async () => {
+    const pods = await getJson<{ kind: string; items: Array<Record<string, Json>> }>(
+      `${R}/namespaces/${NS}/pods`,
+    );
+    expect(pods.kind).toBe("PodMetricsList");
+    expect(pods.items.map((p) => p.metadata.name)).toEqual(PODS);
+    for (const p of pods.items) {
+      expect(p.window).toBe("10s");
+      expect(p.containers.map((c: Json) => c.name)).toEqual(["app", "sidecar"]);
+      for (const c of p.containers) {
+        expect(num(c.usage.cpu)).toBeGreaterThan(0.2);
+        expect(num(c.usage.cpu)).toBeLessThan(0.3);
+        expect(c.usage.memory).toBe("64Mi");
+      }
+    }
+    const one = await getJson<Record<string, Json>>(`${R}/namespaces/${NS}/pods/web-2`);
+    expect(one.kind).toBe("PodMetrics");
+    expect(one.metadata.name).toBe("web-2");
+    const nodes = await getJson<{ items: Array<Record<string, Json>> }>(`${R}/nodes`);
+    expect(nodes.items.map((n) => n.metadata.name)).toEqual(["node-1"]);
+    expect(num(nodes.items[0]!.usage.cpu)).toBeCloseTo(1.5, 0);
+    expect(nodes.items[0]!.usage.memory).toBe("2Gi");
+    const missing = await raw(`${R}/namespaces/${NS}/pods/nope`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe(`podmetrics.metrics.k8s.io "${NS}/nope" not found`);
+  });
+
+  it("rejects malformed selectors, unknown resources and huge names with a Status", async () => {
+    const bad = await raw(
+      `${C2}/namespaces/${NS}/pods/*/http_requests_qps?labelSelector=${encodeURIComponent("app in (web")}`,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ kind: "Status", status: "Failure", reason: "BadRequest", code: 400 });
+    expect(bad.body.message).toMatch(/^invalid labelSelector "app in \(web": position \d+: /);
+    const k = await kubectl(
+      `${C2}/namespaces/${NS}/pods/*/http_requests_qps?metricLabelSelector=${encodeURIComponent("x=")},,`,
+    );
+    expect(k.code).not.toBe(0);
+    expect(k.stderr).toContain("BadRequest");
+    const unknown = await raw(`${C2}/namespaces/${NS}/foos/x/http_requests_qps`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toBe(
+      'the server could not find the metric http_requests_qps for foos: unknown resource "foos"',
+    );
+    const notMetric = await kubectl(`${C2}/namespaces/${NS}/pods/*/no_such_metric`);
+    expect(notMetric.stderr).toContain("NotFound");
+    expect(notMetric.stderr).toContain("the server could not find the metric no_such_metric for pods");
+    const huge = await raw(`${C2}/namespaces/${NS}/pods/${"p".repeat(5000)}/http_requests_qps`);
+    expect(huge.status).toBe(400);
+    expect(huge.body.message).toBe("invalid request path: segment of 5000 characters (at most 253)");
+    const path = await raw(`${C2}/namespaces/${NS}/pods`);
+    expect(path.status).toBe(400);
+    expect(path.body.message).toBe("invalid request path");
+    const gt = await raw(
+      `${C2}/namespaces/${NS}/pods/web-0/http_requests_qps?metricLabelSelector=${encodeURIComponent("x>1")}`,
+    );
+    expect(gt.status).toBe(400);
+    expect(gt.body.message).toContain("not supported by Prometheus");
+    const key = await raw(
+      `${C2}/namespaces/${NS}/pods/web-0/http_requests_qps?metricLabelSelector=${encodeURIComponent("app.kubernetes.io/name=x")}`,
+    );
+    expect(key.status).toBe(400);
+    expect(key.body.message).toContain("not a valid Prometheus label name");
+  });
+
+  it("keeps PromQL injection attempts inside string literals", async () => {
+    // An object name that tries to close the matcher and add a series of its own.
+    const evil = 'x"} or vector(1000) or {__name__="up';
+    const r = await raw(`${C2}/namespaces/${NS}/pods/${encodeURIComponent(evil)}/http_requests_qps`);
+    expect(r.status).toBe(404);
+    expect(r.body.message).toContain('pod="x\\"} or vector(1000) or {__name__=\\"up"');
+    expect(r.body.message).toContain("returned 0 sample(s)");
+    const nsEvil = 'demo"}[5m]) or vector(1) #';
+    const n = await raw(`${C2}/namespaces/${encodeURIComponent(nsEvil)}/pods/web-0/http_requests_qps`);
+    expect(n.status).toBe(404);
+    expect(n.body.message).toContain('namespace="demo\\"}[5m]) or vector(1) #"');
+    // Label values cannot carry quotes at all (Kubernetes label value syntax).
+    const v = await raw(
+      `${C2}/namespaces/${NS}/pods/*/http_requests_qps?metricLabelSelector=${encodeURIComponent('app=a"b')}`,
+    );
+    expect(v.status).toBe(400);
+    // A regex value in a wildcard name list matches itself only.
+    const star = await raw(`${C2}/namespaces/${NS}/pods/${encodeURIComponent("web-.*")}/http_requests_qps`);
+    expect(star.status).toBe(404);
+  });
+
+  it("answers 503 while Prometheus is down and recovers when it returns", async () => {
+    await prom!.kill();
+    const down = await raw(`${C2}/namespaces/${NS}/pods/web-0/http_requests_qps`);
+    expect(down.status).toBe(503);
+    expect(down.body).toMatchObject({ kind: "Status", reason: "ServiceUnavailable", code: 503 });
+    expect(down.body.message).toMatch(
+      /^unable to fetch metrics: rules\[0\] query .* cannot reach Prometheus: ECONNREFUSED/,
+    );
+    const k = await kubectl(`${C2}/namespaces/${NS}/pods/web-0/http_requests_qps`);
+    expect(k.stderr).toContain("ServiceUnavailable");
+    // Discovery keeps serving the metrics found before (a failing seriesQuery keeps its rule's metrics).
+    const d = await getJson<{ resources: Array<{ name: string }> }>(C2);
+    expect(d.resources.map((x) => x.name)).toContain("pods/http_requests_qps");
+    await prom!.restart();
+    const back = await until("recovery after Prometheus restart", async () => {
+      const r = await raw(`${C2}/namespaces/${NS}/pods/web-0/http_requests_qps`);
+      return r.status === 200 ? r : undefined;
+    });
+    expect(back.body.items[0].describedObject.name).toBe("web-0");
+  });
+
+  it("rejects a bad config on reload and keeps serving the old one; a good one replaces it", async () => {
+    writeFileSync(
+      configFile,
+      config("${1}_qps").replace('matches: "^(.*)_total$"', 'matches: "^(.*_total$"'),
+    );
+    await until("reload rejection in the log", async () =>
+      adapter!.output().includes("config reload rejected") ? true : undefined,
+    );
+    expect(adapter!.output()).toContain("rules[0].name.matches: invalid regex");
+    const still = await raw(`${C2}/namespaces/${NS}/pods/web-0/http_requests_qps`);
+    expect(still.status).toBe(200);
+    const m = await raw("/metrics");
+    expect(m.text).toContain("tidescale_adapter_config_last_reload_successful 0");
+    expect(m.text).toMatch(/tidescale_adapter_requests_total\{code="200",path="custom"\} \d+/);
+
+    // A good config with one broken seriesQuery: the other rule keeps working.
+    const broken = `  - seriesQuery: 'bad{'
+    resources: { template: "<<.Resource>>" }
+    metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)'`;
+    writeFileSync(configFile, config("${1}_per_second", broken));
+    const d = await until("new metric name in discovery", async () => {
+      const doc = await getJson<{ resources: Array<{ name: string }> }>(C2);
+      return doc.resources.some((r) => r.name === "pods/http_requests_per_second") ? doc : undefined;
+    });
+    expect(d.resources.map((r) => r.name)).not.toContain("pods/http_requests_qps");
+    expect(adapter!.output()).toContain("series query failed");
+    const v = await until("a full rate window after the restart", async () => {
+      const l = await getJson<{ items: Array<Record<string, Json>> }>(
+        `${C2}/namespaces/${NS}/pods/web-1/http_requests_per_second`,
+      );
+      return Math.abs(num(l.items[0]!.value) - 2) < 0.2 ? l : undefined;
+    });
+    expect(v.items[0]!.describedObject.name).toBe("web-1");
+  });
+});
+
+describe("tidescale rules test against real Prometheus", () => {
+  const rulesFile = () => {
+    const f = join(dir, "rules-test.yaml");
+    writeFileSync(f, config("${1}_qps"));
+    return f;
+  };
+
+  it("prints, per rule, the series, the metric names with resources and the sample PromQL (-o json)", async () => {
+    const r = await run(TSX, [
+      MAIN,
+      "rules",
+      "test",
+      "--config",
+      rulesFile(),
+      "--prometheus-url",
+      prom!.url,
+      "-o",
+      "json",
+    ]);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.rules[0]).toMatchObject({
+      id: "rules[0]",
+      kind: "custom",
+      seriesReturned: 4,
+      seriesPassedFilters: 4,
+      seriesNames: { http_requests_total: 4 },
+      metrics: [
+        {
+          apiName: "http_requests_qps",
+          seriesName: "http_requests_total",
+          resources: ["namespaces", "pods"],
+        },
+      ],
+    });
+    expect(rep.rules[0].sample.query).toMatch(
+      /^sum\(rate\(http_requests_total\{namespace="demo",pod="web-\d"\}\[10s\]\)\) by \(pod\)$/,
+    );
+    expect(rep.rules[0].sample.result.samples).toHaveLength(1);
+    expect(rep.rules[1]).toMatchObject({
+      id: "externalRules[0]",
+      kind: "external",
+      metrics: [{ apiName: "queue_depth" }],
+    });
+    expect(rep.rules[1].sample.query).toBe("sum(queue_depth{}) by (queue)");
+    expect(rep.resourceRules).toHaveLength(4);
+  });
+
+  it("prints a readable report by default", async () => {
+    const r = await run(TSX, [MAIN, "rules", "test", "--config", rulesFile(), "--prometheus-url", prom!.url]);
+    expect(r.stdout).toContain("rules[0] (custom.metrics.k8s.io)");
+    expect(r.stdout).toContain("http_requests_qps <- http_requests_total on namespaces, pods");
+    expect(r.stdout).toMatch(
+      /PromQL: sum\(rate\(http_requests_total\{namespace="demo",pod="web-\d"\}\[10s\]\)\) by \(pod\)/,
+    );
+  });
+
+  it("exits 2 naming the rule and field for a bad config", async () => {
+    const f = join(dir, "bad.yaml");
+    writeFileSync(
+      f,
+      "rules:\n  - seriesQuery: x\n    metricsQuery: y\n  - seriesQuery: x\n    name: { matches: '(' }\n    metricsQuery: y\n",
+    );
+    const e = await run(TSX, [MAIN, "rules", "test", "--config", f, "--prometheus-url", prom!.url]).catch(
+      (x) => x,
+    );
+    expect(e.code).toBe(2);
+    expect(e.stderr.trim()).toMatch(/^error: .*bad\.yaml: rules\[1\]\.name\.matches: invalid regex: /);
+  });
+});
