@@ -328,7 +328,7 @@ describe("adapter + real Prometheus + kubectl", () => {
       {
         metricName: "queue_depth",
         metricLabels: { queue: "q1" },
-        timestamp: expect.Json(String),
+        timestamp: expect.any(String),
         value: "12",
       },
     ]);
