@@ -277,7 +277,10 @@ export class TokenReviewAuthenticator implements TokenReviewer {
       result = { ok: true, user };
       this.cache.set(key, result, this.successTtl);
     } else {
-      result = { ok: false, reason: `invalid bearer token${status.error ? `: ${status.error}` : ""}` };
+      result = {
+        ok: false,
+        reason: `bearer token rejected by TokenReview: ${status.error || "not authenticated"}`,
+      };
       this.cache.set(key, result, this.failureTtl);
     }
     return result;

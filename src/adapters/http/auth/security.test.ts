@@ -245,7 +245,7 @@ describe("delegated authentication", () => {
       headers: { authorization: "Bearer nope" },
     });
     expect(r.status).toBe(401);
-    expect(String(r.body.message)).toContain("invalid bearer token: token not found");
+    expect(String(r.body.message)).toContain("bearer token rejected by TokenReview: token not found");
   });
 
   it("serves /healthz, /livez and /readyz without credentials and without a SubjectAccessReview", async () => {
