@@ -22,6 +22,7 @@ export type PodState = "Pending" | "NotReady" | "Ready";
 export class PodSet {
   private readonly list: SimPod[] = [];
   private seq = 0;
+  private changes = 0;
   /** Count of pods with `readyMs <= t` for the last `t` asked, reused while nothing changes. */
   private cacheT = Number.NaN;
   private cacheReady = 0;
@@ -37,6 +38,7 @@ export class PodSet {
     for (let i = 0; i < n; i++)
       this.list.push({ name: this.nextName(), createdMs: sinceMs, startMs: sinceMs, readyMs: sinceMs });
     this.cacheT = Number.NaN;
+    this.changes++;
   }
 
   /** Creates `n` pods at `nowMs`. */
@@ -45,12 +47,19 @@ export class PodSet {
     const readyMs = startMs + this.readinessDelayMs;
     for (let i = 0; i < n; i++) this.list.push({ name: this.nextName(), createdMs: nowMs, startMs, readyMs });
     this.cacheT = Number.NaN;
+    this.changes++;
   }
 
   /** Deletes `n` pods, newest first (the ReplicaSet's deletion ranking for equal-age pods). */
   remove(n: number): void {
     this.list.length = Math.max(0, this.list.length - n);
     this.cacheT = Number.NaN;
+    this.changes++;
+  }
+
+  /** Changes each time pods are added or removed (for caches keyed on the pod list). */
+  get version(): number {
+    return this.changes;
   }
 
   /** Number of pods (all phases). */

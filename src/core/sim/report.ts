@@ -5,7 +5,13 @@
 import type { MetricSpec, MetricStatus } from "../hpa/index.js";
 import { tryParseQuantity } from "../quantity/quantity.js";
 import { formatTable, humanDuration } from "./kubectl-format.js";
-import type { SimulationRun, StepRecord } from "./simulate.js";
+import {
+  conditionsText,
+  type SimulationRun,
+  type StepRecord,
+  stepProposals,
+  stepValues,
+} from "./simulate.js";
 
 /** Canonical printing of a target quantity, as the API server stores it and kubectl shows it. */
 function canonicalQuantity(text: string | undefined): string {
@@ -244,12 +250,14 @@ export function timelineCsv(run: SimulationRun): string {
       String(s.desiredReplicas),
       String(s.replicas),
       csvCell(formatTargets(run.hpa.spec.metrics, s.currentMetrics)),
-      csvCell(s.conditions),
+      csvCell(conditionsText(s.conditions)),
       csvCell(events.get(s.tMs) ?? ""),
     ];
+    const values = stepValues(s, run.hpa.spec.metrics);
+    const proposals = stepProposals(s, nm);
     for (let i = 0; i < nm; i++) {
-      const v = s.values[i];
-      const p = s.proposals[i];
+      const v = values[i];
+      const p = proposals[i];
       cells.push(v === undefined ? "" : num(v), p === undefined ? "" : String(p));
     }
     out.push(cells.join(","));
@@ -303,11 +311,11 @@ export function simulationJson(run: SimulationRun): Record<string, unknown> {
       currentReplicas: s.currentReplicas,
       desiredReplicas: s.desiredReplicas,
       replicas: s.replicas,
-      metrics: s.values.map((v, i) => ({
+      metrics: stepValues(s, spec.metrics).map((v, i) => ({
         value: v === undefined ? null : round(v),
-        proposal: s.proposals[i] ?? null,
+        proposal: stepProposals(s, spec.metrics.length)[i] ?? null,
       })),
-      conditions: s.conditions,
+      conditions: conditionsText(s.conditions),
     })),
   };
 }

@@ -70,6 +70,7 @@ const controller = z.strictObject({
 const specSchema = z.strictObject({
   duration: positiveDuration,
   syncPeriod: positiveDuration.default(15_000),
+  resolution: positiveDuration.optional(),
   startReplicas: z.int().min(0).optional(),
   start: z
     .string()
@@ -174,6 +175,11 @@ export interface ScenarioSpec {
   readonly name: string;
   readonly durationMs: number;
   readonly syncPeriodMs: number;
+  /**
+   * How often the load is sampled for the summary between reconciles (default and maximum: the sync
+   * period). Reconciles always see the load at their own instant.
+   */
+  readonly resolutionMs?: number;
   readonly startReplicas: number | undefined;
   /** Wall-clock time of simulated t=0, ms since the epoch (for output timestamps); 0 when not set. */
   readonly startEpochMs: number;
@@ -226,6 +232,7 @@ export function parseScenario(
     name: d.metadata?.name ?? "simulation",
     durationMs: s.duration,
     syncPeriodMs: s.syncPeriod,
+    ...(s.resolution !== undefined ? { resolutionMs: s.resolution } : {}),
     startReplicas: s.startReplicas,
     startEpochMs: s.start === undefined ? 0 : parseTimestampMs(s.start)!,
     controller: {

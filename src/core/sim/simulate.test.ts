@@ -57,12 +57,29 @@ function spec(over: Partial<ScenarioSpec> = {}): ScenarioSpec {
   };
 }
 
+/** A deep copy of an input as plain data (samples are views whose getters read the step's values). */
+function snapshot(input: ReconcileInput): ReconcileInput {
+  const metrics = input.metrics.map((m) =>
+    m && "samples" in m
+      ? {
+          samples: m.samples.map((x) => {
+            const o: Record<string, unknown> = {};
+            for (const k of ["pod", "value", "containers", "timestamp", "windowMs"] as const)
+              if (x[k] !== undefined) o[k] = structuredClone(x[k]);
+            return o;
+          }),
+        }
+      : m,
+  );
+  return structuredClone({ ...input, metrics }) as ReconcileInput;
+}
+
 /** Scripted engine: asks for the replica counts in `plan` (by reconcile index) and records its inputs. */
 function scripted(plan: number[]) {
   const inputs: ReconcileInput[] = [];
   let i = 0;
   const reconcile = (input: ReconcileInput): ReconcileResult => {
-    inputs.push(structuredClone(input));
+    inputs.push(snapshot(input));
     const desired = plan[Math.min(i++, plan.length - 1)]!;
     const rescale = desired !== input.currentReplicas;
     const event = rescale

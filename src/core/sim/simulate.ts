@@ -12,11 +12,14 @@
 
 import { invalidInput } from "../errors.js";
 import type {
+  Condition,
+  ContainerUsage,
   ControllerConfig,
   HpaEvent,
   HpaObject,
   HpaState,
   HpaStatus,
+  MetricProposal,
   MetricReading,
   MetricSample,
   MetricSpec,
@@ -34,8 +37,6 @@ import type { MetricSource, ScenarioSpec, WorkloadModel } from "./scenario.js";
 const RESOURCE_METRIC_WINDOW_MS = 15_000;
 /** The custom-metrics window the HPA assumes when an adapter reports none. */
 const CUSTOM_METRIC_WINDOW_MS = 60_000;
-/** Resolution at which the summary integrates load against capacity between reconciles. */
-const INTEGRATION_STEP_MS = 1_000;
 /** Pods that exist at the start have been Ready this long (past the CPU initialization period). */
 const SEED_AGE_MS = 3_600_000;
 
@@ -58,14 +59,12 @@ export interface StepRecord {
   readonly desiredReplicas: number;
   /** `scale.spec.replicas` after the reconcile. */
   readonly replicas: number;
-  /** Per spec metric: its replica proposal (undefined when invalid or not evaluated). */
-  readonly proposals: readonly (number | undefined)[];
-  /** Per spec metric: the current value as the HPA computed it (percent for Utilization, else units). */
-  readonly values: readonly (number | undefined)[];
+  /** What each spec metric proposed (the engine's records; see {@link stepProposals}, {@link stepValues}). */
+  readonly metricProposals: readonly MetricProposal[];
   /** `status.currentMetrics` after the reconcile. */
   readonly currentMetrics: readonly MetricStatus[];
-  /** `status/reason` of AbleToScale, ScalingActive and ScalingLimited (`-` when unset), space-separated. */
-  readonly conditions: string;
+  /** `status.conditions` after the reconcile (see {@link conditionsText}). */
+  readonly conditions: readonly Condition[];
 }
 
 /** An event the controller recorded, with its simulated time. */
@@ -157,6 +156,7 @@ export function simulate(
   pods.seed(startReplicas, t0 - SEED_AGE_MS);
   const podInfos = new PodInfoCache(containerName, requests);
   const cap = w.capacityPerPod;
+  const resolution = Math.min(spec.resolutionMs ?? spec.syncPeriodMs, spec.syncPeriodMs);
   const finiteCap = Number.isFinite(cap);
 
   let replicas = startReplicas;
@@ -175,6 +175,7 @@ export function simulate(
   let warnings = 0;
   let reconciles = 0;
   const metrics: (MetricReading | undefined)[] = new Array(plans.length);
+  const readers = plans.map((plan) => new MetricReader(plan, w));
 
   for (let t = 0; t < spec.durationMs; t += spec.syncPeriodMs) {
     const now = t0 + t;
@@ -187,23 +188,12 @@ export function simulate(
     const list = pods.all;
     const podCount = list.length;
     for (let i = 0; i < plans.length; i++)
-      metrics[i] = readMetric(
-        plans[i]!,
-        w,
-        list,
-        running,
-        ready,
-        now,
-        offered,
-        served,
-        perPodOffered,
-        perPodServed,
-      );
+      metrics[i] = readers[i]!.read(pods, running, ready, now, offered, served, perPodOffered, perPodServed);
     const input: ReconcileInput = {
       hpa,
       now,
       currentReplicas: replicas,
-      pods: podInfos.list(list, running, ready),
+      pods: podInfos.list(list, pods.version, running, ready),
       metrics,
       state,
       config,
@@ -231,14 +221,7 @@ export function simulate(
       if (replicas > peak) peak = replicas;
       if (replicas < lowest) lowest = replicas;
     }
-    if (record) {
-      const proposals: (number | undefined)[] = [];
-      const values: (number | undefined)[] = [];
-      for (let i = 0; i < plans.length; i++) {
-        const p = res.metricProposals[i];
-        proposals.push(p?.valid ? p.replicas : undefined);
-        values.push(p ? currentValueOf(p, hpa.spec.metrics[i]!) : undefined);
-      }
+    if (record)
       steps.push({
         tMs: t,
         load: offered,
@@ -249,25 +232,27 @@ export function simulate(
         currentReplicas: before,
         desiredReplicas: res.desiredReplicas,
         replicas,
-        proposals,
-        values,
+        metricProposals: res.metricProposals,
         currentMetrics: res.currentMetrics,
-        conditions: conditionsText(res),
+        conditions: res.conditions,
       });
-    }
-    // integrate until the next reconcile; pods change only at reconciles, readiness in between
+    // Integrate until the next reconcile: the load is sampled every `resolution` and held; pods change
+    // only at reconciles, and their start/ready transitions in between are taken at their exact times.
     const end = Math.min(t + spec.syncPeriodMs, spec.durationMs);
     podMs += pods.size * (end - t);
-    for (let u = t; u < end; u += INTEGRATION_STEP_MS) {
-      const dt = Math.min(INTEGRATION_STEP_MS, end - u);
-      const l = u === t ? offered : load(u);
-      offeredTotal += (l * dt) / 1000;
-      if (finiteCap) {
+    for (let a = t; a < end; a += resolution) {
+      const b = Math.min(a + resolution, end);
+      const l = a === t ? offered : load(a);
+      offeredTotal += (l * (b - a)) / 1000;
+      if (!finiteCap) continue;
+      for (let u = a; u < b; ) {
+        const next = Math.min(b, pods.nextTransitionAfter(t0 + u) - t0);
         const c = pods.readyAt(t0 + u) * cap;
         if (l > c) {
-          underMs += dt;
-          unserved += ((l - c) * dt) / 1000;
+          underMs += next - u;
+          unserved += ((l - c) * (next - u)) / 1000;
         }
+        u = next;
       }
     }
   }
@@ -369,59 +354,117 @@ function usageMilli(v: number): number {
   return Math.ceil(v - 1e-9);
 }
 
-function readMetric(
-  plan: MetricPlan,
-  w: WorkloadModel,
-  list: readonly SimPod[],
-  running: number,
-  ready: number,
-  now: number,
-  offered: number,
-  served: number,
-  perPodOffered: number,
-  perPodServed: number,
-): MetricReading {
-  const samples: MetricSample[] = [];
-  switch (plan.kind) {
-    case "resource": {
-      const model = w[plan.resource]!;
-      const busy = usageMilli(model.idleMilli + model.perRequestMilli * perPodServed);
-      const idle = usageMilli(model.idleMilli);
+/** The per-step numbers every pod sample of one metric reads from. */
+interface SampleCell {
+  now: number;
+  ready: number;
+  busy: number;
+  idle: number;
+}
+
+/**
+ * One pod's sample as a view on the metric's {@link SampleCell}: a Ready pod (slot below `ready`) reports
+ * `busy`, a Running but not Ready one `idle`. Updating the cell once per reconcile updates every pod's
+ * sample, so a step costs O(1) here instead of O(pods). The engine only reads its input.
+ */
+class PodSample implements MetricSample {
+  constructor(
+    readonly pod: string,
+    private readonly slot: number,
+    private readonly cell: SampleCell,
+    readonly windowMs: number,
+  ) {}
+  get value(): number {
+    return this.slot < this.cell.ready ? this.cell.busy : this.cell.idle;
+  }
+  get timestamp(): number {
+    return this.cell.now;
+  }
+}
+
+/** A ContainerResource sample: the same view, under `containers[0].usage[resource]`. */
+class ContainerSample implements MetricSample {
+  readonly containers: ContainerUsage[];
+  constructor(
+    readonly pod: string,
+    slot: number,
+    private readonly cell: SampleCell,
+    readonly windowMs: number,
+    container: string,
+    resource: string,
+  ) {
+    const usage: Record<string, number> = {};
+    Object.defineProperty(usage, resource, {
+      enumerable: true,
+      get: () => (slot < cell.ready ? cell.busy : cell.idle),
+    });
+    this.containers = [{ name: container, usage }];
+  }
+  get timestamp(): number {
+    return this.cell.now;
+  }
+}
+
+/** Produces one metric's reading each reconcile, reusing the sample list while the pods stay the same. */
+class MetricReader {
+  private readonly cell: SampleCell = { now: 0, ready: 0, busy: 0, idle: 0 };
+  private samples: MetricSample[] = [];
+  private version = -1;
+  private running = -1;
+  private readonly single: MetricSample = { value: 0, timestamp: 0 };
+
+  constructor(
+    private readonly plan: MetricPlan,
+    private readonly w: WorkloadModel,
+  ) {}
+
+  read(
+    pods: PodSet,
+    running: number,
+    ready: number,
+    now: number,
+    offered: number,
+    served: number,
+    perPodOffered: number,
+    perPodServed: number,
+  ): MetricReading {
+    const plan = this.plan;
+    if (plan.kind === "single") {
+      this.single.value = adapterMilli(
+        plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed),
+      );
+      this.single.timestamp = now;
+      return { samples: [this.single] };
+    }
+    const cell = this.cell;
+    cell.now = now;
+    cell.ready = ready;
+    if (plan.kind === "resource") {
+      const model = this.w[plan.resource]!;
+      cell.busy = usageMilli(model.idleMilli + model.perRequestMilli * perPodServed);
+      cell.idle = usageMilli(model.idleMilli);
+    } else {
+      cell.busy = adapterMilli(plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed));
+      cell.idle = 0;
+    }
+    if (pods.version !== this.version || running !== this.running) {
+      const list = pods.all;
+      const samples: MetricSample[] = [];
       for (let p = 0; p < running; p++) {
-        const value = p < ready ? busy : idle;
+        const name = list[p]!.name;
         samples.push(
-          plan.container
-            ? {
-                pod: list[p]!.name,
-                containers: [{ name: plan.container, usage: { [plan.resource]: value } }],
-                timestamp: now,
-                windowMs: RESOURCE_METRIC_WINDOW_MS,
-              }
-            : { pod: list[p]!.name, value, timestamp: now, windowMs: RESOURCE_METRIC_WINDOW_MS },
+          plan.kind === "pods"
+            ? new PodSample(name, p, cell, CUSTOM_METRIC_WINDOW_MS)
+            : plan.container
+              ? new ContainerSample(name, p, cell, RESOURCE_METRIC_WINDOW_MS, plan.container, plan.resource)
+              : new PodSample(name, p, cell, RESOURCE_METRIC_WINDOW_MS),
         );
       }
-      return { samples };
+      this.samples = samples;
+      this.version = pods.version;
+      this.running = running;
     }
-    case "pods": {
-      const busy = adapterMilli(plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed));
-      for (let p = 0; p < running; p++)
-        samples.push({
-          pod: list[p]!.name,
-          value: p < ready ? busy : 0,
-          timestamp: now,
-          windowMs: CUSTOM_METRIC_WINDOW_MS,
-        });
-      return { samples };
-    }
-    case "single":
-      return {
-        samples: [
-          {
-            value: adapterMilli(plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed)),
-            timestamp: now,
-          },
-        ],
-      };
+    return { samples: this.samples };
   }
 }
 
@@ -431,7 +474,9 @@ function readMetric(
  */
 class PodInfoCache {
   private readonly cache = new Map<string, { state: number; info: PodInfo }>();
-  private lastKey = "";
+  private lastVersion = -1;
+  private lastRunning = -1;
+  private lastReady = -1;
   private lastList: PodInfo[] = [];
 
   constructor(
@@ -439,9 +484,9 @@ class PodInfoCache {
     private readonly requests: Record<string, number>,
   ) {}
 
-  list(pods: readonly SimPod[], running: number, ready: number): PodInfo[] {
-    const key = `${pods.length}/${running}/${ready}/${pods.length ? pods[pods.length - 1]!.name : ""}`;
-    if (key === this.lastKey) return this.lastList;
+  list(pods: readonly SimPod[], version: number, running: number, ready: number): PodInfo[] {
+    if (version === this.lastVersion && running === this.lastRunning && ready === this.lastReady)
+      return this.lastList;
     const out: PodInfo[] = [];
     for (let i = 0; i < pods.length; i++) {
       const p = pods[i]!;
@@ -457,7 +502,9 @@ class PodInfoCache {
       const live = new Set(pods.map((p) => p.name));
       for (const name of this.cache.keys()) if (!live.has(name)) this.cache.delete(name);
     }
-    this.lastKey = key;
+    this.lastVersion = version;
+    this.lastRunning = running;
+    this.lastReady = ready;
     this.lastList = out;
     return out;
   }
@@ -476,22 +523,40 @@ class PodInfoCache {
   }
 }
 
-/** The current value as the HPA computed it: percent for Utilization targets, units otherwise. */
-function currentValueOf(p: ReconcileResult["metricProposals"][number], m: MetricSpec): number | undefined {
-  const target =
-    m.type === "Resource"
-      ? m.resource.target
-      : m.type === "ContainerResource"
-        ? m.containerResource.target
-        : undefined;
-  if (target?.type === "Utilization") return p.utilization;
-  if (p.rawAverage !== undefined) return p.rawAverage / 1000;
-  if (p.value !== undefined) return p.value / 1000;
-  return undefined;
+/** Per spec metric: the replica proposal of a step (undefined when invalid or not evaluated). */
+export function stepProposals(step: StepRecord, metricCount: number): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  for (let i = 0; i < metricCount; i++) {
+    const p = step.metricProposals[i];
+    out.push(p?.valid ? p.replicas : undefined);
+  }
+  return out;
 }
 
-function conditionsText(res: ReconcileResult): string {
-  const get = (type: string) => res.conditions.find((c) => c.type === type);
+/**
+ * Per spec metric: the current value as the HPA computed it in a step, percent for Utilization targets,
+ * units (not milli-units) otherwise.
+ */
+export function stepValues(step: StepRecord, specs: readonly MetricSpec[]): (number | undefined)[] {
+  return specs.map((m, i) => {
+    const p = step.metricProposals[i];
+    if (!p) return undefined;
+    const target =
+      m.type === "Resource"
+        ? m.resource.target
+        : m.type === "ContainerResource"
+          ? m.containerResource.target
+          : undefined;
+    if (target?.type === "Utilization") return p.utilization;
+    if (p.rawAverage !== undefined) return p.rawAverage / 1000;
+    if (p.value !== undefined) return p.value / 1000;
+    return undefined;
+  });
+}
+
+/** `status/reason` of AbleToScale, ScalingActive and ScalingLimited (`-` when unset), space-separated. */
+export function conditionsText(conditions: readonly Condition[]): string {
+  const get = (type: string) => conditions.find((c) => c.type === type);
   return ["AbleToScale", "ScalingActive", "ScalingLimited"]
     .map((type) => {
       const c = get(type);
