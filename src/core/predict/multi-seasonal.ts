@@ -47,6 +47,8 @@ export interface MultiSeasonalConfig {
   maxMissingShare: number;
   /** Abstain when the last `recentWindow` seconds hold no data [10800]. */
   recentWindow: number;
+  /** Analog smoothing half-widths (slots) tried by the calibration replay [0, 2, 5, 10]. */
+  smoothingCandidates: number[];
 }
 
 export const DEFAULT_MULTI_SEASONAL: MultiSeasonalConfig = {
@@ -57,6 +59,7 @@ export const DEFAULT_MULTI_SEASONAL: MultiSeasonalConfig = {
   calibrationSpan: 2 * DAY,
   maxMissingShare: 0.5,
   recentWindow: 3 * HOUR,
+  smoothingCandidates: [0, 2, 5, 10],
 };
 
 /** How the analogs of a slot are chosen. */
@@ -108,6 +111,33 @@ interface Core {
   scale: number; // s0 of the relative residual
   cfg: MultiSeasonalConfig;
   stepSec: number;
+  /** Half-width (slots) of the average taken around each analog slot (0 = the slot itself). */
+  smooth: number;
+  psum: Float64Array;
+  pcnt: Float64Array;
+}
+
+/** Value of analog slot s: the mean of finite values in [s - w, s + w], never reading slots >= end. */
+function analogValue(core: Core, s: number, end: number): number {
+  const w = core.smooth;
+  if (w === 0) return core.x[s]!;
+  const lo = Math.max(0, s - w);
+  const hi = Math.min(s + w, end - 1) + 1;
+  const n = core.pcnt[hi]! - core.pcnt[lo]!;
+  return n > 0 ? (core.psum[hi]! - core.psum[lo]!) / n : Number.NaN;
+}
+
+/** Prefix sums of finite values and of their count (for O(1) window means). */
+function prefixSums(x: Float64Array): { psum: Float64Array; pcnt: Float64Array } {
+  const psum = new Float64Array(x.length + 1);
+  const pcnt = new Float64Array(x.length + 1);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    const ok = !Number.isNaN(v);
+    psum[i + 1] = psum[i]! + (ok ? v : 0);
+    pcnt[i + 1] = pcnt[i]! + (ok ? 1 : 0);
+  }
+  return { psum, pcnt };
 }
 
 /** Level ratio of actual vs analog-lagged values over slots [from, end). */
@@ -142,10 +172,11 @@ function pointAt(core: Core, end: number, h: number, hi?: Float64Array): Float64
     const t = end + j;
     const slots = analogSlots(plan, t, end, cfg.maxAnalogs);
     vals.length = 0;
+    let rawHi = Number.NaN;
     const decay = 0.5 ** (((j + 1) * stepSec) / cfg.levelHalfLife);
     for (const s of slots) {
       const lag = t - s;
-      const v = x[s]!;
+      const v = analogValue(core, s, end);
       if (Number.isNaN(v)) continue;
       let rr = ratioCache.get(lag);
       if (!rr) {
@@ -161,12 +192,14 @@ function pointAt(core: Core, end: number, h: number, hi?: Float64Array): Float64
       }
       const r = rr.rl * (rr.rs / rr.rl) ** decay;
       vals.push(v * r);
+      const raw = x[s]!;
+      if (!Number.isNaN(raw) && !(raw * r <= rawHi)) rawHi = raw * r;
     }
     if (vals.length === 0) {
       out[j] = Number.NaN;
       continue;
     }
-    if (hi) hi[j] = Math.max(...vals);
+    if (hi) hi[j] = Number.isNaN(rawHi) ? Math.max(...vals) : Math.max(rawHi, ...vals);
     if (vals.length >= 3) out[j] = median(vals);
     else {
       let s = 0;
@@ -262,31 +295,58 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
         const p = Math.max(...accepted.filter((s) => s <= DAY || x.length >= 2 * slotsOf(s)));
         plan = { period: slotsOf(p), label: `analogs every ${p / 60}m` };
       }
-      const core: Core = { plan, x, scale, cfg, stepSec: step };
-      const hiAnalog = new Float64Array(h);
-      const p50 = pointAt(core, x.length, h, hiAnalog);
-      // Calibration: replay at hourly origins over the last calibrationSpan.
+      const core: Core = { plan, x, scale, cfg, stepSec: step, smooth: 0, ...prefixSums(x) };
+      // Calibration: replay at hourly origins over the last calibrationSpan. The replay also picks the
+      // analog smoothing (none for bursty series, wider for noisy low-volume ones) by lowest absolute error.
       const hourSlots = Math.max(1, Math.round(HOUR / step));
       const origins = Math.floor(cfg.calibrationSpan / HOUR);
-      const z: number[] = [];
       const ch = Math.min(h, hourSlots);
-      for (let i = 1; i <= origins; i++) {
-        const o = x.length - i * hourSlots;
-        if (o - plan.period < hourSlots) break;
-        const f = pointAt(core, o, ch);
-        for (let j = 0; j < ch && o + j < x.length; j++) {
-          const a = x[o + j]!;
-          if (Number.isNaN(a)) continue;
-          z.push((a - f[j]!) / (f[j]! + scale));
+      const replay = (): { z: number[]; abs: number; peaks: number[] } => {
+        const z: number[] = [];
+        const peaks: number[] = [];
+        let abs = 0;
+        for (let i = 1; i <= origins; i++) {
+          const o = x.length - i * hourSlots;
+          if (o - plan.period < hourSlots) break;
+          const f = pointAt(core, o, ch);
+          let maxA = Number.NaN;
+          let maxF = 0;
+          for (let j = 0; j < ch && o + j < x.length; j++) {
+            const a = x[o + j]!;
+            if (f[j]! > maxF) maxF = f[j]!;
+            if (Number.isNaN(a)) continue;
+            if (!(a <= maxA)) maxA = a;
+            abs += Math.abs(a - f[j]!);
+            z.push((a - f[j]!) / (f[j]! + scale));
+          }
+          if (!Number.isNaN(maxA)) peaks.push((maxA + scale) / (maxF + scale));
         }
+        return { z, abs, peaks };
+      };
+      let chosen = { w: 0, ...replay() };
+      for (const w of cfg.smoothingCandidates) {
+        if (w === 0) continue;
+        core.smooth = w;
+        const r = replay();
+        if (r.abs < chosen.abs * 0.98) chosen = { w, ...r };
       }
+      core.smooth = chosen.w;
+      const z = chosen.z;
+      const hiAnalog = new Float64Array(h);
+      const p50 = pointAt(core, x.length, h, hiAnalog);
       const q90 = z.length >= 20 ? Math.max(0, quantile(z, 0.9)) : 0.1;
+      // Window-peak coverage: the p50 window maximum times this factor covered 90 % of calibration peaks.
+      const pk90 = chosen.peaks.length >= 12 ? Math.max(1, quantile(chosen.peaks, 0.9)) : 1;
       const q99 = z.length >= 20 ? Math.max(q90, quantile(z, 0.99)) : 0.25;
       const p90 = new Float64Array(h);
       const p99 = new Float64Array(h);
       for (let j = 0; j < h; j++) {
         // p90 is at least the highest level-scaled analog (keeps narrow bursts that averaging would blur).
-        p90[j] = Math.max(p50[j]! + q90 * (p50[j]! + scale), Number.isNaN(hiAnalog[j]!) ? 0 : hiAnalog[j]!);
+        p90[j] = Math.max(
+          p50[j]! + q90 * (p50[j]! + scale),
+          (p50[j]! + scale) * pk90 - scale,
+          Number.isNaN(hiAnalog[j]!) ? 0 : hiAnalog[j]!,
+        );
         p99[j] = Math.max(p90[j]!, p50[j]! + q99 * (p50[j]! + scale));
       }
       const f: Forecast = {
@@ -299,8 +359,8 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
         periods: accepted,
         candidates,
         notes: [
-          `${plan.label} (period ${plan.period * step}s)`,
-          `quantiles calibrated on ${z.length} residuals: p90 = p50 * ${(1 + q90).toFixed(3)}, p99 = p50 * ${(1 + q99).toFixed(3)} (plus a floor)`,
+          `${plan.label} (period ${plan.period * step}s), analog smoothing +/-${chosen.w} slots`,
+          `quantiles calibrated on ${z.length} residuals: p90 = p50 * ${(1 + q90).toFixed(3)}, p99 = p50 * ${(1 + q99).toFixed(3)} (plus a floor); window-peak factor ${pk90.toFixed(3)}`,
         ],
       };
       return { ok: true, value: f };
