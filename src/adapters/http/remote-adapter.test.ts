@@ -218,7 +218,7 @@ describe("remote adapter", () => {
     try {
       expect(remote.resources("custom.metrics.k8s.io/v1beta1")).toEqual(bResources);
       expect(remote.resources("custom.metrics.k8s.io/v1beta2")).toEqual(bResources);
-      expect(remote.resources("external.metrics.k8s.io/v1beta1")).toBeUndefined();
+      expect(remote.resources("external.metrics.k8s.io/v1beta1")).toEqual([]);
       expect(remote.serves("custom.metrics.k8s.io/v1beta1", "pods/b_metric")).toBe(true);
       expect(remote.serves("custom.metrics.k8s.io/v1beta1", "pods/other")).toBe(false);
       const merged = mergeResources(

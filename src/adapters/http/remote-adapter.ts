@@ -310,7 +310,8 @@ export class HttpRemoteAdapter implements RemoteAdapter {
       (this.opts.groupVersions ?? DEFAULT_REMOTE_GROUP_VERSIONS).map(async (gv) => {
         try {
           const { status, body } = await this.getJson(ep, `/apis/${gv}`, user);
-          if (status === 404) this.discovered.delete(gv);
+          if (status === 404)
+            this.discovered.set(gv, []); // the remote does not serve this group-version
           else if (status === 200) {
             const resources = (body as { resources?: unknown }).resources;
             if (!Array.isArray(resources)) throw new Error("not an APIResourceList");
