@@ -166,15 +166,36 @@ wait_for() {
 }
 
 up() {
-  local bins
+  local bins attempt rc
   bins=$(bin_dir)
   command -v etcd >/dev/null || die "etcd is missing (apt-get install etcd-server)"
   DIR=${1:-${TIDESCALE_CP_DIR:-}}
   if [[ -z $DIR ]]; then DIR=$(mktemp -d "${TMPDIR:-/tmp}/tidescale-cp.XXXXXX"); else mkdir -p "$DIR"; fi
   DIR=$(cd "$DIR" && pwd)
   [[ -f "$DIR/kube-apiserver.pid" ]] && die "$DIR already holds a control plane (run: $0 down $DIR)"
-  # On any failure: stop what started, keep the directory (logs) for a look, and say so.
-  trap '[[ ${UP_OK:-} == 1 ]] || { down_dir "$DIR" keep; echo "control-plane: up failed; logs kept in $DIR (remove with: $0 down $DIR)" >&2; }' EXIT
+  # The free ports are released before the components bind them, so on a busy machine another process
+  # can take one in between: then start over on new ports (3 attempts).
+  for attempt in 1 2 3; do
+    set +e
+    (set -e; up_once "$bins")
+    rc=$?
+    set -e
+    ((rc == 0)) && return 0
+    down_dir "$DIR" keep
+    if ((attempt < 3)) && grep -qs "address already in use" "$DIR"/*.log; then
+      log "a port was taken by another process meanwhile; retrying on new ports"
+      rm -rf "$DIR/etcd" "$DIR"/*.log "$DIR/pki"
+      continue
+    fi
+    break
+  done
+  echo "control-plane: up failed; logs kept in $DIR (remove with: $0 down $DIR)" >&2
+  exit 1
+}
+
+# up_once BINDIR: one attempt of `up` in DIR (runs in a subshell; the caller cleans up on failure).
+up_once() {
+  local bins=$1
   read -r ETCD_PORT ETCD_PEER_PORT APISERVER_PORT KCM_PORT <<<"$(free_ports 4)"
   log "state in $DIR; ports etcd=$ETCD_PORT apiserver=$APISERVER_PORT controller-manager=$KCM_PORT"
 
@@ -243,7 +264,6 @@ up() {
       caFile: "\($dir)/pki/ca.crt", requestheaderClientCAFile: "\($dir)/pki/front-proxy-ca.crt",
       frontProxyClientCert: "\($dir)/pki/front-proxy-client.crt", frontProxyClientKey: "\($dir)/pki/front-proxy-client.key"}' \
     >"$DIR/control-plane.json"
-  UP_OK=1
   log "ready: kube-apiserver https://127.0.0.1:$APISERVER_PORT"
   echo "export KUBECONFIG=$DIR/admin.kubeconfig  # stop with: $0 down $DIR"
 }

@@ -3,9 +3,12 @@
  * `kubernetes` source package, see scripts/control-plane.sh), a real Prometheus scraping a test exporter,
  * and the manifests in deploy/ validated by the real apiserver. No kubelet: the test marks pods ready.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import {
   type ControlPlane,
   ensureControlPlaneBuilt,
@@ -13,10 +16,45 @@ import {
   startControlPlane,
 } from "../support/control-plane.js";
 import { type RequestsExporter, startRequestsExporter } from "../support/exporter.js";
+import { type CA, cleanupPki, makeCA, makeCert, type Pem } from "../support/pki.js";
+import { freePort, type Started, startProcess } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
 const NS = "e2e-web";
 const DEPLOY_DIR = join(REPO_ROOT, "deploy");
+
+/** The `tidescale adapter` flags (src/cli/commands/adapter.ts; security flags from adapters/http/auth). */
+function ADAPTER_ARGS(o: {
+  rulesFile: string;
+  promUrl: string;
+  port: number;
+  serving: Pem;
+  kubeconfig: string;
+}): string[] {
+  return [
+    "adapter",
+    "--config",
+    o.rulesFile,
+    "--prometheus-url",
+    o.promUrl,
+    "--secure-port",
+    String(o.port),
+    "--bind-address",
+    "127.0.0.1",
+    "--tls-cert-file",
+    o.serving.certFile,
+    "--tls-private-key-file",
+    o.serving.keyFile,
+    // TokenReview, SubjectAccessReview, the extension-apiserver-authentication ConfigMap (front-proxy
+    // CA and allowed names) and the pod lister, all as the ServiceAccount from deploy/.
+    "--kubeconfig",
+    o.kubeconfig,
+    "--metrics-relist-interval",
+    "5s",
+    "--log-level",
+    "warn",
+  ];
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -242,5 +280,393 @@ describe("deploy/ manifests", () => {
     ]) {
       expect(r.stdout).toContain(`${kind} created (server dry run)`);
     }
+  });
+});
+
+// ------------------------------------------------------------------------------------------------------
+// The tidescale adapter, registered with kube-apiserver through the aggregation layer.
+
+const ADAPTER_NS = "tidescale";
+const METRIC_PATH = `/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NS}/pods/*/http_requests_qps`;
+const HPA_V2BETA2_PATH = `/apis/autoscaling/v2beta2/namespaces/${NS}/horizontalpodautoscalers/web`;
+const APISERVICES = [
+  "v1beta1.custom.metrics.k8s.io",
+  "v1beta2.custom.metrics.k8s.io",
+  "v1beta1.external.metrics.k8s.io",
+  "v1beta1.metrics.k8s.io",
+];
+
+let adapter: Started | undefined;
+let adapterPort = 0;
+let adapterCA: CA | undefined;
+let workDir: string | undefined;
+
+afterAll(async () => {
+  await adapter?.stop();
+  cleanupPki();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+interface HttpsAnswer {
+  status: number;
+  body: string;
+}
+
+/** One HTTPS GET with an explicit trust root and optional client certificate / headers. */
+function httpsGet(
+  url: string,
+  opts: { ca: string; cert?: string; key?: string; headers?: Record<string, string> },
+): Promise<HttpsAnswer> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: "GET",
+        ca: opts.ca,
+        ...(opts.cert ? { cert: opts.cert } : {}),
+        ...(opts.key ? { key: opts.key } : {}),
+        headers: { accept: "application/json", ...(opts.headers ?? {}) },
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          body += c;
+        });
+        res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A Kubernetes quantity ("300", "299500m", "1.5k") as a number. */
+function quantity(q: string): number {
+  const m = /^([0-9.]+)(m|k|M)?$/.exec(q);
+  if (!m) throw new Error(`not a quantity: ${q}`);
+  const scale = m[2] === "m" ? 1e-3 : m[2] === "k" ? 1e3 : m[2] === "M" ? 1e6 : 1;
+  return Number(m[1]) * scale;
+}
+
+interface MetricValueList {
+  kind: string;
+  apiVersion: string;
+  items: {
+    describedObject: { kind: string; name: string; namespace: string };
+    metric: { name: string };
+    value: string;
+  }[];
+}
+
+interface HpaV2beta2 {
+  spec: { maxReplicas: number };
+  status: {
+    currentReplicas: number;
+    desiredReplicas: number;
+    currentMetrics?: {
+      type: string;
+      pods?: { metric: { name: string }; current: { averageValue: string } };
+    }[];
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+  };
+}
+
+async function deploymentReplicas(c: ControlPlane): Promise<{ spec: number; available: number }> {
+  const d = JSON.parse((await c.kubectl(["get", "deployment", "web", "-n", NS, "-o", "json"])).stdout) as {
+    spec: { replicas: number };
+    status: { availableReplicas?: number };
+  };
+  return { spec: d.spec.replicas, available: d.status.availableReplicas ?? 0 };
+}
+
+async function hpaV2beta2(c: ControlPlane): Promise<HpaV2beta2> {
+  // kubectl 1.32 shows autoscaling/v1 against this apiserver (`describe hpa` and even
+  // `get hpa.v2beta2.autoscaling`), so read the v2beta2 object from its path.
+  return JSON.parse((await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout);
+}
+
+/** A kubeconfig that authenticates to the control plane with a bearer token. */
+async function tokenKubeconfig(c: ControlPlane, file: string, token: string): Promise<string> {
+  await writeFile(
+    file,
+    stringifyYaml({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "e2e", cluster: { server: c.server, "certificate-authority": c.caFile } }],
+      users: [{ name: "sa", user: { token } }],
+      contexts: [{ name: "e2e", context: { cluster: "e2e", user: "sa" } }],
+      "current-context": "e2e",
+    }),
+  );
+  return file;
+}
+
+describe("the tidescale adapter behind kube-apiserver", () => {
+  it("registers through APIService objects and all four become Available", async () => {
+    const c = plane();
+    if (!prom) throw new Error("not started");
+    workDir = await mkdtemp(join(tmpdir(), "tidescale-e2e-adapter-"));
+    // The adapter's identity and RBAC are the ones shipped in deploy/ (namespace, SA, RBAC, rules).
+    for (const f of ["00-namespace.yaml", "01-service-account.yaml", "02-rbac.yaml"]) {
+      await c.kubectl(["apply", "-f", join(DEPLOY_DIR, f)]);
+    }
+    const token = (
+      await c.kubectl(["create", "token", "tidescale-adapter", "-n", ADAPTER_NS, "--duration=2h"])
+    ).stdout.trim();
+    const kubeconfig = await tokenKubeconfig(c, join(workDir, "adapter.kubeconfig"), token);
+    // The example rules from deploy/03-config.yaml, with a 30 s rate window so the test is quick.
+    const configMap = parseYaml(await readFile(join(DEPLOY_DIR, "03-config.yaml"), "utf8")) as {
+      data: Record<string, string>;
+    };
+    const rules = (configMap.data["rules.yaml"] ?? "").replaceAll("[2m]", "[30s]");
+    expect(rules).toContain("[30s]");
+    const rulesFile = join(workDir, "rules.yaml");
+    await writeFile(rulesFile, rules);
+    // A serving certificate for the name the aggregator verifies (<service>.<namespace>.svc).
+    adapterCA = makeCA("adapter-serving-ca");
+    const serving = makeCert(adapterCA, {
+      cn: "tidescale-adapter",
+      sans: [`tidescale-adapter.${ADAPTER_NS}.svc`, "localhost", "127.0.0.1"],
+      usage: "server",
+    });
+    await waitForQuery(prom.url, `http_requests_total{namespace="${NS}"}`, { timeoutMs: 30_000 });
+    adapterPort = await freePort();
+    const ca = adapterCA.cert;
+    adapter = await startProcess(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(REPO_ROOT, "src/cli/main.ts"),
+        ...ADAPTER_ARGS({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
+      ],
+      {
+        cwd: REPO_ROOT,
+        timeoutMs: 60_000,
+        ready: async () => (await httpsGet(`https://127.0.0.1:${adapterPort}/readyz`, { ca })).status === 200,
+      },
+    );
+    // A process on loopback: ExternalName `localhost` + --enable-aggregator-routing=false.
+    await c.apply(
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "tidescale-adapter", namespace: ADAPTER_NS },
+        spec: { type: "ExternalName", externalName: "localhost" },
+      }),
+    );
+    // The APIService objects from deploy/, pointed at the adapter's port and verified with its CA.
+    const docs: unknown[] = [];
+    for (const f of ["06-apiservices.yaml", "07-apiservice-resource-metrics.yaml"]) {
+      for (const d of parseAllDocuments(await readFile(join(DEPLOY_DIR, f), "utf8"))) {
+        const o = d.toJS() as { spec: Record<string, unknown> & { service: { port: number } } } | null;
+        if (!o) continue;
+        o.spec.service.port = adapterPort;
+        delete o.spec.insecureSkipTLSVerify;
+        o.spec.caBundle = Buffer.from(ca).toString("base64");
+        docs.push(o);
+      }
+    }
+    expect(docs).toHaveLength(4);
+    await c.apply(JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }));
+    for (const name of APISERVICES) {
+      const cond = await eventually(
+        `APIService ${name} Available`,
+        async () => {
+          const o = JSON.parse((await c.kubectl(["get", "apiservice", name, "-o", "json"])).stdout) as {
+            status?: { conditions?: { type: string; status: string; reason: string }[] };
+          };
+          const a = o.status?.conditions?.find((x) => x.type === "Available");
+          return a?.status === "True" ? a : undefined;
+        },
+        {
+          timeoutMs: 90_000,
+          detail: async () =>
+            `${(await c.kubectl(["get", "apiservices", name, "-o", "yaml"])).stdout}\nadapter:\n${adapter?.output().slice(-3000)}`,
+        },
+      );
+      expect(cond.reason).toBe("Passed");
+    }
+  });
+
+  it("answers kubectl get --raw for the custom metric through kube-apiserver", async () => {
+    const c = plane();
+    if (!exporter) throw new Error("not started");
+    const list = await eventually(
+      "http_requests_qps for the one pod at ~300/s",
+      async () => {
+        const r = await c.kubectl(["get", "--raw", METRIC_PATH], { allowFail: true });
+        if (r.code !== 0) throw new Error(r.stderr);
+        const l = JSON.parse(r.stdout) as MetricValueList;
+        const v = l.items[0] ? quantity(l.items[0].value) : 0;
+        return l.items.length === 1 && Math.abs(v - 300) < 30 ? l : undefined;
+      },
+      { timeoutMs: 90_000, detail: async () => adapter?.output().slice(-3000) ?? "" },
+    );
+    expect(list.kind).toBe("MetricValueList");
+    expect(list.apiVersion).toBe("custom.metrics.k8s.io/v1beta2");
+    expect(list.items[0]?.describedObject).toMatchObject({
+      kind: "Pod",
+      namespace: NS,
+      name: exporter.pods()[0],
+    });
+    expect(list.items[0]?.metric.name).toBe("http_requests_qps");
+    // Discovery through the aggregator lists the metric.
+    const discovery = JSON.parse(
+      (await c.kubectl(["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2"])).stdout,
+    ) as {
+      resources: { name: string }[];
+    };
+    expect(discovery.resources.map((r) => r.name)).toContain("pods/http_requests_qps");
+  });
+
+  it("rejects unauthenticated (401) and unauthorized (403) callers, directly and through kube-apiserver", async () => {
+    const c = plane();
+    if (!adapterCA) throw new Error("adapter not started");
+    const direct = `https://127.0.0.1:${adapterPort}${METRIC_PATH.replace("*", "%2A")}`;
+    const ca = adapterCA.cert;
+    // No credentials at all.
+    const anon = await httpsGet(direct, { ca });
+    expect(anon.status).toBe(401);
+    expect(JSON.parse(anon.body)).toMatchObject({ kind: "Status", code: 401 });
+    // Forged front-proxy headers without the front-proxy client certificate: not trusted.
+    const forged = await httpsGet(direct, {
+      ca,
+      headers: { "X-Remote-User": "tidescale-admin", "X-Remote-Group": "system:masters" },
+    });
+    expect(forged.status).toBe(401);
+    // Forged headers with a client certificate from a CA that is not the requestheader CA.
+    const rogueCA = makeCA("rogue-front-proxy-ca");
+    const rogue = makeCert(rogueCA, { cn: "front-proxy-client", usage: "client" });
+    const rogueAnswer = await httpsGet(direct, {
+      ca,
+      cert: rogue.cert,
+      key: rogue.key,
+      headers: { "X-Remote-User": "tidescale-admin", "X-Remote-Group": "system:masters" },
+    });
+    expect(rogueAnswer.status).toBe(401);
+    // The real front-proxy certificate: headers are trusted, and authorization decides on that user.
+    const proxyCert = await readFile(c.frontProxyClientCert, "utf8");
+    const proxyKey = await readFile(c.frontProxyClientKey, "utf8");
+    const asProxy = (user: string, groups: string[]) =>
+      httpsGet(direct, {
+        ca,
+        cert: proxyCert,
+        key: proxyKey,
+        headers: { "X-Remote-User": user, ...(groups.length ? { "X-Remote-Group": groups.join(",") } : {}) },
+      });
+    expect((await asProxy("nosy", ["system:authenticated"])).status).toBe(403);
+    expect((await asProxy("tidescale-admin", ["system:masters"])).status).toBe(200);
+
+    // A ServiceAccount without RBAC on the metrics API, with a real token.
+    await c.kubectl(["create", "serviceaccount", "nosy", "-n", NS]);
+    const token = (await c.kubectl(["create", "token", "nosy", "-n", NS, "--duration=1h"])).stdout.trim();
+    const auth = { Authorization: `Bearer ${token}` };
+    const cpCA = await readFile(c.caFile, "utf8");
+    const viaApiserver = await httpsGet(`${c.server}${METRIC_PATH}`, { ca: cpCA, headers: auth });
+    expect(viaApiserver.status).toBe(403);
+    expect(JSON.parse(viaApiserver.body)).toMatchObject({ kind: "Status", reason: "Forbidden" });
+    // The same token straight to the adapter: TokenReview says who, SubjectAccessReview says no.
+    const directToken = await httpsGet(direct, { ca, headers: auth });
+    expect(directToken.status).toBe(403);
+    expect(JSON.parse(directToken.body)).toMatchObject({ kind: "Status", code: 403 });
+    // Granting deploy/'s metrics reader role makes the same token work through kube-apiserver.
+    await c.kubectl([
+      "create",
+      "clusterrolebinding",
+      "nosy-metrics",
+      "--clusterrole=tidescale-metrics-reader",
+      `--serviceaccount=${NS}:nosy`,
+    ]);
+    const granted = await eventually(
+      "nosy allowed after the RoleBinding (decision caches expire)",
+      async () => {
+        const r = await httpsGet(`${c.server}${METRIC_PATH}`, { ca: cpCA, headers: auth });
+        return r.status === 200 ? r : undefined;
+      },
+      { timeoutMs: 40_000 },
+    );
+    expect((JSON.parse(granted.body) as MetricValueList).items.length).toBeGreaterThan(0);
+  });
+
+  it("lets the real HPA controller scale the Deployment 1 -> 5 under load and back down when it stops", async () => {
+    const c = plane();
+    if (!exporter) throw new Error("not started");
+    expect((await deploymentReplicas(c)).spec).toBe(1);
+    await c.apply(
+      JSON.stringify({
+        apiVersion: "autoscaling/v2beta2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: { name: "web", namespace: NS },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+          minReplicas: 1,
+          maxReplicas: 5,
+          metrics: [
+            {
+              type: "Pods",
+              pods: {
+                metric: { name: "http_requests_qps" },
+                target: { type: "AverageValue", averageValue: "50" },
+              },
+            },
+          ],
+          // No downscale stabilization (default 5 min), so the test sees the scale-down quickly.
+          behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
+        },
+      }),
+    );
+    // 300 req/s over one pod is 6x the target of 50 per pod: the HPA goes to maxReplicas.
+    const up = await eventually(
+      "Deployment scaled to 5 and all 5 pods available",
+      async () => {
+        const r = await deploymentReplicas(c);
+        return r.spec === 5 && r.available === 5 ? r : undefined;
+      },
+      {
+        timeoutMs: 120_000,
+        detail: async () =>
+          `${(await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout}\n${await c.log("kube-controller-manager", 30)}`,
+      },
+    );
+    expect(up.spec).toBe(5);
+    const hpa = await eventually(
+      "HPA status with 5 replicas and a current metric",
+      async () => {
+        const h = await hpaV2beta2(c);
+        return h.status.currentReplicas === 5 && h.status.currentMetrics?.[0]?.pods ? h : undefined;
+      },
+      {
+        timeoutMs: 60_000,
+        detail: async () =>
+          `${(await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout}\n${await c.log("kube-controller-manager", 30)}\nadapter:\n${adapter?.output().slice(-3000)}`,
+      },
+    );
+    const active = hpa.status.conditions?.find((x) => x.type === "ScalingActive");
+    expect(active).toMatchObject({ status: "True", reason: "ValidMetricFound" });
+    expect(hpa.status.currentMetrics?.[0]?.pods?.metric.name).toBe("http_requests_qps");
+    // The load is spread over the pods: 300 / 5 = 60 per pod (above the target, capped at maxReplicas).
+    expect(exporter.pods()).toHaveLength(5);
+
+    // The load stops: the rate falls to 0 once the 30 s window has passed, and the HPA scales down.
+    exporter.setTotalRate(0);
+    const down = await eventually(
+      "Deployment scaled back to 1",
+      async () => {
+        const r = await deploymentReplicas(c);
+        return r.spec === 1 ? r : undefined;
+      },
+      {
+        timeoutMs: 180_000,
+        detail: async () => (await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout,
+      },
+    );
+    expect(down.spec).toBe(1);
+    const after = await hpaV2beta2(c);
+    expect(after.status.desiredReplicas).toBe(1);
+    expect(after.status.conditions?.find((x) => x.type === "ScalingActive")?.reason).toBe("ValidMetricFound");
   });
 });
