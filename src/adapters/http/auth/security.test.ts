@@ -381,6 +381,53 @@ describe("extension-apiserver-authentication ConfigMap", () => {
     );
   });
 
+  it("starts without the ConfigMap with --authentication-tolerate-lookup-failure", async () => {
+    const srv = await serve({
+      tlsCertFile: serving.certFile,
+      tlsPrivateKeyFile: serving.keyFile,
+      kubeconfig: apiserver.kubeconfig,
+      clientCaFile: clientCA.certFile,
+      authenticationTolerateLookupFailure: true,
+    });
+    try {
+      const a = await get(srv.url + METRIC_PATH, { ca: servingCA.cert, client: alice });
+      expect(a.body.user).toEqual({ name: "alice", groups: ["team-a", "viewers"] });
+      const proxied = await get(srv.url + METRIC_PATH, {
+        ca: servingCA.cert,
+        client: frontProxy,
+        headers: { "X-Remote-User": "carol" },
+      });
+      expect(proxied.status).toBe(401);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it("picks up a rotated requestheader CA file without a restart", async () => {
+    const caFile = join(work, "rotating-ca.crt");
+    writeFileSync(caFile, otherCA.cert);
+    const srv = await serve(delegatedFlags({ requestheaderClientCaFile: caFile }));
+    try {
+      const req = () =>
+        get(srv.url + METRIC_PATH, {
+          ca: servingCA.cert,
+          client: frontProxy,
+          headers: { "X-Remote-User": "dave" },
+        });
+      expect((await req()).status).toBe(401);
+      writeFileSync(caFile, `${otherCA.cert}\n${frontProxyCA.cert}`);
+      let r = await req();
+      for (let i = 0; i < 100 && r.status !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        r = await req();
+      }
+      expect(r.status).toBe(200);
+      expect(r.body.user).toEqual({ name: "dave", groups: [] });
+    } finally {
+      await srv.close();
+    }
+  });
+
   it("refuses to start with no way to authenticate anyone", async () => {
     const err = await buildSecurity({
       tlsCertFile: serving.certFile,
