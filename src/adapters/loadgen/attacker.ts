@@ -159,40 +159,38 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
     maybeFinish();
   };
 
-  const send = (seq: number, intended: number | undefined): void => {
+  const done = (h: RequestHandler, error: string): void => {
+    const end = performance.now();
+    const t = h.target;
+    let err = error;
+    if (err === "" && (h.code < 200 || h.code >= 400)) {
+      err = `${h.code} ${h.statusText || STATUS_CODES[h.code] || ""}`.trim();
+    }
+    // Closed model (rate 0): there is no schedule, so a request is never late.
+    const intendedAt = h.intendedAt ?? h.sentAt;
+    complete({
+      attack: o.name,
+      seq: h.seq,
+      code: error === "" ? h.code : 0,
+      timestamp: instantFromEpochMs(timeOrigin + h.sentAt),
+      latency: Math.round((end - h.sentAt) * 1e6),
+      bytesOut: t.body ? t.body.length : 0,
+      bytesIn: h.bytesIn,
+      error: err,
+      body: h.kept && h.keptBytes > 0 ? Buffer.concat(h.kept).toString("base64") : null,
+      method: t.method,
+      url: t.url,
+      headers: null,
+      lateness: Math.max(0, Math.round((h.sentAt - intendedAt) * 1e6)),
+      dropped: false,
+    });
+  };
+
+  const send = (seq: number, intendedAt: number | undefined): void => {
     const t = targets[seq % targets.length]!;
     inFlight++;
     sent++;
-    const sentAt = performance.now();
-    // Closed model (rate 0): there is no schedule, so a request is never late.
-    const intendedAt = intended ?? sentAt;
-    let code = 0;
-    let statusText = "";
-    let bytesIn = 0;
-    let kept: Buffer[] | null = o.maxBody !== 0 ? [] : null;
-    let keptBytes = 0;
-    const done = (error: string): void => {
-      const end = performance.now();
-      let err = error;
-      if (err === "" && (code < 200 || code >= 400))
-        err = `${code} ${statusText || STATUS_CODES[code] || ""}`.trim();
-      complete({
-        attack: o.name,
-        seq,
-        code: error === "" ? code : 0,
-        timestamp: instantFromEpochMs(timeOrigin + sentAt),
-        latency: Math.round((end - sentAt) * 1e6),
-        bytesOut: t.body ? t.body.length : 0,
-        bytesIn,
-        error: err,
-        body: kept && keptBytes > 0 ? Buffer.concat(kept).toString("base64") : null,
-        method: t.method,
-        url: t.url,
-        headers: null,
-        lateness: Math.max(0, Math.round((sentAt - intendedAt) * 1e6)),
-        dropped: false,
-      });
-    };
+    const h = new RequestHandler(seq, t, intendedAt, o.maxBody, done);
     t.dispatcher.dispatch(
       {
         origin: t.origin,
@@ -202,28 +200,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
         body: t.body ?? null,
         reset: !o.keepalive,
       },
-      {
-        onRequestStart() {},
-        onResponseStart(_c, statusCode, _h, statusMessage) {
-          code = statusCode;
-          statusText = statusMessage ?? "";
-        },
-        onResponseData(_c, chunk) {
-          bytesIn += chunk.length;
-          if (kept && (o.maxBody < 0 || keptBytes < o.maxBody)) {
-            const take = o.maxBody < 0 ? chunk : chunk.subarray(0, o.maxBody - keptBytes);
-            kept.push(take);
-            keptBytes += take.length;
-          }
-        },
-        onResponseEnd() {
-          done("");
-        },
-        onResponseError(_c, e) {
-          kept = null;
-          done(`${t.method} ${t.url}: ${describeError(e)}`);
-        },
-      },
+      h,
     );
   };
 
@@ -276,7 +253,14 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
   };
 
   const onAbort = (): void => {
-    if (!closed) total = Math.min(total, dueCount(o.rate, performance.now() - t0, total));
+    if (!closed && !schedulingDone) {
+      // Requests already due still go out (unless the in-flight cap holds them); later ones never existed.
+      total = Math.min(total, dueCount(o.rate, performance.now() - t0, total));
+      while (next < total && inFlight < o.maxWorkers) {
+        send(next, t0 + dueOffsetMs(o.rate, next));
+        next++;
+      }
+    }
     endScheduling();
   };
   if (o.signal?.aborted) onAbort();
@@ -297,6 +281,60 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
   o.signal?.removeEventListener("abort", onAbort);
   await Promise.all(rawPools.map((p) => p.close()));
   return { scheduled: sent + dropped, sent, dropped };
+}
+
+/**
+ * One request's undici handler (the callback API: no response stream objects). The actual send time is
+ * taken in `onConnect`, which undici calls right before it writes the request to a connection, so time
+ * spent waiting for a free connection in the pool counts as send lateness, not as latency.
+ */
+class RequestHandler {
+  sentAt: number;
+  code = 0;
+  statusText = "";
+  bytesIn = 0;
+  kept: Buffer[] | null;
+  keptBytes = 0;
+
+  constructor(
+    readonly seq: number,
+    readonly target: Prepared,
+    readonly intendedAt: number | undefined,
+    private readonly maxBody: number,
+    private readonly done: (h: RequestHandler, error: string) => void,
+  ) {
+    this.sentAt = performance.now();
+    this.kept = maxBody !== 0 ? [] : null;
+  }
+
+  onConnect(): void {
+    this.sentAt = performance.now();
+  }
+
+  onHeaders(statusCode: number, _headers: unknown, _resume: unknown, statusText: string): boolean {
+    this.code = statusCode;
+    this.statusText = statusText;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytesIn += chunk.length;
+    if (this.kept && (this.maxBody < 0 || this.keptBytes < this.maxBody)) {
+      const take = this.maxBody < 0 ? chunk : chunk.subarray(0, this.maxBody - this.keptBytes);
+      this.kept.push(take);
+      this.keptBytes += take.length;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.done(this, "");
+  }
+
+  onError(e: Error): void {
+    this.kept = null;
+    this.done(this, `${this.target.method} ${this.target.url}: ${describeError(e)}`);
+  }
 }
 
 function describeError(e: Error): string {

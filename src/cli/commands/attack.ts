@@ -10,7 +10,7 @@ import { BufferedWriter, openOutput } from "../../adapters/loadgen/results-io.js
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
 import { parseRate } from "../../core/loadgen/rate.js";
-import { encodeResultJson } from "../../core/loadgen/result.js";
+import { createResultJsonEncoder } from "../../core/loadgen/result.js";
 import {
   parseHeaderLine,
   parseHttpTargets,
@@ -82,7 +82,11 @@ export function register(program: Command): void {
       "accepted for vegeta compatibility (idle connections are not capped separately)",
       "10000",
     )
-    .option("--max-connections <n>", "cap on connections per origin (0 = no cap)", "0")
+    .option(
+      "--max-connections <n>",
+      "cap on connections per origin (0 = no cap; vegeta's default is no cap). Requests beyond it wait for a connection, and that wait counts as send lateness",
+      "256",
+    )
     .option("--keepalive [bool]", "reuse connections", goBool("-keepalive"), true)
     .option("--http2 [bool]", "use HTTP/2 with TLS servers that offer it", goBool("-http2"), true)
     .option("--insecure [bool]", "skip TLS certificate verification", goBool("-insecure"), false)
@@ -135,6 +139,7 @@ export function register(program: Command): void {
       }
 
       const out = new BufferedWriter(openOutput(o.output));
+      const encode = createResultJsonEncoder();
       let sentSoFar = 0;
       const progress = process.stderr.isTTY
         ? new ProgressLine(
@@ -164,7 +169,7 @@ export function register(program: Command): void {
           onResult: (r) => {
             if (!r.dropped) sentSoFar++;
             progress?.record(r);
-            out.write(encodeResultJson(r));
+            out.write(encode(r));
           },
         });
         progress?.stop();

@@ -4,7 +4,7 @@
 import { Command } from "commander";
 import { BufferedWriter, openOutput, readResults } from "../../adapters/loadgen/results-io.js";
 import { invalidInput } from "../../core/errors.js";
-import { encodeResultCsv, encodeResultJson } from "../../core/loadgen/result.js";
+import { createResultJsonEncoder, encodeResultCsv } from "../../core/loadgen/result.js";
 import { acceptSingleDashFlags } from "../vegeta-flags.js";
 
 export function register(program: Command): void {
@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExample:\n  tidescale encode -to csv results.jsonl > results.csv")
     .action(async (files: string[], o) => {
       if (o.to !== "csv" && o.to !== "json") throw invalidInput("-to", `want csv or json, got "${o.to}"`);
-      const encode = o.to === "csv" ? encodeResultCsv : encodeResultJson;
+      const encode = o.to === "csv" ? encodeResultCsv : createResultJsonEncoder();
       const out = new BufferedWriter(openOutput(o.output));
       try {
         await readResults(files, (r) => out.write(encode(r)));

@@ -94,14 +94,42 @@ export function parseRfc3339(text: string): Instant | undefined {
 
 /** Encodes one result as a JSON line (with trailing newline). */
 export function encodeResultJson(r: AttackResult): string {
-  return (
-    `{"attack":${JSON.stringify(r.attack)},"seq":${r.seq},"code":${r.code},` +
-    `"timestamp":"${formatRfc3339Nano(r.timestamp)}","latency":${r.latency},` +
-    `"bytes_out":${r.bytesOut},"bytes_in":${r.bytesIn},"error":${JSON.stringify(r.error)},` +
-    `"body":${r.body === null ? "null" : JSON.stringify(r.body)},"method":${JSON.stringify(r.method)},` +
-    `"url":${JSON.stringify(r.url)},"headers":${r.headers === null ? "null" : JSON.stringify(r.headers)},` +
-    `"lateness":${r.lateness},"dropped":${r.dropped}}\n`
-  );
+  return createResultJsonEncoder()(r);
+}
+
+/**
+ * A JSON-line encoder for a stream of results that caches what repeats from one result to the next
+ * (the date-time prefix of the current second, and the JSON of attack names, methods and URLs), so the
+ * attack's hot path does not re-format them per request. Output is identical to `encodeResultJson`.
+ */
+export function createResultJsonEncoder(): (r: AttackResult) => string {
+  let prefixSec = Number.NaN;
+  let prefix = "";
+  const strings = new Map<string, string>();
+  const str = (s: string): string => {
+    let j = strings.get(s);
+    if (j === undefined) {
+      j = JSON.stringify(s);
+      if (strings.size < 1000) strings.set(s, j);
+    }
+    return j;
+  };
+  return (r) => {
+    if (r.timestamp.sec !== prefixSec) {
+      prefixSec = r.timestamp.sec;
+      prefix = new Date(prefixSec * 1000).toISOString().slice(0, 19);
+    }
+    const ns = r.timestamp.nsec;
+    const ts = ns === 0 ? `${prefix}Z` : `${prefix}.${String(ns).padStart(9, "0").replace(/0+$/, "")}Z`;
+    return (
+      `{"attack":${str(r.attack)},"seq":${r.seq},"code":${r.code},` +
+      `"timestamp":"${ts}","latency":${r.latency},` +
+      `"bytes_out":${r.bytesOut},"bytes_in":${r.bytesIn},"error":${r.error === "" ? '""' : str(r.error)},` +
+      `"body":${r.body === null ? "null" : JSON.stringify(r.body)},"method":${str(r.method)},` +
+      `"url":${str(r.url)},"headers":${r.headers === null ? "null" : JSON.stringify(r.headers)},` +
+      `"lateness":${r.lateness},"dropped":${r.dropped}}\n`
+    );
+  };
 }
 
 function csvField(s: string): string {

@@ -1,0 +1,162 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Rate } from "../../core/loadgen/rate.js";
+import type { AttackResult } from "../../core/loadgen/result.js";
+import { type AttackOptions, runAttack } from "./attacker.js";
+
+let server: Server;
+let base = "";
+const seen: Array<{ url: string; headers: IncomingMessage["headers"]; body: string }> = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", () => {
+      seen.push({ url: req.url ?? "", headers: req.headers, body });
+      if (req.url === "/redirect") {
+        res.writeHead(302, { location: "/ok" });
+        res.end();
+      } else if (req.url === "/slow") {
+        setTimeout(() => res.end("late"), 2000).unref();
+      } else if (req.url === "/teapot") {
+        res.writeHead(418);
+        res.end("short and stout");
+      } else res.end("hello world\n");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+async function attack(
+  over: Partial<AttackOptions> & { path?: string },
+): Promise<{ results: AttackResult[]; summary: Awaited<ReturnType<typeof runAttack>> }> {
+  const results: AttackResult[] = [];
+  const rate: Rate = { freq: 100, perMs: 1000 };
+  const summary = await runAttack({
+    targets: [{ method: "GET", url: `${base}${over.path ?? "/ok"}`, headers: [], body: undefined }],
+    rate,
+    durationMs: 200,
+    maxWorkers: Number.POSITIVE_INFINITY,
+    maxConnections: 16,
+    timeoutMs: 30_000,
+    keepalive: true,
+    http2: false,
+    insecure: false,
+    redirects: 10,
+    name: "",
+    maxBody: 0,
+    onResult: (r) => results.push(r),
+    ...over,
+  });
+  return { results, summary };
+}
+
+describe("runAttack on loopback", () => {
+  it("sends rate x duration requests in sequence with results vegeta's fields", async () => {
+    const { results, summary } = await attack({ name: "t1" });
+    expect(summary).toEqual({ scheduled: 20, sent: 20, dropped: 0 });
+    expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    for (const r of results) {
+      expect(r).toMatchObject({
+        attack: "t1",
+        code: 200,
+        bytesIn: 12,
+        error: "",
+        method: "GET",
+        url: `${base}/ok`,
+        dropped: false,
+      });
+      expect(r.latency).toBeGreaterThan(0);
+      expect(r.lateness).toBeGreaterThanOrEqual(0);
+    }
+    expect(seen.at(-1)!.headers["x-vegeta-attack"]).toBe("t1");
+  });
+
+  it("sends headers and bodies and keeps -max-body bytes of the response", async () => {
+    const { results } = await attack({
+      targets: [
+        {
+          method: "POST",
+          url: `${base}/echo`,
+          headers: [["X-Test", "yes"]],
+          body: new TextEncoder().encode("payload"),
+        },
+      ],
+      durationMs: 20,
+      maxBody: 5,
+    });
+    expect(results).toHaveLength(2);
+    expect(results[0]).toMatchObject({
+      bytesOut: 7,
+      bytesIn: 12,
+      body: Buffer.from("hello").toString("base64"),
+    });
+    expect(seen.at(-1)).toMatchObject({ body: "payload", headers: { "x-test": "yes" } });
+  });
+
+  it("follows redirects, or with -redirects -1 counts the 3xx itself", async () => {
+    const followed = await attack({ path: "/redirect", durationMs: 10 });
+    expect(followed.results[0]).toMatchObject({ code: 200, error: "" });
+    const kept = await attack({ path: "/redirect", durationMs: 10, redirects: -1 });
+    expect(kept.results[0]).toMatchObject({ code: 302, error: "" });
+  });
+
+  it("records status errors, timeouts and refused connections as vegeta does", async () => {
+    const teapot = await attack({ path: "/teapot", durationMs: 10 });
+    expect(teapot.results[0]).toMatchObject({ code: 418, error: "418 I'm a Teapot" });
+    const slow = await attack({ path: "/slow", durationMs: 10, timeoutMs: 100 });
+    expect(slow.results[0]!.code).toBe(0);
+    expect(slow.results[0]!.error).toMatch(new RegExp(`^GET ${base}/slow: timeout`));
+    const refused = await attack({
+      targets: [{ method: "GET", url: "http://127.0.0.1:9/", headers: [], body: undefined }],
+      durationMs: 10,
+    });
+    expect(refused.results[0]).toMatchObject({ code: 0 });
+    expect(refused.results[0]!.error).toMatch(/^GET http:\/\/127\.0\.0\.1:9\/: connect ECONNREFUSED/);
+  });
+
+  it("with an in-flight cap, late requests wait and the rest are dropped at the end", async () => {
+    const { results, summary } = await attack({
+      path: "/slow",
+      maxWorkers: 2,
+      timeoutMs: 150,
+      durationMs: 300,
+    });
+    expect(summary.scheduled).toBe(30);
+    expect(summary.dropped).toBeGreaterThan(0);
+    expect(summary.sent + summary.dropped).toBe(30);
+    const dropped = results.filter((r) => r.dropped);
+    expect(dropped).toHaveLength(summary.dropped);
+    expect(dropped[0]).toMatchObject({ code: 0, latency: 0 });
+    expect(dropped[0]!.error).toMatch(/^dropped: not sent before the attack ended/);
+  });
+
+  it("stops scheduling when aborted; in-flight requests still complete", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const { summary, results } = await attack({ durationMs: 0, signal: ac.signal });
+    expect(summary.sent).toBeGreaterThan(0);
+    expect(summary.dropped).toBe(0);
+    expect(results).toHaveLength(summary.sent);
+  });
+
+  it("rate 0 runs max-workers closed loops with zero lateness until the duration ends", async () => {
+    const { summary, results } = await attack({
+      rate: { freq: 0, perMs: 1000 },
+      maxWorkers: 3,
+      durationMs: 100,
+    });
+    expect(summary.sent).toBeGreaterThan(3);
+    expect(results.every((r) => r.lateness === 0 && r.code === 200)).toBe(true);
+  });
+});
