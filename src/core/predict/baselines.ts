@@ -48,12 +48,17 @@ export function seasonalNaiveForecaster(periodSec = WEEK): Forecaster {
   };
 }
 
-/** Recent level: median of the last `levelWindow` seconds, p90/p99 from the spread of the last hour. */
+/**
+ * Recent level: median of the last `levelWindow` seconds held flat. p90/p99 cover the recent spread (last
+ * hour) and the window peak: the 90th/99th percentile of max(next hour)/level over hourly replays of the
+ * last 2 days, so the fallback still serves a peak an autoscaler can rely on.
+ */
 export function recentLevelForecaster(levelWindow = 900, spreadWindow = 3600): Forecaster {
   const name = "recent-level";
   return {
     name,
-    description: "hold the recent median level (reactive fallback); p90/p99 from the last hour's spread",
+    description:
+      "hold the recent median level (reactive fallback); p90/p99 from recent spread and peak replays",
     forecast(history: RegularSeries, options: ForecastOptions): ForecastResult {
       const x = history.values;
       const n = x.length;
@@ -64,11 +69,25 @@ export function recentLevelForecaster(levelWindow = 900, spreadWindow = 3600): F
       if (Number.isNaN(level)) level = median(spread);
       if (Number.isNaN(level))
         return abstain(name, "too-many-gaps", `no data in the last ${Math.round((sn * history.step) / 60)}m`);
-      const q90 = Math.max(level, quantile(spread, 0.9));
-      const q99 = Math.max(q90, quantile(spread, 0.99));
+      const hs = Math.max(1, Math.round(3600 / history.step));
+      const ratios: number[] = [];
+      for (let i = 1; i <= 48; i++) {
+        const o = n - i * hs;
+        if (o - ln < 0) break;
+        const l = median(x.subarray(o - ln, o));
+        let peak = Number.NaN;
+        for (let j = o; j < o + hs; j++) if (!(x[j]! <= peak)) peak = x[j]!;
+        if (l > 0 && Number.isFinite(peak)) ratios.push(peak / l);
+      }
+      const f90 = ratios.length >= 12 ? Math.max(1, quantile(ratios, 0.9)) : 1;
+      const f99 = ratios.length >= 12 ? Math.max(f90, quantile(ratios, 0.99)) : f90;
+      const q90 = Math.max(level, quantile(spread, 0.9), level * f90);
+      const q99 = Math.max(q90, quantile(spread, 0.99), level * f99);
       const h = options.horizon;
       const f = pointForecast(name, history, new Float64Array(h).fill(level), {
-        notes: [`level = median of the last ${levelWindow / 60}m`],
+        notes: [
+          `level = median of the last ${levelWindow / 60}m; window-peak factors p90 x${f90.toFixed(3)}, p99 x${f99.toFixed(3)}`,
+        ],
       });
       f.value.p90 = new Float64Array(h).fill(q90);
       f.value.p99 = new Float64Array(h).fill(q99);
