@@ -103,9 +103,9 @@ export function prometheusOptions(o: Record<string, unknown>): PrometheusClientO
 export function register(program: Command): void {
   const cmd = new Command("adapter")
     .description(
-      "Serve the Kubernetes metrics APIs from Prometheus: custom.metrics.k8s.io (v1beta1, v1beta2),\n" +
-        "external.metrics.k8s.io (v1beta1) and metrics.k8s.io (v1beta1, for kubectl top), configured with\n" +
-        "prometheus-adapter's rules file (rules, externalRules, resourceRules). The config file is watched:\n" +
+      "Serve the Kubernetes metrics APIs from Prometheus: custom.metrics.k8s.io (v1beta1, v1beta2), " +
+        "external.metrics.k8s.io (v1beta1) and metrics.k8s.io (v1beta1, for kubectl top), configured with " +
+        "prometheus-adapter's rules file (rules, externalRules, resourceRules). The config file is watched: " +
         "a valid new config replaces the old one, a bad one is rejected and logged.",
     )
     .option("--config <file>", "rules file (prometheus-adapter format); without it every API is served empty")

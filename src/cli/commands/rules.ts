@@ -29,8 +29,8 @@ export function register(program: Command): void {
   );
   const test = new Command("test")
     .description(
-      "Run discovery once and show, for each rule: the series it matched, the metric names it exposes\n" +
-        "(and on which resources), and the exact PromQL for a sample request with Prometheus' answer.\n" +
+      "Run discovery once and show, for each rule: the series it matched, the metric names it exposes " +
+        "(and on which resources), and the exact PromQL for a sample request with Prometheus' answer. " +
         "Exit 1 when Prometheus fails a seriesQuery or a sample query.",
     )
     .requiredOption("--config <file>", "rules file")

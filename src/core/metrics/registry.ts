@@ -151,6 +151,7 @@ export function buildRegistry(
         continue;
       }
       let attached = 0;
+      let plain: SeriesLabels | undefined;
       for (const label of Object.keys(labels)) {
         if (label === "__name__") continue;
         const res = rule.resources.resourceForLabel(label);
@@ -180,8 +181,13 @@ export function buildRegistry(
         const ns = namespaced && nsLabel !== undefined ? (labels[nsLabel] ?? "") : "";
         const okey = `${ns}/${name}`;
         const obj = entry.objects.get(okey);
-        if (obj) Object.assign(obj.labels, withoutName(labels));
-        else entry.objects.set(okey, { namespace: ns, name, labels: withoutName(labels) });
+        if (obj) {
+          for (const k in labels)
+            if (k !== "__name__" && obj.labels[k] === undefined) obj.labels[k] = labels[k]!;
+        } else {
+          plain ??= withoutName(labels);
+          entry.objects.set(okey, { namespace: ns, name, labels: { ...plain } });
+        }
       }
       if (attached === 0) d.seriesWithoutResource++;
     }

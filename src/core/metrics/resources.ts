@@ -217,12 +217,18 @@ export function compileResources(cfg: ResourcesConfig | undefined): ResourceMapp
       },
     };
   }
+  // Labels repeat across series: remember each answer (discovery of 100k series asks ~1M times).
+  const labelMemo = new Map<string, ResourceInfo | undefined>();
   return {
     custom,
     resourceForLabel(label) {
       const o = byLabel.get(label);
       if (o) return o;
-      return tmpl?.parse(label);
+      if (!tmpl) return undefined;
+      if (labelMemo.has(label)) return labelMemo.get(label);
+      const r = tmpl.parse(label);
+      if (labelMemo.size < 10_000) labelMemo.set(label, r);
+      return r;
     },
     labelForResource(r) {
       const o = byResource.get(groupResourceString(r));

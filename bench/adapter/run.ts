@@ -1,0 +1,265 @@
+/**
+ * Adapter benchmark (`npm run bench adapter`):
+ *
+ * 1. Latency and throughput of a wildcard pods request over 100 pods through the adapter, against the
+ *    very same PromQL sent directly to Prometheus in the same run (same Prometheus, same data,
+ *    interleaved). Reports p50/p99 and the ratio; the goal is adapter overhead < 20% of the query time.
+ * 2. Discovery with 100k series: a real Prometheus scrapes 100k series; we time the `/api/v1/series`
+ *    fetch, the registry build (pure) and the relist as the adapter runs it, and the registry's memory.
+ *    Goal: < 2 s.
+ *
+ * Every loop is bounded in count. The machine is shared: quote medians of the repeats.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { createPrometheusClient } from "../../src/adapters/prometheus/client.js";
+import { relist } from "../../src/adapters/prometheus/discovery.js";
+import { compileConfig } from "../../src/core/metrics/config.js";
+import { buildCustomQuery } from "../../src/core/metrics/queries.js";
+import { buildRegistry, type SeriesQueryOutcome } from "../../src/core/metrics/registry.js";
+import { lookupResource } from "../../src/core/metrics/resources.js";
+import { startAdapterExporter } from "../../test/fixtures/adapter/exporter.js";
+import { freePort, startProcess } from "../../test/support/process.js";
+import { startPrometheus, waitForQuery } from "../../test/support/prometheus.js";
+
+const REPO = join(import.meta.dirname, "../..");
+const NS = "bench";
+const PODS = Array.from({ length: 100 }, (_, i) => `pod-${String(i).padStart(3, "0")}`);
+const RULES = `
+rules:
+  - seriesQuery: 'http_requests_total{namespace!="",pod!=""}'
+    resources:
+      overrides:
+        namespace: { resource: namespace }
+        pod: { resource: pod }
+    name:
+      matches: "^(.*)_total$"
+      as: "\${1}_qps"
+    metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[10s])) by (<<.GroupBy>>)'
+`;
+// A real gc() for the memory figure, without needing node --expose-gc.
+setFlagsFromString("--expose_gc");
+const gc = runInNewContext("gc") as () => void;
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
+const CONCURRENCY = 8;
+const REPEATS = 3;
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+const median = (xs: number[]) => pct(xs, 50);
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+async function timed(url: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await fetch(url);
+  const body = await r.text();
+  if (r.status !== 200) throw new Error(`${url}: HTTP ${r.status}: ${body.slice(0, 200)}`);
+  return performance.now() - t0;
+}
+
+/** `count` sequential requests alternating between the two URLs; returns both latency lists. */
+async function sequential(a: string, b: string, count: number): Promise<[number[], number[]]> {
+  const la: number[] = [];
+  const lb: number[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % 2 === 0) {
+      la.push(await timed(a));
+      lb.push(await timed(b));
+    } else {
+      lb.push(await timed(b));
+      la.push(await timed(a));
+    }
+  }
+  return [la, lb];
+}
+
+/** `count` requests with `CONCURRENCY` in flight; returns requests per second. */
+async function throughput(url: string, count: number): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        next++;
+        await timed(url);
+      }
+    }),
+  );
+  return count / ((performance.now() - t0) / 1000);
+}
+
+async function latencyPhase(): Promise<string[]> {
+  const out: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "tidescale-bench-adapter-"));
+  const exporter = await startAdapterExporter({ namespace: NS, pods: PODS });
+  const prom = await startPrometheus({ targets: [exporter.target] });
+  let adapter: Awaited<ReturnType<typeof startProcess>> | undefined;
+  try {
+    await waitForQuery(prom.url, `count(rate(http_requests_total[10s]) > 0)`, {
+      timeoutMs: 60_000,
+      accept: (s) => Number(s[0]?.value[1]) === PODS.length,
+    });
+    const cfgFile = join(dir, "rules.yaml");
+    writeFileSync(cfgFile, RULES);
+    const port = await freePort();
+    adapter = await startProcess(
+      join(REPO, "node_modules/.bin/tsx"),
+      [
+        join(REPO, "src/cli/main.ts"),
+        "adapter",
+        "--config",
+        cfgFile,
+        "--prometheus-url",
+        prom.url,
+        "--insecure-dev",
+        "--secure-port",
+        String(port),
+        "--log-level",
+        "warn",
+      ],
+      { timeoutMs: 60_000, ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok },
+    );
+    const adapterUrl = `http://127.0.0.1:${port}/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NS}/pods/*/http_requests_qps`;
+    // The exact PromQL the adapter sends for this request.
+    const rule = compileConfig({
+      rules: [
+        {
+          seriesQuery: 'http_requests_total{namespace!="",pod!=""}',
+          resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+          name: { matches: "^(.*)_total$", as: "${1}_qps" },
+          metricsQuery: "sum(rate(<<.Series>>{<<.LabelMatchers>>}[10s])) by (<<.GroupBy>>)",
+        },
+      ],
+    }).rules[0]!;
+    const q = buildCustomQuery({
+      rule,
+      seriesName: "http_requests_total",
+      resource: lookupResource("pods")!,
+      namespace: NS,
+      names: [...PODS].sort(),
+      metricSelector: [],
+    });
+    if (!q.ok) throw new Error(q.error);
+    const directUrl = `${prom.url}/api/v1/query?query=${encodeURIComponent(q.value.query)}`;
+    const check = (await (await fetch(adapterUrl)).json()) as { items: unknown[] };
+    if (check.items.length !== PODS.length) throw new Error(`adapter returned ${check.items.length} items`);
+    // Warm up both paths.
+    await sequential(adapterUrl, directUrl, 40);
+    const rows: Array<{ ap50: number; ap99: number; dp50: number; dp99: number; at: number; dt: number }> =
+      [];
+    for (let r = 0; r < REPEATS; r++) {
+      const [la, ld] = await sequential(adapterUrl, directUrl, REQUESTS);
+      const at = await throughput(adapterUrl, REQUESTS);
+      const dt = await throughput(directUrl, REQUESTS);
+      rows.push({ ap50: pct(la, 50), ap99: pct(la, 99), dp50: pct(ld, 50), dp99: pct(ld, 99), at, dt });
+    }
+    const m = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
+    const ap50 = m("ap50");
+    const dp50 = m("dp50");
+    out.push(
+      `wildcard pods request over ${PODS.length} pods (${REQUESTS} sequential requests per path, interleaved; throughput with ${CONCURRENCY} in flight; median of ${REPEATS} repeats)`,
+      "",
+      "| path | p50 | p99 | throughput |",
+      "|---|---|---|---|",
+      `| adapter (kubectl-style GET, plain HTTP) | ${ms(ap50)} | ${ms(m("ap99"))} | ${m("at").toFixed(0)} req/s |`,
+      `| same PromQL direct to Prometheus | ${ms(dp50)} | ${ms(m("dp99"))} | ${m("dt").toFixed(0)} req/s |`,
+      "",
+      `adapter/direct p50 ratio: ${(ap50 / dp50).toFixed(2)} (overhead ${ms(ap50 - dp50)} = ${(((ap50 - dp50) / dp50) * 100).toFixed(0)}% of the query time); ` +
+        `throughput ratio ${(m("at") / m("dt")).toFixed(2)}`,
+    );
+  } finally {
+    await adapter?.stop();
+    await prom.stop();
+    await exporter.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+async function discoveryPhase(): Promise<string[]> {
+  const out: string[] = [];
+  const SERIES = Number(process.env.BENCH_SERIES ?? 100_000);
+  const exporter = await startAdapterExporter({ namespace: NS, pods: PODS, extra: SERIES });
+  const prom = await startPrometheus({ targets: [exporter.target], scrapeInterval: "5s", timeoutMs: 60_000 });
+  try {
+    await waitForQuery(prom.url, "count(filler_series_total)", {
+      timeoutMs: 120_000,
+      accept: (s) => Number(s[0]?.value[1]) === SERIES,
+    });
+    const cfg = compileConfig({
+      rules: [
+        {
+          seriesQuery: 'filler_series_total{namespace!=""}',
+          resources: { template: "<<.Resource>>" },
+          metricsQuery: "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+        },
+      ],
+    });
+    const client = createPrometheusClient({ url: prom.url, timeoutMs: 60_000 });
+    const fetchMs: number[] = [];
+    const buildMs: number[] = [];
+    const relistMs: number[] = [];
+    const heapMb: number[] = [];
+    const seriesMb: number[] = [];
+    let count = 0;
+    for (let r = 0; r < REPEATS; r++) {
+      gc();
+      const base = process.memoryUsage().heapUsed;
+      const t0 = performance.now();
+      let series: Array<Record<string, string>> | undefined = await client.series(
+        ['filler_series_total{namespace!=""}'],
+        (Date.now() - 600_000) / 1000,
+      );
+      fetchMs.push(performance.now() - t0);
+      count = series.length;
+      gc();
+      const withSeries = process.memoryUsage().heapUsed;
+      seriesMb.push((withSeries - base) / 2 ** 20);
+      const t1 = performance.now();
+      const reg = buildRegistry(
+        cfg,
+        new Map<string, SeriesQueryOutcome>([[cfg.rules[0]!.seriesQuery, { ok: true, series }]]),
+      );
+      buildMs.push(performance.now() - t1);
+      series = undefined;
+      gc();
+      heapMb.push((process.memoryUsage().heapUsed - base) / 2 ** 20);
+      if (reg.custom.size === 0) throw new Error("nothing registered");
+      const t2 = performance.now();
+      await relist(client, cfg, { nowMs: Date.now(), maxAgeMs: 600_000 });
+      relistMs.push(performance.now() - t2);
+    }
+    await client.close();
+    out.push(
+      `discovery of ${count} series (one seriesQuery, template <<.Resource>>: each series registers on pods and namespaces; median of ${REPEATS})`,
+      "",
+      "| step | time |",
+      "|---|---|",
+      `| /api/v1/series fetch + JSON parse (Prometheus side included) | ${ms(median(fetchMs))} |`,
+      `| registry build (pure, in process) | ${ms(median(buildMs))} |`,
+      `| full relist as the adapter runs it (fetch + build) | ${ms(median(relistMs))} |`,
+      "",
+      `memory (heap after gc): the fetched series list ${median(seriesMb).toFixed(1)} MiB while a relist runs; ` +
+        `the registry kept afterwards ${median(heapMb).toFixed(1)} MiB (objects are de-duplicated per metric and resource)`,
+    );
+  } finally {
+    await prom.stop();
+    await exporter.stop();
+  }
+  return out;
+}
+
+const lines = [
+  `date: ${new Date().toISOString().slice(0, 10)}; node ${process.version}; ${execFileSync("nproc").toString().trim()} cores (shared with concurrent work)`,
+  "",
+  ...(await latencyPhase()),
+  "",
+  ...(await discoveryPhase()),
+];
+process.stdout.write(`${lines.join("\n")}\n`);
