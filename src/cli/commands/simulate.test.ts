@@ -149,6 +149,8 @@ describe("simulate examples/seed-qps.yaml (the real engine)", () => {
     const svg = await readFile(files.svg, "utf8");
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="960" height="420"/);
     expect(svg).toContain("seed-qps: HPA sample-httpserver on Deployment/httpserver");
+    await expect(svg).toMatchFileSnapshot("../../../test/fixtures/sim/seed-qps.golden.svg");
+    expect(doc.underProvisioned).toEqual([{ fromSeconds: 1260, toSeconds: 1285 }]);
   });
 
   it("replays a CSV trace relative to the scenario file", async () => {

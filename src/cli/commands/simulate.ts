@@ -61,7 +61,16 @@ export async function runSimulate(
       title: `${run.name}: HPA ${run.hpa.metadata.name} on ${referenceOf(run)}`,
       tMs: steps.map((s) => s.tMs),
       load: steps.map((s) => s.load),
-      ...(Number.isFinite(run.capacityPerPod) ? { capacity: steps.map((s) => s.capacity) } : {}),
+      endMs: run.durationMs,
+      ...(Number.isFinite(run.capacityPerPod)
+        ? {
+            capacity: {
+              tMs: run.readyTrace.map((r) => r.tMs),
+              values: run.readyTrace.map((r) => r.readyPods * run.capacityPerPod),
+            },
+            underProvisioned: run.underProvisioned,
+          }
+        : {}),
       replicas: steps.map((s) => s.replicas),
       maxReplicas: run.hpa.spec.maxReplicas,
       loadLabel: "load (per second)",

@@ -4,13 +4,20 @@
  * number formatting, so the output is byte-for-byte deterministic and golden-testable.
  */
 
-/** What the chart draws; all arrays share the time axis `tMs` (ms since the start). */
+/**
+ * What the chart draws. `load` and `replicas` share the time axis `tMs` (ms since the start; each value
+ * holds until the next sample); `capacity` has its own change points.
+ */
 export interface ChartInput {
   readonly title: string;
   readonly tMs: ArrayLike<number>;
   readonly load: ArrayLike<number>;
-  /** Ready pods × capacity per pod; omitted when the workload sets no capacity. */
-  readonly capacity?: ArrayLike<number>;
+  /** Ready pods × capacity per pod at each change (held until the next); omitted without a capacity model. */
+  readonly capacity?: { readonly tMs: ArrayLike<number>; readonly values: ArrayLike<number> };
+  /** Intervals `[from, to)` (ms) to shade as "load above capacity". */
+  readonly underProvisioned?: readonly (readonly [number, number])[];
+  /** End of the time axis (ms; the run's duration); default: the last sample. */
+  readonly endMs?: number;
   /** Replica count (`scale.spec.replicas`) after each reconcile. */
   readonly replicas: ArrayLike<number>;
   /** Upper bound for the replicas axis (the HPA's maxReplicas). */
@@ -21,7 +28,7 @@ export interface ChartInput {
 
 const W = 960;
 const H = 420;
-const M = { left: 64, right: 64, top: 44, bottom: 64 };
+const M = { left: 64, right: 64, top: 62, bottom: 56 };
 const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 /** Above this many samples, each pixel column keeps only its minimum and maximum. */
@@ -39,20 +46,21 @@ const COLORS = {
 export function renderChartSvg(input: ChartInput): string {
   const n = input.tMs.length;
   const t0 = n > 0 ? input.tMs[0]! : 0;
-  const t1 = n > 1 ? input.tMs[n - 1]! : t0 + 1;
+  const t1 = input.endMs ?? (n > 1 ? input.tMs[n - 1]! : t0 + 1);
   const span = Math.max(1, t1 - t0);
   let maxLoad = 0;
-  for (let i = 0; i < n; i++) {
-    maxLoad = Math.max(maxLoad, input.load[i]!);
-    const c = input.capacity?.[i];
-    if (c !== undefined && Number.isFinite(c)) maxLoad = Math.max(maxLoad, c);
+  for (let i = 0; i < n; i++) maxLoad = Math.max(maxLoad, input.load[i]!);
+  const capN = input.capacity?.tMs.length ?? 0;
+  for (let i = 0; i < capN; i++) {
+    const c = input.capacity!.values[i]!;
+    if (Number.isFinite(c)) maxLoad = Math.max(maxLoad, c);
   }
   const yTicks = niceTicks(maxLoad > 0 ? maxLoad : 1);
   const yMax = yTicks[yTicks.length - 1]!;
   const rTicks = replicaTicks(Math.max(1, input.maxReplicas));
   const rMax = rTicks[rTicks.length - 1]!;
 
-  const x = (t: number) => M.left + ((t - t0) / span) * PW;
+  const x = (t: number) => M.left + ((Math.min(Math.max(t, t0), t1) - t0) / span) * PW;
   const yL = (v: number) => M.top + PH - (Math.min(v, yMax) / yMax) * PH;
   const yR = (v: number) => M.top + PH - (Math.min(v, rMax) / rMax) * PH;
 
@@ -66,22 +74,14 @@ export function renderChartSvg(input: ChartInput): string {
     `<text x="${M.left}" y="24" font-size="15" font-weight="bold" fill="#222">${esc(input.title)}</text>`,
   );
 
-  // under-provisioned spans (load above capacity between two samples)
-  if (input.capacity) {
-    const cap = input.capacity;
-    let start = -1;
+  // under-provisioned spans
+  if (input.underProvisioned?.length) {
     const spans: string[] = [];
-    for (let i = 0; i <= n; i++) {
-      const under = i < n && input.load[i]! > cap[i]!;
-      if (under && start < 0) start = i;
-      if (!under && start >= 0) {
-        const xa = x(input.tMs[start]!);
-        const xb = i < n ? x(input.tMs[i]!) : x(t1);
-        spans.push(`<rect x="${f(xa)}" y="${M.top}" width="${f(Math.max(0.5, xb - xa))}" height="${PH}"/>`);
-        start = -1;
-      }
+    for (const [a, b] of input.underProvisioned) {
+      const xa = x(a);
+      spans.push(`<rect x="${f(xa)}" y="${M.top}" width="${f(Math.max(0.5, x(b) - xa))}" height="${PH}"/>`);
     }
-    if (spans.length) out.push(`<g fill="${COLORS.under}">${spans.join("")}</g>`);
+    out.push(`<g fill="${COLORS.under}">${spans.join("")}</g>`);
   }
 
   // grid and axes
@@ -124,31 +124,44 @@ export function renderChartSvg(input: ChartInput): string {
 
   // series
   const idx = sampleIndices(input, n);
-  out.push(linePath(idx, input.tMs, input.load, x, yL, COLORS.load, ""));
-  if (input.capacity) {
-    const finite = Array.from(idx).every((i) => Number.isFinite(input.capacity![i]!));
+  out.push(stepPath(idx, input.tMs, input.load, t1, x, yL, COLORS.load, 1.5, ""));
+  out.push(stepPath(idx, input.tMs, input.replicas, t1, x, yR, COLORS.replicas, 2, ""));
+  if (input.capacity && capN > 0) {
+    const cIdx = Int32Array.from({ length: capN }, (_, i) => i);
+    const finite = Array.from(cIdx).every((i) => Number.isFinite(input.capacity!.values[i]!));
     if (finite)
-      out.push(stepPath(idx, input.tMs, input.capacity, x, yL, COLORS.capacity, ' stroke-dasharray="6 3"'));
+      out.push(
+        stepPath(
+          cIdx,
+          input.capacity.tMs,
+          input.capacity.values,
+          t1,
+          x,
+          yL,
+          COLORS.capacity,
+          1.5,
+          ' stroke-dasharray="6 3"',
+        ),
+      );
   }
-  out.push(stepPath(idx, input.tMs, input.replicas, x, yR, COLORS.replicas, ""));
 
   // legend
   const legend: [string, string, string][] = [["offered load", COLORS.load, ""]];
   if (input.capacity) legend.push(["capacity (ready pods)", COLORS.capacity, ' stroke-dasharray="6 3"']);
   legend.push(["replicas", COLORS.replicas, ""]);
-  let lx = W - M.right - 430;
+  let lx = M.left;
   const items: string[] = [];
   for (const [label, color, dash] of legend) {
     items.push(
-      `<line x1="${lx}" y1="20" x2="${lx + 22}" y2="20" stroke="${color}" stroke-width="2"${dash}/>`,
+      `<line x1="${lx}" y1="44" x2="${lx + 22}" y2="44" stroke="${color}" stroke-width="2"${dash}/>`,
     );
-    items.push(`<text x="${lx + 28}" y="20" dominant-baseline="middle" fill="#222">${esc(label)}</text>`);
+    items.push(`<text x="${lx + 28}" y="44" dominant-baseline="middle" fill="#222">${esc(label)}</text>`);
     lx += 28 + label.length * 7 + 20;
   }
   if (input.capacity) {
-    items.push(`<rect x="${lx}" y="14" width="14" height="12" fill="${COLORS.under}" stroke="#e0b4b4"/>`);
+    items.push(`<rect x="${lx}" y="38" width="14" height="12" fill="${COLORS.under}" stroke="#e0b4b4"/>`);
     items.push(
-      `<text x="${lx + 20}" y="20" dominant-baseline="middle" fill="#222">load &gt; capacity</text>`,
+      `<text x="${lx + 20}" y="44" dominant-baseline="middle" fill="#222">load above capacity</text>`,
     );
   }
   out.push(`<g>${items.join("")}</g>`);
@@ -177,30 +190,16 @@ function sampleIndices(input: ChartInput, n: number): Int32Array {
   return Int32Array.from(keep);
 }
 
-function linePath(
-  idx: Int32Array,
-  t: ArrayLike<number>,
-  v: ArrayLike<number>,
-  x: (t: number) => number,
-  y: (v: number) => number,
-  color: string,
-  extra: string,
-): string {
-  let d = "";
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    d += `${k === 0 ? "M" : "L"}${f(x(t[i]!))} ${f(y(v[i]!))}`;
-  }
-  return `<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5" stroke-linejoin="round"${extra}/>`;
-}
-
+/** A step line: each value holds until the next sample, the last one until `tEnd`. */
 function stepPath(
   idx: Int32Array,
   t: ArrayLike<number>,
   v: ArrayLike<number>,
+  tEnd: number,
   x: (t: number) => number,
   y: (v: number) => number,
   color: string,
+  width: number,
   extra: string,
 ): string {
   let d = "";
@@ -213,8 +212,8 @@ function stepPath(
     else if (yy !== prevY) d += `H${xx}V${yy}`;
     prevY = yy;
   }
-  if (idx.length > 0) d += `H${f(x(t[idx[idx.length - 1]!]!))}`;
-  return `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${extra}/>`;
+  if (idx.length > 0) d += `H${f(x(tEnd))}`;
+  return `<path d="${d}" fill="none" stroke="${color}" stroke-width="${width}"${extra}/>`;
 }
 
 /** 1, 2, 2.5 or 5 × 10^k steps giving 4 to 8 ticks from 0 up to at least `max`. */

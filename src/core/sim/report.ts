@@ -288,6 +288,7 @@ export function simulationJson(run: SimulationRun): Record<string, unknown> {
       underProvisionedMinutes: run.summary.underProvisionedMinutes ?? null,
       unservedTotal: run.summary.unservedTotal ?? null,
     },
+    underProvisioned: run.underProvisioned.map(([a, b]) => ({ fromSeconds: a / 1000, toSeconds: b / 1000 })),
     events: run.events.map((e) => ({
       tSeconds: e.tMs / 1000,
       type: e.type,

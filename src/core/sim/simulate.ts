@@ -105,6 +105,13 @@ export interface SimulationRun {
   readonly capacityPerPod: number;
   readonly steps: readonly StepRecord[];
   readonly events: readonly SimEvent[];
+  /**
+   * Every change of the Ready pod count at its exact time (with a capacity model and step records),
+   * for charts: capacity between reconciles follows pods becoming ready and being deleted.
+   */
+  readonly readyTrace: readonly { readonly tMs: number; readonly readyPods: number }[];
+  /** Intervals `[from, to)` (ms) during which the offered load exceeded the Ready pods' capacity. */
+  readonly underProvisioned: readonly (readonly [number, number])[];
   readonly summary: SimulationSummary;
   /** The last reconcile's explanation (what the engine said at the end). */
   readonly finalStatus: HpaStatus | undefined;
@@ -174,6 +181,9 @@ export function simulate(
   let scaleDowns = 0;
   let warnings = 0;
   let reconciles = 0;
+  const readyTrace: { tMs: number; readyPods: number }[] = [];
+  const underSpans: [number, number][] = [];
+  let lastReady = -1;
   const metrics: (MetricReading | undefined)[] = new Array(plans.length);
   const readers = plans.map((plan) => new MetricReader(plan, w));
 
@@ -247,10 +257,20 @@ export function simulate(
       if (!finiteCap) continue;
       for (let u = a; u < b; ) {
         const next = Math.min(b, pods.nextTransitionAfter(t0 + u) - t0);
-        const c = pods.readyAt(t0 + u) * cap;
+        const ready = pods.readyAt(t0 + u);
+        const c = ready * cap;
         if (l > c) {
           underMs += next - u;
           unserved += ((l - c) * (next - u)) / 1000;
+          if (record) {
+            const last = underSpans[underSpans.length - 1];
+            if (last && last[1] === u) last[1] = next;
+            else underSpans.push([u, next]);
+          }
+        }
+        if (record && ready !== lastReady) {
+          readyTrace.push({ tMs: u, readyPods: ready });
+          lastReady = ready;
         }
         u = next;
       }
@@ -267,6 +287,8 @@ export function simulate(
     capacityPerPod: cap,
     steps,
     events,
+    readyTrace,
+    underProvisioned: underSpans,
     finalStatus: status,
     summary: {
       durationMs: spec.durationMs,
