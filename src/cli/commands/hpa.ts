@@ -144,11 +144,15 @@ export function explainText(input: ReconcileInput, r: ReconcileResult): string {
     `HPA ${hpa.metadata.namespace}/${hpa.metadata.name} on ${ref.kind}/${ref.name} at ${rfc3339(input.now)}`,
   );
   const verdict =
-    r.case === "failedGetScale" || r.case === "metricsFailed"
-      ? `no decision (${r.case === "failedGetScale" ? "scale subresource unreadable" : "metrics failed"}); status.desiredReplicas stays ${r.desiredReplicas}`
-      : r.rescale
-        ? `scale ${input.currentReplicas} -> ${r.desiredReplicas}`
-        : `keep ${input.currentReplicas}`;
+    r.case === "failedGetScale"
+      ? `scale subresource unreadable: no scaling; status.desiredReplicas stays ${r.desiredReplicas}`
+      : r.case === "metricsFailed"
+        ? `metrics failed: no scaling; status.desiredReplicas stays ${r.desiredReplicas}`
+        : r.rescale && r.event?.reason === "FailedRescale"
+          ? `scale update to ${r.event.message.split(";")[0]?.replace("New size: ", "")} failed`
+          : r.rescale
+            ? `scale ${input.currentReplicas} -> ${r.desiredReplicas}`
+            : `keep ${input.currentReplicas}`;
   lines.push(`Desired replicas: ${r.desiredReplicas} (${verdict})`);
   if (r.metricProposals.length > 0) {
     lines.push("", "Metrics:");
@@ -215,8 +219,8 @@ export function register(program: Command): void {
   hpa
     .command("explain")
     .description(
-      "Run one reconcile of an HPA at one instant, from a snapshot of what the controller sees (the HPA,\n" +
-        "the scale target, the pods, the metric values, the controller's memory), and explain the decision:\n" +
+      "Run one reconcile of an HPA at one instant from a snapshot of what the controller sees (the HPA, " +
+        "the scale target, the pods, the metric values, the controller's memory) and explain the decision: " +
         "desired replicas, each metric's proposal, conditions, events, step by step.",
     )
     .argument("<snapshot>", "snapshot YAML (kind: HpaSnapshot; see docs/hpa-explain.md)")

@@ -20,9 +20,9 @@ export type PodMetricsMap = Map<string, PodMetricValue>;
 /** The groups of §5. `ready` lists the names in pod-list order. */
 export interface PodGrouping {
   ready: string[];
-  unready: Set<string>;
-  missing: Set<string>;
-  ignored: Set<string>;
+  unready: string[];
+  missing: string[];
+  ignored: string[];
 }
 
 /** Timing flags the CPU readiness rule uses. */
@@ -44,23 +44,23 @@ export function groupPods(
   resource: string,
   timing: ReadinessTiming,
 ): PodGrouping {
-  const out: PodGrouping = { ready: [], unready: new Set(), missing: new Set(), ignored: new Set() };
+  const out: PodGrouping = { ready: [], unready: [], missing: [], ignored: [] };
   for (const pod of pods) {
     if (pod.deletionTimestamp !== undefined || pod.phase === "Failed") {
-      out.ignored.add(pod.name);
+      out.ignored.push(pod.name);
       continue;
     }
     if (pod.phase === "Pending") {
-      out.unready.add(pod.name);
+      out.unready.push(pod.name);
       continue;
     }
     const metric = metrics.get(pod.name);
     if (metric === undefined) {
-      out.missing.add(pod.name);
+      out.missing.push(pod.name);
       continue;
     }
     if (resource === "cpu" && isCpuUnready(pod, metric, timing)) {
-      out.unready.add(pod.name);
+      out.unready.push(pod.name);
       continue;
     }
     out.ready.push(pod.name);
@@ -112,20 +112,22 @@ export function calculateRequests(
     }
     let sum = 0;
     let found = false;
-    const all = [
-      ...pod.containers,
-      ...(pod.initContainers ?? []).filter((c) => c.restartPolicy === "Always"),
-    ];
-    for (const c of all) {
-      if (container !== "" && c.name !== container) continue;
-      found = true;
-      const r = c.requests[resource];
-      if (r === undefined)
-        return {
-          ok: false,
-          error: `missing request for ${resource} in container ${c.name} of Pod ${pod.name}`,
-        };
-      sum += r;
+    const lists = pod.initContainers === undefined ? 1 : 2;
+    for (let l = 0; l < lists; l++) {
+      const list = l === 0 ? pod.containers : pod.initContainers!;
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        if (l === 1 && c.restartPolicy !== "Always") continue;
+        if (container !== "" && c.name !== container) continue;
+        found = true;
+        const r = c.requests[resource];
+        if (r === undefined)
+          return {
+            ok: false,
+            error: `missing request for ${resource} in container ${c.name} of Pod ${pod.name}`,
+          };
+        sum += r;
+      }
     }
     if (container !== "" && !found)
       return { ok: false, error: `container ${container} not found in Pod ${pod.name}` };

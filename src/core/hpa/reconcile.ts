@@ -116,8 +116,7 @@ interface MetricContext {
 const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : String(+n.toFixed(6)));
 
 function groupsOf(g: PodGrouping | undefined): PodGroups | undefined {
-  if (g === undefined) return undefined;
-  return { ready: [...g.ready], unready: [...g.unready], missing: [...g.missing], ignored: [...g.ignored] };
+  return g;
 }
 
 function describeCalc(calc: CalcResult, target: string, unit: string): string {
@@ -126,7 +125,7 @@ function describeCalc(calc: CalcResult, target: string, unit: string): string {
   if (calc.groups) {
     const g = calc.groups;
     parts.push(
-      `pods: ${g.ready.length} ready, ${g.unready.size} unready, ${g.missing.size} missing, ${g.ignored.size} ignored`,
+      `pods: ${g.ready.length} ready, ${g.unready.length} unready, ${g.missing.length} missing, ${g.ignored.length} ignored`,
     );
   }
   parts.push(`ratio ${fmt(calc.ratio)} (${unit} against target ${target})`);

@@ -733,7 +733,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     });
     // ratio 2 with one pending pod: rebalanced (2000+2000+0)/6000 = 66% -> 1.32 -> ceil(1.32*3) = 4
     expect(r.ok && r.replicas).toBe(4);
-    expect(r.ok && r.groups?.unready.has("test-pod-2")).toBe(true);
+    expect(r.ok && r.groups?.unready.includes("test-pod-2")).toBe(true);
   });
 
   it("deleted or failed pods without requests still fail the metric (§10.3)", () => {

@@ -117,7 +117,7 @@ function usageRatio(metrics: PodMetricsMap, targetUsage: number): { ratio: numbe
 export interface PodCalcInput {
   currentReplicas: number;
   pods: readonly PodInfo[];
-  /** The fetched metrics; this function works on a copy. */
+  /** The fetched metrics; the calculation takes ownership and changes the map, as upstream does. */
   metrics: PodMetricsMap;
   tolerances: Tolerances;
   timing: ReadinessTiming;
@@ -140,7 +140,7 @@ export function resourceUtilizationReplicas(
   const { currentReplicas, pods, tolerances, targetUtilization } = input;
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
-  const metrics: PodMetricsMap = new Map(input.metrics);
+  const metrics = input.metrics;
   const groups = groupPods(pods, metrics, input.resource, input.timing);
   for (const name of groups.ignored) metrics.delete(name);
   for (const name of groups.unready) metrics.delete(name);
@@ -153,8 +153,8 @@ export function resourceUtilizationReplicas(
   const { ratio, utilization, rawAverage } = first;
   const base = { ok: true as const, ratio, utilization, usage: rawAverage, groups };
 
-  const scaleUpWithUnready = groups.unready.size > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && groups.missing.size === 0) {
+  const scaleUpWithUnready = groups.unready.length > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && groups.missing.length === 0) {
     if (isWithinTolerance(ratio, tolerances))
       return { ...base, replicas: currentReplicas, path: "within-tolerance" };
     const readyPodCount = groups.ready.length;
@@ -166,7 +166,7 @@ export function resourceUtilizationReplicas(
     };
   }
 
-  if (groups.missing.size > 0) {
+  if (groups.missing.length > 0) {
     if (ratio < 1.0) {
       const fallback = Math.max(100, targetUtilization);
       for (const name of groups.missing) {
@@ -216,7 +216,7 @@ export function plainMetricReplicas(
   const { currentReplicas, pods, tolerances, targetUsage } = input;
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
-  const metrics: PodMetricsMap = new Map(input.metrics);
+  const metrics = input.metrics;
   const groups = groupPods(pods, metrics, input.resource, input.timing);
   for (const name of groups.ignored) metrics.delete(name);
   for (const name of groups.unready) metrics.delete(name);
@@ -225,14 +225,14 @@ export function plainMetricReplicas(
   const { ratio, usage } = usageRatio(metrics, targetUsage);
   const base = { ok: true as const, ratio, usage, groups };
 
-  const scaleUpWithUnready = groups.unready.size > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && groups.missing.size === 0) {
+  const scaleUpWithUnready = groups.unready.length > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && groups.missing.length === 0) {
     if (isWithinTolerance(ratio, tolerances))
       return { ...base, replicas: currentReplicas, path: "within-tolerance" };
     const readyPodCount = groups.ready.length;
     return { ...base, replicas: Math.ceil(ratio * readyPodCount), path: "fast", multiplier: readyPodCount };
   }
-  if (groups.missing.size > 0) {
+  if (groups.missing.length > 0) {
     if (ratio < 1.0) {
       for (const name of groups.missing) metrics.set(name, { value: targetUsage, timestamp: 0, windowMs: 0 });
     } else if (ratio > 1.0) {

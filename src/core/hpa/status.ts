@@ -82,8 +82,24 @@ const MAX_INT64_TEXT = "9223372036854775807m";
 /** `resource.NewMilliQuantity(milli, DecimalSI).String()`: `41200m`, `50`, `1k`. */
 export function formatMilli(milli: number): string {
   if (milli >= 2 ** 63) return MAX_INT64_TEXT;
-  return Quantity.fromMilli(Math.trunc(milli), "DecimalSI").toString();
+  const m = Math.trunc(milli);
+  if (Number.isSafeInteger(m)) {
+    // Fast path with the canonical DecimalSI result: `<n>m`, or whole units with trailing zeros
+    // folded into k/M/G/T/P/E.
+    if (m === 0) return "0";
+    if (m % 1000 !== 0) return `${m}m`;
+    let v = m / 1000;
+    let e = 0;
+    while (v % 1000 === 0 && e < 18) {
+      v /= 1000;
+      e += 3;
+    }
+    return `${v}${DECIMAL_SUFFIX[e / 3]}`;
+  }
+  return Quantity.fromMilli(m, "DecimalSI").toString();
 }
+
+const DECIMAL_SUFFIX = ["", "k", "M", "G", "T", "P", "E"];
 
 /** A milli value as a plain decimal for explanations (`41200` -> `41.2`). */
 export function milliToDecimal(milli: number): string {
