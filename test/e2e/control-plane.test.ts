@@ -432,7 +432,10 @@ describe("the tidescale adapter behind kube-apiserver", () => {
       sans: [`tidescale-adapter.${ADAPTER_NS}.svc`, "localhost", "127.0.0.1"],
       usage: "server",
     });
+    // A queue length for the example externalRules (an External metric).
+    exporter?.setGauge("queue_messages_ready", { namespace: NS, queue: "orders" }, 42);
     await waitForQuery(prom.url, `http_requests_total{namespace="${NS}"}`, { timeoutMs: 30_000 });
+    await waitForQuery(prom.url, `queue_messages_ready{namespace="${NS}"}`, { timeoutMs: 30_000 });
     adapterPort = await freePort();
     const ca = adapterCA.cert;
     adapter = await startProcess(
@@ -521,6 +524,45 @@ describe("the tidescale adapter behind kube-apiserver", () => {
       resources: { name: string }[];
     };
     expect(discovery.resources.map((r) => r.name)).toContain("pods/http_requests_qps");
+  });
+
+  it("serves custom.metrics v1beta1 and external.metrics through kube-apiserver too", async () => {
+    const c = plane();
+    if (!exporter) throw new Error("not started");
+    const v1beta1 = JSON.parse(
+      (
+        await c.kubectl([
+          "get",
+          "--raw",
+          `/apis/custom.metrics.k8s.io/v1beta1/namespaces/${NS}/pods/*/http_requests_qps`,
+        ])
+      ).stdout,
+    ) as {
+      kind: string;
+      apiVersion: string;
+      items: { metricName: string; describedObject: { name: string } }[];
+    };
+    expect(v1beta1.apiVersion).toBe("custom.metrics.k8s.io/v1beta1");
+    expect(v1beta1.items.map((i) => [i.metricName, i.describedObject.name])).toEqual([
+      ["http_requests_qps", exporter.pods()[0]],
+    ]);
+    const external = await eventually(
+      "external metric queue_messages_ready",
+      async () => {
+        const r = await c.kubectl(
+          ["get", "--raw", `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/queue_messages_ready`],
+          { allowFail: true },
+        );
+        if (r.code !== 0) throw new Error(r.stderr);
+        const l = JSON.parse(r.stdout) as { kind: string; items: { metricName: string; value: string }[] };
+        return l.items.length > 0 ? l : undefined;
+      },
+      { timeoutMs: 30_000, detail: async () => adapter?.output().slice(-3000) ?? "" },
+    );
+    expect(external.kind).toBe("ExternalMetricValueList");
+    expect(external.items.map((i) => [i.metricName, quantity(i.value)])).toEqual([
+      ["queue_messages_ready", 42],
+    ]);
   });
 
   it("rejects unauthenticated (401) and unauthorized (403) callers, directly and through kube-apiserver", async () => {

@@ -22,6 +22,8 @@ export interface RequestsExporter {
   pods(): string[];
   /** Current counter values (pod -> total). */
   counters(): Record<string, number>;
+  /** Also serves the gauge `metric{labels} value` (e.g. a queue length for an External metric). */
+  setGauge(metric: string, labels: Record<string, string>, value: number): void;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startRequestsExporter(opts: {
   const metric = opts.metric ?? "http_requests_total";
   const now = opts.now ?? (() => performance.now());
   const counts = new Map<string, number>();
+  const gauges = new Map<string, string>(); // "metric{labels}" -> value
   let rate = 0;
   let last = now();
 
@@ -58,6 +61,7 @@ export async function startRequestsExporter(opts: {
     for (const [pod, v] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
       body += `${metric}{namespace="${esc(opts.namespace)}",pod="${esc(pod)}"} ${v.toFixed(3)}\n`;
     }
+    for (const [series, v] of gauges) body += `${series} ${v}\n`;
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(body);
   });
   await new Promise<void>((resolve, reject) => {
@@ -83,6 +87,12 @@ export async function startRequestsExporter(opts: {
     counters: () => {
       advance();
       return Object.fromEntries(counts);
+    },
+    setGauge(name, labels, value) {
+      const l = Object.entries(labels)
+        .map(([k, v]) => `${k}="${esc(v)}"`)
+        .join(",");
+      gauges.set(`${name}{${l}}`, String(value));
     },
     stop: () =>
       new Promise<void>((resolve) => {
