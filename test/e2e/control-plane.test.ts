@@ -383,8 +383,8 @@ async function deploymentReplicas(c: ControlPlane): Promise<{ spec: number; avai
 }
 
 async function hpaV2beta2(c: ControlPlane): Promise<HpaV2beta2> {
-  // kubectl 1.32 shows autoscaling/v1 against this apiserver (`describe hpa` and even
-  // `get hpa.v2beta2.autoscaling`), so read the v2beta2 object from its path.
+  // kubectl 1.32 shows autoscaling/v1 against this apiserver for `describe hpa` and even for
+  // `get hpa.v2beta2.autoscaling` (the short name drops the version), so read v2beta2 from its path.
   return JSON.parse((await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout);
 }
 
