@@ -167,6 +167,28 @@ describe("simulate examples/seed-qps.yaml (the real engine)", () => {
   });
 });
 
+describe("the other bundled examples run", () => {
+  it("examples/trace-replay.yaml follows the recorded day and its flash sale", async () => {
+    const run = await runSimulate("examples/trace-replay.yaml", { output: "text" }, () => {});
+    expect(run.steps).toHaveLength(5760);
+    // 20:00-20:15 adds 500 req/s on top of ~220: at 40 req/s per pod that needs more than 15 pods
+    const sale = run.steps.filter((s) => s.tMs >= 20 * 3_600_000 && s.tMs < 21 * 3_600_000);
+    expect(Math.max(...sale.map((s) => s.replicas))).toBeGreaterThan(15);
+    const night = run.steps.filter((s) => s.tMs < 5 * 3_600_000);
+    expect(night.every((s) => s.replicas === 2)).toBe(true);
+  });
+
+  it("examples/daily-cpu.yaml evaluates all three metrics every reconcile", async () => {
+    const run = await runSimulate("examples/daily-cpu.yaml", { output: "text" }, () => {});
+    expect(run.summary.warnings).toBe(0);
+    for (const s of run.steps.slice(0, 50))
+      expect(s.metricProposals.map((p) => p.valid)).toEqual([true, true, true]);
+    // the daily peak needs well over the 3 starting replicas; the night trough goes back towards min
+    expect(run.summary.peakReplicas).toBeGreaterThan(10);
+    expect(run.summary.minReplicasSeen).toBe(2);
+  });
+});
+
 describe("simulate: bad input exits 2 with one line naming the place", () => {
   it.each([
     [

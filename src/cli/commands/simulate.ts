@@ -127,6 +127,11 @@ export function register(program: Command): void {
         "  tidescale simulate examples/daily-cpu.yaml -o json | jq .summary",
     )
     .action(async (file: string, o: SimulateFlags) => {
+      // `tidescale simulate ... | head` closes the pipe early: stop quietly instead of crashing.
+      process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code === "EPIPE") process.exit(0);
+        throw e;
+      });
       await runSimulate(file, o);
     });
 }
