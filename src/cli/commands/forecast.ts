@@ -75,7 +75,10 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed for randomised steps (Crane's shuffle test)", "1")
     .option("-o, --output-format <format>", "text, csv or json", "text")
     .option("--output <file>", "write the forecast to a file instead of stdout")
-    .option("--svg <file>", "write an SVG chart of the last 2 days, the forecast and its band")
+    .option(
+      "--svg <file>",
+      "write an SVG chart of the recent series (8x the horizon, 6h..2d), the forecast and its band",
+    )
     .option("--explain", "print the period candidates and scores, the model chosen and why")
     .addHelpText(
       "after",
@@ -135,7 +138,8 @@ export function register(program: Command): void {
       const f = r.value;
       const peak = windowPeak(f, quantile, f.start, windowSec);
       if (o.svg) {
-        const recent = tail(series, Math.round(172_800 / series.step));
+        const shown = Math.min(172_800, Math.max(21_600, 8 * horizonSec));
+        const recent = tail(series, Math.round(shown / series.step));
         writeFileSync(
           o.svg,
           forecastChartSvg({ actual: recent, forecast: f, title: `${loaded.name}: ${f.model}` }),
