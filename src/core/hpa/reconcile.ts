@@ -236,7 +236,7 @@ function computeMetric(
         const status = statusOf({ averageValue: formatMilli(calc.usage) });
         return ok(index, spec, calc, status, t, {
           rawAverage: calc.usage,
-          detail: describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`),
+          detail: () => describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`),
         });
       }
       const tu = target.averageUtilization!;
@@ -262,7 +262,7 @@ function computeMetric(
       return ok(index, spec, calc, status, tu, {
         utilization: calc.utilization!,
         rawAverage: calc.usage,
-        detail: describeCalc(calc, `${tu}%`, `utilization ${calc.utilization}%`),
+        detail: () => describeCalc(calc, `${tu}%`, `utilization ${calc.utilization}%`),
       });
     }
     case "Pods": {
@@ -291,7 +291,7 @@ function computeMetric(
       };
       return ok(index, spec, calc, status, t, {
         rawAverage: calc.usage,
-        detail: describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`),
+        detail: () => describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`),
       });
     }
     case "Object": {
@@ -324,7 +324,7 @@ function computeMetric(
         };
         return ok(index, spec, calc, status, t, {
           value: calc.usage,
-          detail: describeCalc(calc, milliToDecimal(t), `value ${milliToDecimal(calc.usage)}`),
+          detail: () => describeCalc(calc, milliToDecimal(t), `value ${milliToDecimal(calc.usage)}`),
         });
       }
       if (target.type === "AverageValue" && target.averageValue !== undefined) {
@@ -351,7 +351,8 @@ function computeMetric(
         };
         return ok(index, spec, calc, status, t, {
           value: fetched.value,
-          detail: `value ${milliToDecimal(fetched.value)} over ${ctx.statusReplicas} pods against average target ${milliToDecimal(t)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === ctx.statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(fetched.value)} / ${milliToDecimal(t)}) = ${calc.replicas}`}`,
+          detail: () =>
+            `value ${milliToDecimal(fetched.value)} over ${ctx.statusReplicas} pods against average target ${milliToDecimal(t)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === ctx.statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(fetched.value)} / ${milliToDecimal(t)}) = ${calc.replicas}`}`,
         });
       }
       const inner =
@@ -389,7 +390,8 @@ function computeMetric(
         };
         return ok(index, spec, { ...calc, usage: average }, status, t, {
           value: fetched.value,
-          detail: `total ${milliToDecimal(fetched.value)} over ${ctx.statusReplicas} pods against average target ${milliToDecimal(t)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === ctx.statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(fetched.value)} / ${milliToDecimal(t)}) = ${calc.replicas}`}`,
+          detail: () =>
+            `total ${milliToDecimal(fetched.value)} over ${ctx.statusReplicas} pods against average target ${milliToDecimal(t)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === ctx.statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(fetched.value)} / ${milliToDecimal(t)}) = ${calc.replicas}`}`,
         });
       }
       if (e.target.value !== undefined) {
@@ -424,7 +426,7 @@ function computeMetric(
         };
         return ok(index, spec, calc, status, t, {
           value: calc.usage,
-          detail: describeCalc(calc, milliToDecimal(t), `total ${milliToDecimal(calc.usage)}`),
+          detail: () => describeCalc(calc, milliToDecimal(t), `total ${milliToDecimal(calc.usage)}`),
         });
       }
       const inner =
@@ -456,8 +458,8 @@ function ok(
   calc: CalcResult & { ok: true },
   status: MetricStatus,
   target: number,
-  extra: { utilization?: number; rawAverage?: number; value?: number; detail: string },
-): MetricOutcome & { detail: string } {
+  extra: { utilization?: number; rawAverage?: number; value?: number; detail: () => string },
+): MetricOutcome & { detail: () => string } {
   const proposal: MetricProposal = {
     index,
     type: spec.type,
@@ -487,7 +489,7 @@ interface MetricsStep {
   conditions: Condition[];
   events: HpaEvent[];
   error?: string;
-  explanation: string[];
+  explanation: string[] | undefined;
 }
 
 function selectorFailure(
@@ -546,12 +548,12 @@ function computeReplicasForMetrics(
   const { hpa, now } = input;
   let conditions = conditions0;
   const events: HpaEvent[] = [];
-  const explanation: string[] = [];
+  const explanation: string[] | undefined = input.explain === false ? undefined : [];
   const sel = selectorFailure(input);
   if (sel) {
     events.push(sel.event);
     conditions = setCondition(conditions, "ScalingActive", "False", sel.reason, sel.message, now);
-    explanation.push(`The target's selector is unusable: ${sel.error}. No metric is read.`);
+    explanation?.push(`The target's selector is unusable: ${sel.error}. No metric is read.`);
     return {
       replicas: -1,
       metric: "",
@@ -580,18 +582,18 @@ function computeReplicasForMetrics(
   let invalid = 0;
   let firstFailure: { reason: string; inner: string; outer: string } | undefined;
   specs.forEach((spec, i) => {
-    const out = computeMetric(spec, i, ctx, input.metrics[i]) as MetricOutcome & { detail?: string };
+    const out = computeMetric(spec, i, ctx, input.metrics[i]) as MetricOutcome & { detail?: () => string };
     proposals.push(out.proposal);
     statuses.push(out.proposal.status);
     if (out.failure) {
       events.push({ type: "Warning", reason: out.failure.reason, message: out.failure.inner });
       if (firstFailure === undefined) firstFailure = out.failure;
       invalid++;
-      explanation.push(`Metric ${i} (${spec.type}) failed [${out.failure.reason}]: ${out.failure.inner}.`);
+      explanation?.push(`Metric ${i} (${spec.type}) failed [${out.failure.reason}]: ${out.failure.inner}.`);
       return;
     }
     const p = out.proposal.replicas!;
-    explanation.push(`Metric ${i} (${out.proposal.name}): ${out.detail ?? ""} -> proposes ${p}.`);
+    explanation?.push(`Metric ${i} (${out.proposal.name}): ${out.detail?.() ?? ""} -> proposes ${p}.`);
     if (replicas === 0 || p > replicas) {
       replicas = p;
       metric = out.proposal.name;
@@ -608,7 +610,7 @@ function computeReplicasForMetrics(
       now,
     );
     const error = `invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${f.outer}`;
-    explanation.push(
+    explanation?.push(
       invalid >= specs.length
         ? "Every metric failed: the controller does not scale."
         : `Some metrics failed and the valid ones propose ${replicas}, fewer than the current ${input.currentReplicas}: a scale-down without full information is refused.`,
@@ -626,11 +628,11 @@ function computeReplicasForMetrics(
   const result: MetricsStep = { replicas, metric, statuses, proposals, conditions, events, explanation };
   if (invalid > 0) {
     result.error = `invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${firstFailure!.outer}`;
-    explanation.push(
+    explanation?.push(
       `${invalid} metric(s) failed, but the valid ones do not ask for a scale-down, so the controller goes ahead (and reports the error).`,
     );
   }
-  explanation.push(`The largest proposal wins: ${replicas} from ${metric}.`);
+  explanation?.push(`The largest proposal wins: ${replicas} from ${metric}.`);
   return result;
 }
 
@@ -650,7 +652,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     hpa.status ?? { currentReplicas: 0, desiredReplicas: 0, currentMetrics: [], conditions: [] };
   let conditions: Condition[] = prev.conditions.map((c) => ({ ...c }));
   const events: HpaEvent[] = [];
-  const explanation: string[] = [];
+  const explanation: string[] | undefined = input.explain === false ? undefined : [];
   const state: HpaState = {
     recommendations: input.state.recommendations.map((r) => ({ ...r })),
     scaleUpEvents: input.state.scaleUpEvents.map((e) => ({ ...e })),
@@ -671,7 +673,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       `the HPA controller was unable to get the target's current scale: ${getError}`,
       now,
     );
-    explanation.push(`Reading the scale subresource of ${ref} failed: ${getError}. Nothing else happens.`);
+    explanation?.push(`Reading the scale subresource of ${ref} failed: ${getError}. Nothing else happens.`);
     const status: HpaStatus = { ...prev, conditions };
     return {
       desiredReplicas: prev.desiredReplicas,
@@ -684,7 +686,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       status,
       nextState: state,
       error: `failed to query scale subresource for ${ref}: ${getError}`,
-      explanation,
+      explanation: explanation ?? [],
     };
   }
   conditions = setCondition(
@@ -695,10 +697,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     "the HPA controller was able to get the target's current scale",
     now,
   );
-  explanation.push(`The target ${ref} has ${C} replicas (spec.replicas).`);
+  explanation?.push(`The target ${ref} has ${C} replicas (spec.replicas).`);
   if (state.recommendations.length === 0 && state.recommendationsRecorded !== true) {
     state.recommendations.push({ replicas: C, timestamp: now });
-    explanation.push(
+    explanation?.push(
       `No recommendation history (fresh controller): recorded {${C}, now}, which holds off scale-downs for one stabilization window.`,
     );
   }
@@ -725,32 +727,32 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       "scaling is disabled since the replica count of the target is zero",
       now,
     );
-    explanation.push("The target has 0 replicas and minReplicas is not 0: autoscaling is disabled.");
+    explanation?.push("The target has 0 replicas and minReplicas is not 0: autoscaling is disabled.");
   } else if (C > spec.maxReplicas) {
     resultCase = "aboveMax";
     rescaleReason = "Current number of replicas above Spec.MaxReplicas";
     desired = spec.maxReplicas;
-    explanation.push(
+    explanation?.push(
       `${C} replicas is above maxReplicas ${spec.maxReplicas}: scale to ${desired} without reading metrics.`,
     );
   } else if (C < minReplicas) {
     resultCase = "belowMin";
     rescaleReason = "Current number of replicas below Spec.MinReplicas";
     desired = minReplicas;
-    explanation.push(
+    explanation?.push(
       `${C} replicas is below minReplicas ${minReplicas}: scale to ${desired} without reading metrics.`,
     );
   } else {
     const step = computeReplicasForMetrics(input, config, conditions);
     conditions = step.conditions;
     events.push(...step.events);
-    explanation.push(...step.explanation);
+    if (step.explanation) explanation?.push(...step.explanation);
     proposals = step.proposals;
     statuses = step.statuses;
     if (step.replicas === -1) {
       const message = step.error ?? "";
       events.push({ type: "Warning", reason: "FailedComputeMetricsReplicas", message });
-      explanation.push(
+      explanation?.push(
         `The metrics step failed: status.desiredReplicas stays ${prev.desiredReplicas}, no scaling (event FailedComputeMetricsReplicas).`,
       );
       const status: HpaStatus = {
@@ -772,7 +774,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         status,
         nextState: state,
         error: `failed to compute desired number of replicas based on listed metrics for ${ref}: ${message}`,
-        explanation,
+        explanation: explanation ?? [],
       };
     }
     resultCase = "metrics";
@@ -796,7 +798,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       state.recommendations = stab.recommendations;
       stabilizedReplicas = stab.replicas;
       conditions = setCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
-      explanation.push(
+      explanation?.push(
         stab.replicas !== desired
           ? `Legacy stabilization (no spec.behavior): the highest recommendation of the last ${config.downscaleStabilizationWindowMs / 1000}s is ${stab.replicas}, so ${desired} becomes ${stab.replicas} [ScaleDownStabilized].`
           : `Legacy stabilization (no spec.behavior): no higher recommendation in the last ${config.downscaleStabilizationWindowMs / 1000}s; ${desired} stands.`,
@@ -817,7 +819,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         lim.message,
         now,
       );
-      explanation.push(
+      explanation?.push(
         lim.replicas === stab.replicas
           ? `Limits: min ${minReplicas}, max ${spec.maxReplicas}, scale-up cap max(${config.scaleUpLimitFactor}×${C}, ${config.scaleUpLimitMinimum}) = ${lim.limit}: ${stab.replicas} is within range.`
           : `Limits: min ${minReplicas}, max ${spec.maxReplicas}, scale-up cap max(${config.scaleUpLimitFactor}×${C}, ${config.scaleUpLimitMinimum}) = ${lim.limit}: ${stab.replicas} becomes ${lim.replicas} [${lim.reason}].`,
@@ -836,7 +838,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       state.recommendations = stab.recommendations;
       stabilizedReplicas = stab.replicas;
       conditions = setCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
-      explanation.push(
+      explanation?.push(
         `Stabilization: lowest recommendation in the scale-up window (${behavior.scaleUp.stabilizationWindowSeconds}s) is ${stab.upRecommendation}, highest in the scale-down window (${behavior.scaleDown.stabilizationWindowSeconds}s) is ${stab.downRecommendation}; from ${C} the stabilized count is ${stab.replicas}${stab.replicas !== desired ? ` [${stab.reason}]` : ""}.`,
       );
       const lim = limitWithBehavior({
@@ -864,7 +866,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
             `${p.policy.type} ${p.policy.value}/${p.policy.periodSeconds}s from ${p.periodStart} -> ${p.proposed}`,
         )
         .join(", ");
-      explanation.push(
+      explanation?.push(
         stab.replicas === C
           ? "No change requested: rate limits do not apply."
           : `Rate limit (${dir}, selectPolicy ${behavior[dir].selectPolicy}${policyText ? `: ${policyText}` : ""}) is ${lim.limit}; min ${minReplicas}, max ${spec.maxReplicas}: ${lim.replicas === stab.replicas ? `${stab.replicas} is within range` : `${stab.replicas} becomes ${lim.replicas} [${lim.reason}]`}.`,
@@ -893,7 +895,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         `the HPA controller was unable to update the target scale: ${updateError}`,
         now,
       );
-      explanation.push(`Updating the scale to ${desired} failed: ${updateError}.`);
+      explanation?.push(`Updating the scale to ${desired} failed: ${updateError}.`);
       const status: HpaStatus = {
         currentReplicas: C,
         desiredReplicas: prev.desiredReplicas,
@@ -914,7 +916,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         status,
         nextState: state,
         error: `failed to rescale ${ref}: ${updateError}`,
-        explanation,
+        explanation: explanation ?? [],
       };
       if (metricsReplicas !== undefined) r.metricsReplicas = metricsReplicas;
       if (stabilizedReplicas !== undefined) r.stabilizedReplicas = stabilizedReplicas;
@@ -941,10 +943,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       state.scaleDownEvents = stored.scaleDownEvents;
     }
     lastScaleTime = now;
-    explanation.push(`Scale ${C} -> ${desired} (${rescaleReason}).`);
+    explanation?.push(`Scale ${C} -> ${desired} (${rescaleReason}).`);
   } else {
     desired = C;
-    if (resultCase !== "disabled") explanation.push(`No scaling: the count stays ${C}.`);
+    if (resultCase !== "disabled") explanation?.push(`No scaling: the count stays ${C}.`);
   }
 
   const status: HpaStatus = {
@@ -964,7 +966,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     currentMetrics: statuses,
     status,
     nextState: state,
-    explanation,
+    explanation: explanation ?? [],
   };
   if (rescaleReason !== "" || rescale) result.rescaleReason = rescaleReason;
   if (event !== undefined) result.event = event;

@@ -329,6 +329,11 @@ export interface ReconcileInput {
   status?: HpaStatus;
   scale?: ScaleInfo;
   config?: Partial<ControllerConfig>;
+  /**
+   * Build the step-by-step `explanation` (default true). Long loops such as the simulator can pass
+   * false: the decision is the same and `explanation` comes back empty, which saves the string work.
+   */
+  explain?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------
