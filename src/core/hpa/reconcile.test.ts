@@ -333,6 +333,19 @@ describe("reconcile: upstream controller vectors", () => {
     expect(r.nextState.recommendations).toEqual([]);
   });
 
+  it("an unparsable scaleTargetRef.apiVersion fails like a scale GET (FailedGetScale)", () => {
+    const hpa = hpaOf({ max: 5, spec: 3 });
+    hpa.spec.scaleTargetRef.apiVersion = "apps/v1/extra";
+    const r = reconcile({ hpa, now: NOW, currentReplicas: 3, pods: [], metrics: [], state: emptyState() });
+    expect(r.case).toBe("failedGetScale");
+    expect(r.events).toEqual([
+      { type: "Warning", reason: "FailedGetScale", message: "unexpected GroupVersion string: apps/v1/extra" },
+    ]);
+    expect(r.error).toBe(
+      "invalid API version in scale target reference: unexpected GroupVersion string: apps/v1/extra",
+    );
+  });
+
   it("TestZeroReplicas: replica count 0 with minReplicas != 0 disables scaling (§10.9)", () => {
     const r = run({ min: 3, max: 5, spec: 0, levels: [] });
     expect(r.case).toBe("disabled");

@@ -662,7 +662,12 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const ref = `${spec.scaleTargetRef.kind}/${hpa.metadata.namespace}/${spec.scaleTargetRef.name}`;
   const C = input.currentReplicas;
 
-  const getError = input.scale?.getError;
+  const apiVersion = spec.scaleTargetRef.apiVersion ?? "";
+  const badGroupVersion =
+    apiVersion !== "/" && apiVersion.split("/").length > 2
+      ? `unexpected GroupVersion string: ${apiVersion}`
+      : undefined;
+  const getError = badGroupVersion ?? input.scale?.getError;
   if (getError !== undefined) {
     events.push({ type: "Warning", reason: "FailedGetScale", message: getError });
     conditions = setCondition(
@@ -685,7 +690,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       currentMetrics: prev.currentMetrics,
       status,
       nextState: state,
-      error: `failed to query scale subresource for ${ref}: ${getError}`,
+      error:
+        badGroupVersion !== undefined
+          ? `invalid API version in scale target reference: ${getError}`
+          : `failed to query scale subresource for ${ref}: ${getError}`,
       explanation: explanation ?? [],
     };
   }
