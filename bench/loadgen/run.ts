@@ -100,6 +100,15 @@ async function tidescaleAttack(
   return { report: JSON.parse(r.out) as Report, steadyLatenessP99: p99 };
 }
 
+/** Context for lateness: how late a bare 1 ms Node timer fires on this machine right now (p99, ms). */
+async function timerBaselineP99(): Promise<number> {
+  const code =
+    "const l=[];let last=performance.now();const end=last+2000;" +
+    "function t(){const n=performance.now();l.push(n-last-1);last=n;if(n<end)setTimeout(t,1);else{l.sort((a,b)=>a-b);console.log(l[Math.floor(l.length*0.99)])}}setTimeout(t,1)";
+  const r = await run(process.execPath, ["-e", code]);
+  return Number(r.out.trim());
+}
+
 async function wrk(url: string): Promise<number> {
   const r = await run("/usr/bin/wrk", ["-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, url]);
   const m = /Requests\/sec:\s+([\d.]+)/.exec(r.out);
@@ -132,6 +141,9 @@ async function main(): Promise<void> {
     // Warm the server's JIT.
     await autocannonMax(url).catch(() => 0);
     for (let round = 1; round <= ROUNDS; round++) {
+      const base = await timerBaselineP99();
+      add("timer", base);
+      console.log(`round ${round}: bare 1 ms timer overshoot p99 ${fmt(base, 2)} ms (machine noise floor)`);
       const w = await wrk(url);
       const ac = await autocannonMax(url);
       const ours = await tidescaleAttack(url, [
@@ -152,7 +164,7 @@ async function main(): Promise<void> {
         `round ${round}: max req/s wrk ${fmt(w)}  autocannon ${fmt(ac)}  tidescale ${fmt(oursRps)} (success ${(ours.report.success * 100).toFixed(2)}%)  ratio vs autocannon ${fmt(oursRps / ac, 2)}  vs wrk ${fmt(oursRps / w, 2)}`,
       );
       for (const rate of RATES) {
-        const r = await tidescaleAttack(url, ["-rate", `${rate}/s`]);
+        const r = await tidescaleAttack(url, ["-rate", `${rate}/s`, "-max-connections", String(CONNECTIONS)]);
         const achieved = r.report.requests / (SECONDS - 0) / rate;
         add(`acc_${rate}`, achieved);
         add(`vrate_${rate}`, r.report.rate / rate);

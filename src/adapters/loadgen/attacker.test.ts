@@ -17,7 +17,10 @@ beforeAll(async () => {
     });
     req.on("end", () => {
       seen.push({ url: req.url ?? "", headers: req.headers, body });
-      if (req.url === "/redirect") {
+      if (req.url === "/loop") {
+        res.writeHead(307, { location: "/loop" });
+        res.end("again");
+      } else if (req.url === "/redirect") {
         res.writeHead(302, { location: "/ok" });
         res.end();
       } else if (req.url === "/slow") {
@@ -158,5 +161,14 @@ describe("runAttack on loopback", () => {
     });
     expect(summary.sent).toBeGreaterThan(3);
     expect(results.every((r) => r.lateness === 0 && r.code === 200)).toBe(true);
+  });
+});
+
+describe("redirect limits", () => {
+  it("stops after -redirects hops with vegeta's error", async () => {
+    const { results } = await attack({ path: "/redirect", durationMs: 10, redirects: 1 });
+    expect(results[0]).toMatchObject({ code: 200, error: "" });
+    const loop = await attack({ path: "/loop", durationMs: 10, redirects: 2 });
+    expect(loop.results[0]).toMatchObject({ code: 0, error: `GET ${base}/loop: stopped after 2 redirects` });
   });
 });

@@ -9,7 +9,7 @@
  */
 import { createServer, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Dispatcher, interceptors, Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import type { Rate } from "../../core/loadgen/rate.js";
 import { type AttackResult, instantFromEpochMs } from "../../core/loadgen/result.js";
 import { dueCount, dueOffsetMs, scheduledHits } from "../../core/loadgen/schedule.js";
@@ -86,9 +86,8 @@ export async function warmUp(): Promise<void> {
 /** Runs one attack; resolves when every sent request has completed. */
 export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
   await warmUp();
-  const pools = new Map<string, Dispatcher>();
-  const rawPools: Pool[] = [];
-  const poolFor = (origin: string): Dispatcher => {
+  const pools = new Map<string, Pool>();
+  const poolFor = (origin: string): Pool => {
     let d = pools.get(origin);
     if (!d) {
       const pool = new Pool(origin, {
@@ -99,13 +98,12 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
         headersTimeout: o.timeoutMs,
         bodyTimeout: o.timeoutMs,
       });
-      rawPools.push(pool);
-      d = o.redirects > 0 ? pool.compose(interceptors.redirect({ maxRedirections: o.redirects })) : pool;
+      d = pool;
       pools.set(origin, d);
     }
     return d;
   };
-  const targets: Prepared[] = o.targets.map((t) => {
+  const prepare = (t: PreparedTarget): Prepared => {
     const u = new URL(t.url);
     const headers: string[] = [];
     for (const [k, v] of t.headers) headers.push(k, v);
@@ -119,7 +117,8 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
       body: t.body ? Buffer.from(t.body) : undefined,
       url: t.url,
     };
-  });
+  };
+  const targets = o.targets.map(prepare);
 
   const timeOrigin = performance.timeOrigin;
   const closed = o.rate.freq === 0;
@@ -159,7 +158,47 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
     maybeFinish();
   };
 
+  const dispatch = (t: Prepared, h: RequestHandler): void => {
+    t.dispatcher.dispatch(
+      {
+        origin: t.origin,
+        path: t.path,
+        method: t.method as Dispatcher.HttpMethod,
+        headers: t.headers,
+        body: t.body ?? null,
+        reset: !o.keepalive,
+      },
+      h,
+    );
+  };
+
   const done = (h: RequestHandler, error: string): void => {
+    if (error === "" && h.location !== undefined) {
+      // Follow the redirect (vegeta: up to -redirects hops); latency runs from the first send.
+      if (h.hops >= o.redirects) {
+        error = `${h.target.method} ${h.target.url}: stopped after ${o.redirects} redirects`;
+      } else {
+        let next: URL;
+        try {
+          next = new URL(h.location, h.current.url);
+        } catch {
+          next = new URL(h.current.url);
+          error = `${h.target.method} ${h.target.url}: invalid redirect location "${h.location}"`;
+        }
+        if (error === "") {
+          const toGet = h.code === 303 || ((h.code === 301 || h.code === 302) && h.current.method === "POST");
+          const hop = prepare({
+            method: toGet ? "GET" : h.current.method,
+            url: next.href,
+            headers: pairs(h.current.headers),
+            body: toGet ? undefined : h.current.body,
+          });
+          h.restart(hop);
+          dispatch(hop, h);
+          return;
+        }
+      }
+    }
     const end = performance.now();
     const t = h.target;
     let err = error;
@@ -190,18 +229,8 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
     const t = targets[seq % targets.length]!;
     inFlight++;
     sent++;
-    const h = new RequestHandler(seq, t, intendedAt, o.maxBody, done);
-    t.dispatcher.dispatch(
-      {
-        origin: t.origin,
-        path: t.path,
-        method: t.method as Dispatcher.HttpMethod,
-        headers: t.headers,
-        body: t.body ?? null,
-        reset: !o.keepalive,
-      },
-      h,
-    );
+    const h = new RequestHandler(seq, t, intendedAt, o.maxBody, o.redirects > 0, done);
+    dispatch(t, h);
   };
 
   const endScheduling = (): void => {
@@ -279,7 +308,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
   }
   await finished;
   o.signal?.removeEventListener("abort", onAbort);
-  await Promise.all(rawPools.map((p) => p.close()));
+  await Promise.all([...pools.values()].map((p) => p.close()));
   return { scheduled: sent + dropped, sent, dropped };
 }
 
@@ -290,6 +319,11 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
  */
 class RequestHandler {
   sentAt: number;
+  private connected = false;
+  /** The request of the current hop (differs from `target` after a redirect). */
+  current: Prepared;
+  hops = 0;
+  location: string | undefined;
   code = 0;
   statusText = "";
   bytesIn = 0;
@@ -301,19 +335,49 @@ class RequestHandler {
     readonly target: Prepared,
     readonly intendedAt: number | undefined,
     private readonly maxBody: number,
+    private readonly followRedirects: boolean,
     private readonly done: (h: RequestHandler, error: string) => void,
   ) {
     this.sentAt = performance.now();
+    this.current = target;
     this.kept = maxBody !== 0 ? [] : null;
   }
 
-  onConnect(): void {
-    this.sentAt = performance.now();
+  /** Starts the next hop of a redirect: the send time stays the first one's. */
+  restart(hop: Prepared): void {
+    this.current = hop;
+    this.hops++;
+    this.location = undefined;
+    this.code = 0;
+    this.statusText = "";
+    // As Go's client: only the final response's body counts.
+    this.bytesIn = 0;
+    this.keptBytes = 0;
+    if (this.kept) this.kept = [];
   }
 
-  onHeaders(statusCode: number, _headers: unknown, _resume: unknown, statusText: string): boolean {
+  onConnect(): void {
+    if (!this.connected) this.sentAt = performance.now();
+    this.connected = true;
+  }
+
+  onHeaders(statusCode: number, headers: Buffer[] | null, _resume: unknown, statusText: string): boolean {
     this.code = statusCode;
     this.statusText = statusText;
+    if (
+      this.followRedirects &&
+      statusCode >= 301 &&
+      statusCode <= 308 &&
+      statusCode !== 304 &&
+      statusCode !== 305 &&
+      headers
+    ) {
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        if (headers[i]!.length === 8 && headers[i]!.toString("latin1").toLowerCase() === "location") {
+          this.location = headers[i + 1]!.toString("utf8");
+        }
+      }
+    }
     return true;
   }
 
@@ -335,6 +399,14 @@ class RequestHandler {
     this.kept = null;
     this.done(this, `${this.target.method} ${this.target.url}: ${describeError(e)}`);
   }
+}
+
+function pairs(flat: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    if (flat[i] !== "x-vegeta-attack") out.push([flat[i]!, flat[i + 1]!]);
+  }
+  return out;
 }
 
 function describeError(e: Error): string {

@@ -65,8 +65,7 @@ export function openOutput(path: string): Writable {
 
 /** Collects text and writes it in large chunks: at 64 KiB, every 50 ms, and on close. */
 export class BufferedWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private pending = "";
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly out: Writable) {
@@ -75,16 +74,14 @@ export class BufferedWriter {
   }
 
   write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 65_536) this.flush();
+    this.pending += s;
+    if (this.pending.length >= 65_536) this.flush();
   }
 
   flush(): void {
-    if (this.size === 0) return;
-    this.out.write(this.parts.join(""));
-    this.parts = [];
-    this.size = 0;
+    if (this.pending === "") return;
+    this.out.write(this.pending);
+    this.pending = "";
   }
 
   /** Flushes and waits until the data is handed to the OS (stdout stays open). */
