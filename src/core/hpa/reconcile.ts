@@ -65,8 +65,9 @@ export function emptyState(): HpaState {
   return { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
 }
 
-/** Milli-value of a target quantity (`Quantity.MilliValue()`, rounding up); memoized per text. */
 const milliCache = new Map<string, number>();
+
+/** Milli-value of a target quantity (`Quantity.MilliValue()`, rounding up); memoized per text. */
 export function targetMilli(text: string): number {
   let v = milliCache.get(text);
   if (v === undefined) {

@@ -77,6 +77,7 @@ export interface CalcErr {
   groups?: PodGrouping;
 }
 
+/** A proposal or the replica calculator's error (upstream returns `(replicas, ..., err)`). */
 export type CalcResult = CalcOk | CalcErr;
 
 /** Σ of values and Σ of requests over pods that have both (GetResourceUtilizationRatio). */

@@ -27,7 +27,9 @@ import type {
 /** Go's zero `time.Time` (0001-01-01T00:00:00Z) in ms: what upstream tests leave in unset times. */
 export const GO_ZERO_TIME_MS = -62_135_596_800_000;
 
+/** apiVersion of a snapshot document (optional in the file). */
 export const SNAPSHOT_API_VERSION = "autoscaling.tidescale.dev/v1alpha1";
+/** kind of a snapshot document (optional in the file). */
 export const SNAPSHOT_KIND = "HpaSnapshot";
 
 /** A time: RFC 3339, Unix seconds, or a negative Go duration meaning "that long before `now`". */

@@ -15,8 +15,9 @@ import { parseWith } from "../validation.js";
 import { defaultBehavior } from "./behavior.js";
 import type { HpaBehavior, HpaObject, LabelSelectorSpec, MetricSpec, MetricTarget } from "./types.js";
 
-/** Limits from the API validation. */
+/** Upper bound of `stabilizationWindowSeconds` (API validation). */
 export const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
+/** Upper bound of a policy's `periodSeconds` (API validation). */
 export const MAX_PERIOD_SECONDS = 1800;
 
 /** A Kubernetes quantity given as text or a YAML number; kept as text. */
