@@ -51,7 +51,9 @@ export async function runSimulate(
     if (overrides.syncPeriodMs <= 0) throw invalidInput("--sync-period", "must be greater than 0");
   }
   const scenario = await readScenarioFile(file, overrides);
-  const run = simulate(scenario.spec, scenario.hpa, scenario.load);
+  const progress = process.stderr.isTTY && o.output === "text" ? tickProgress() : undefined;
+  const run = simulate(scenario.spec, scenario.hpa, scenario.load, progress ? { onProgress: progress } : {});
+  if (progress) process.stderr.write("\r\x1b[K");
 
   if (o.csv) await writeOutputFile(o.csv, timelineCsv(run), "--csv");
   if (o.json) await writeOutputFile(o.json, `${JSON.stringify(simulationJson(run), null, 2)}\n`, "--json");
@@ -103,6 +105,20 @@ export async function runSimulate(
   if (written.length) write(`\nWrote ${written.join(", ")}.\n`);
   else write("\nMore: --svg chart.svg (load, capacity, replicas), --csv timeline.csv, -o json.\n");
   return run;
+}
+
+/** A one-line progress display on stderr (TTY only), at most a few updates per second. */
+function tickProgress(): (tMs: number, durationMs: number) => void {
+  let last = 0;
+  return (tMs, durationMs) => {
+    const now = performance.now();
+    if (now - last < 200) return;
+    last = now;
+    const pct = Math.floor((tMs / durationMs) * 100);
+    process.stderr.write(
+      `\r\x1b[Ksimulating ${humanDuration(tMs)} of ${humanDuration(durationMs)} (${pct}%)`,
+    );
+  };
 }
 
 export function register(program: Command): void {

@@ -121,6 +121,8 @@ export interface SimulationRun {
 export interface SimulateOptions {
   /** Keep per-step records (default true). Summaries and events are always kept. */
   readonly recordSteps?: boolean;
+  /** Called every 4096 reconciles with the simulated time reached (for progress displays). */
+  readonly onProgress?: (tMs: number, durationMs: number) => void;
   /** The reconcile function (default: the engine in core/hpa). */
   readonly reconcile?: (input: ReconcileInput) => ReconcileResult;
 }
@@ -211,6 +213,7 @@ export function simulate(
     };
     const res = reconcile(input);
     reconciles++;
+    if (options.onProgress && (reconciles & 4095) === 0) options.onProgress(t, spec.durationMs);
     state = res.nextState;
     status = res.status;
     for (const e of res.events) {
