@@ -718,7 +718,7 @@ describe("reconcile: metrics, tolerance and conditions (§6-§9)", () => {
 });
 
 describe("worked examples quoted in docs hpa-algorithm.md", () => {
-  it("§1 quantities become milli-units rounded up", () => {
+  it("§1 / §10.17 quantities become milli-units rounded up", () => {
     expect(["200m", "1", "1.5", "15.0", "100Mi", "0.0001"].map(targetMilli)).toEqual([
       200, 1000, 1500, 15000, 104857600000, 1,
     ]);

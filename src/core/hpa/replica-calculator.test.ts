@@ -713,6 +713,58 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     expect(r.ok && r.replicas).toBe(3);
   });
 
+  it("§10.2 the rebalance multiplies by len(metrics): superfluous entries and filled-in missing pods count, unready pods drop on scale-down", () => {
+    // 2 ready pods at 20 %, 1 missing, 1 NotReady (unready, dropped on scale-down), 1 superfluous metric
+    const pods = makePods({ name: "", current: 4, readiness: ["True", "True", "True", "False"] }, R(4));
+    const samples = [0, 1, 3].map((i) => ({
+      pod: `test-pod-${i}`,
+      value: 200,
+      timestamp: 0,
+      windowMs: 60_000,
+    }));
+    samples.push({ pod: "gone-pod", value: 200, timestamp: 0, windowMs: 60_000 });
+    const fetched = fetchResourceMetrics({ samples }, "cpu", "", NOW);
+    if (!fetched.ok) throw new Error(fetched.error);
+    const r = resourceUtilizationReplicas({
+      currentReplicas: 4,
+      pods,
+      metrics: fetched.value,
+      tolerances: TOL,
+      timing: TIMING,
+      targetUtilization: 50,
+      resource: "cpu",
+      container: "",
+      podLevelResources: true,
+    });
+    // first pass over pods with a request: (200+200)/(2000+2000) = 10 %; rebalance: missing test-pod-2 at 100 %
+    // of its 2000m request -> (200+200+2000)/6000 = 40 % -> 0.8; entries: 2 ready + 1 missing + 1 superfluous = 4
+    expect(r).toMatchObject({
+      ok: true,
+      utilization: 10,
+      rebalancedRatio: 0.8,
+      multiplier: 4,
+      replicas: 4,
+      path: "rebalanced",
+    }); // 3 entries would give 3
+  });
+
+  it("§10.2 Object/External Value multiply by Running+Ready pods; per-pod targets ignore pods", () => {
+    const pods = makePods(
+      {
+        name: "",
+        current: 4,
+        readiness: ["True", "True", "False", "True"],
+        phase: ["Running", "Running", "Running", "Pending"],
+      },
+      [],
+    );
+    const r = valueReplicas({ currentReplicas: 4, usage: 3000, target: 1000, tolerances: TOL, pods });
+    expect(r).toMatchObject({ ok: true, multiplier: 2, replicas: 6 });
+    expect(perPodReplicas({ statusReplicas: 4, usage: 3000, target: 1000, tolerances: TOL }).replicas).toBe(
+      3,
+    );
+  });
+
   it("missing pods on a Utilization scale-down count max(100, target)% of their request (§10.5)", () => {
     // target 150%: one pod at 10%, one missing; rebalanced = (100 + 1500) / 2000 = 80% -> ratio 0.5333 -> ceil(0.533*2)=2
     const r = runResource({ name: "m", current: 2, requests: [500, 500], levels: [50], target: 150 });
