@@ -259,3 +259,53 @@ describe("PodSet", () => {
     expect(p.readyAt(100)).toBe(3);
   });
 });
+
+describe("simulate with the real engine", () => {
+  it("reads ContainerResource cpu and memory AverageValue metrics from the workload model", () => {
+    const h: HpaObject = {
+      ...hpa,
+      spec: {
+        ...hpa.spec,
+        metrics: [
+          {
+            type: "ContainerResource",
+            containerResource: {
+              name: "cpu",
+              container: "server",
+              target: { type: "Utilization", averageUtilization: 50 },
+            },
+          },
+          {
+            type: "Resource",
+            resource: { name: "memory", target: { type: "AverageValue", averageValue: "300Mi" } },
+          },
+        ],
+      },
+    };
+    const mi = 1024 * 1024 * 1000; // one Mi in milli-bytes
+    const w = {
+      ...spec().workload,
+      cpu: { requestMilli: 500, idleMilli: 10, perRequestMilli: 2 },
+      memory: { requestMilli: 512 * mi, idleMilli: 200 * mi, perRequestMilli: mi },
+    };
+    const run = simulate(
+      spec({ workload: w, durationMs: 30_000 }),
+      h,
+      loadFunction([{ kind: "constant", value: 120 }]),
+    );
+    // t=0: one pod serves 100 (capacity): cpu 10m + 2m x 100 = 210m of 500m = 42 %, ratio 0.84 -> ceil(0.84 x 1) = 1
+    // memory 200Mi + 100 x 1Mi = 300Mi = target -> ratio 1 -> 1
+    const first = run.steps[0]!;
+    expect(first.metricProposals.map((p) => [p.valid, p.replicas])).toEqual([
+      [true, 1],
+      [true, 1],
+    ]);
+    expect(first.metricProposals[0]!.utilization).toBe(42);
+    expect(first.metricProposals[1]!.rawAverage).toBe(300 * mi);
+    expect(first.currentMetrics[0]!.containerResource).toEqual({
+      name: "cpu",
+      container: "server",
+      current: { averageUtilization: 42, averageValue: "210m" },
+    });
+  });
+});
