@@ -121,6 +121,59 @@ describe("tidescale forecast: output", () => {
   });
 });
 
+describe("tidescale forecast --crane-dsp", () => {
+  const ehpa = (history: string) =>
+    [
+      "apiVersion: autoscaling.crane.io/v1alpha1",
+      "kind: EffectiveHorizontalPodAutoscaler",
+      "metadata: {name: web}",
+      "spec:",
+      "  prediction:",
+      "    predictionWindowSeconds: 1800",
+      "    predictionAlgorithm:",
+      "      algorithmType: dsp",
+      "      dsp:",
+      '        sampleInterval: "60s"',
+      `        historyLength: "${history}"`,
+      "        estimators:",
+      '          maxValue: [{marginFraction: "0.1"}]',
+      "",
+    ].join("\n");
+
+  it("reproduces an EHPA's DSP settings and its prediction window", async () => {
+    const p = file("d3c.csv", dailyCsv(3));
+    const r = await run([
+      "forecast",
+      p,
+      "--crane-dsp",
+      file("ehpa.yaml", ehpa("3d")),
+      "--horizon",
+      "10m",
+      "-o",
+      "json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.model).toBe("crane-dsp");
+    expect(doc.periods).toEqual([86_400]);
+    expect(doc.windowPeak.windowSeconds).toBe(1800);
+  });
+
+  it("rejects what Crane would silently default, naming the field", async () => {
+    const p = file("d3d.csv", dailyCsv(3));
+    const r = await run(["forecast", p, "--crane-dsp", file("ehpa1d.yaml", ehpa("1d"))]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/spec\.prediction\.predictionAlgorithm\.dsp: historyLength: must be at least 48h/);
+    const typo = await run([
+      "forecast",
+      p,
+      "--crane-dsp",
+      file("typo.yaml", "sampleInterval: 60s\nhistoryLenght: 3d\n"),
+    ]);
+    expect(typo.err).toMatch(/unknown field "historyLenght"/);
+  });
+});
+
 describe("tidescale backtest", () => {
   it("reports every forecaster with spikes from an events file", async () => {
     const p = file("b.csv", dailyCsv(9));

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { readCraneDspFile } from "../../adapters/forecast/crane-config.js";
 import {
   type LoadedSeries,
   loadCsvSeries,
@@ -13,6 +14,7 @@ import {
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
 import { forecastChartSvg } from "../../core/predict/chart-svg.js";
+import { craneDspForecaster } from "../../core/predict/crane-dsp.js";
 import { tail } from "../../core/predict/grid.js";
 import { forecasterRegistry } from "../../core/predict/registry.js";
 import type { Abstain, Forecast, PeriodScore, QuantileName } from "../../core/predict/types.js";
@@ -70,6 +72,10 @@ export function register(program: Command): void {
     .option("--model <name>", `forecaster: ${names.join(", ")}`, "auto")
     .option("--horizon <duration>", "how far ahead to forecast", "1h")
     .option("--window <duration>", "window for the served peak (Crane predictionWindowSeconds)", "1h")
+    .option(
+      "--crane-dsp <file>",
+      "YAML with Crane's dsp block or a whole Crane EHPA: forecast with crane-dsp configured like it",
+    )
     .option("--quantile <q>", "quantile of the served window peak: p50, p90 or p99", "p90")
     .option("--utc-offset <hours>", "UTC offset of the series' local day (weekday/weekend classes)", "0")
     .option("--seed <n>", "seed for randomised steps (Crane's shuffle test)", "1")
@@ -87,7 +93,7 @@ export function register(program: Command): void {
         "\nExample:\n  tidescale forecast ../shared/data/traces/t1_retail_webshop.csv --horizon 1h --explain --svg t1.svg\n" +
         "  tidescale forecast --prometheus-url http://127.0.0.1:9090 --query 'sum(rate(http_requests_total[1m]))' --range 3d --step 1m -o json",
     )
-    .action(async (csv: string | undefined, o) => {
+    .action(async (csv: string | undefined, o, cmd: Command) => {
       const format = String(o.outputFormat);
       if (!["text", "csv", "json"].includes(format))
         throw invalidInput("--output-format", `want text, csv or json, got "${format}"`);
@@ -99,8 +105,20 @@ export function register(program: Command): void {
       const stepSec = o.step ? parseDurationMs(o.step, "--step") / 1000 : undefined;
       if (stepSec !== undefined && !(stepSec > 0)) throw invalidInput("--step", "must be positive");
       const registry = forecasterRegistry();
-      const model = registry.get(o.model);
+      let model = registry.get(o.model);
       if (!model) throw invalidInput("--model", `unknown model "${o.model}"; known: ${names.join(", ")}`);
+      let windowSeconds = windowSec;
+      if (o.craneDsp) {
+        if (o.model !== "auto" && o.model !== "crane-dsp")
+          throw invalidInput(
+            "--crane-dsp",
+            `configures crane-dsp; it cannot be combined with --model ${o.model}`,
+          );
+        const crane = await readCraneDspFile(o.craneDsp);
+        model = craneDspForecaster(crane.config);
+        if (crane.predictionWindowSeconds !== undefined && cmd.getOptionValueSource("window") === "default")
+          windowSeconds = crane.predictionWindowSeconds;
+      }
       let loaded: LoadedSeries;
       if (o.prometheusUrl) {
         if (csv) throw invalidInput("csv", "give either a CSV file or --prometheus-url, not both");
@@ -136,7 +154,7 @@ export function register(program: Command): void {
         return;
       }
       const f = r.value;
-      const peak = windowPeak(f, quantile, f.start, windowSec);
+      const peak = windowPeak(f, quantile, f.start, windowSeconds);
       if (o.svg) {
         const shown = Math.min(172_800, Math.max(21_600, 8 * horizonSec));
         const recent = tail(series, Math.round(shown / series.step));
@@ -158,9 +176,7 @@ export function register(program: Command): void {
           periods: f.periods,
           candidates: f.candidates ?? [],
           notes: f.notes,
-          windowPeak: peak
-            ? { quantile, windowSeconds: windowSec, value: num(peak.value), at: peak.at }
-            : null,
+          windowPeak: peak ? { quantile, windowSeconds, value: num(peak.value), at: peak.at } : null,
           points: Array.from(f.p50, (v, i) => ({
             timestamp: f.start + i * f.step,
             p50: num(v),
@@ -182,7 +198,7 @@ export function register(program: Command): void {
       const lines = [
         `model: ${f.model}   horizon: ${horizon} x ${f.step}s   periods: ${f.periods.map(formatSeconds).join(", ") || "none"}`,
         peak
-          ? `window peak (${quantile}, next ${formatSeconds(windowSec)}): ${num(peak.value)} at ${peak.at}`
+          ? `window peak (${quantile}, next ${formatSeconds(windowSeconds)}): ${num(peak.value)} at ${peak.at}`
           : "window peak: no forecast slot in the window",
         "",
         "TIMESTAMP    P50          P90          P99",

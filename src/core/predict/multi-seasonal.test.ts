@@ -26,6 +26,18 @@ describe("multi-seasonal forecaster", () => {
     }
   });
 
+  it("with 7-13 days uses daily analogs of the same weekday/weekend class", () => {
+    // 2024-04-15 is a Monday, so slot 12 * 1440 starts Saturday 27 April; forecast its 19:00-20:00.
+    const s = dailyWeekly(13, 21);
+    const origin = 12 * 1440 + 1140;
+    const r = ms.forecast({ ...s, values: s.values.slice(0, origin) }, { horizon: 60 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.notes[0]).toMatch(/daily analogs of the same weekday\/weekend class/);
+    // The weekend level is 0.6x the weekday one: a weekday analog would be ~67 % too high.
+    expect(wape(r.value.p50, s.values.slice(origin, origin + 60))).toBeLessThan(0.08);
+  });
+
   it("detects a sub-daily 30-minute period from 2 days and reproduces the bursts", () => {
     const s = halfHourly(2);
     const [hist, future] = split(s, 2 * 1440 - 60);
