@@ -12,6 +12,11 @@
 #   scripts/control-plane.sh env [DIR]      print DIR/control-plane.json (ports, kubeconfig, CA and front-proxy files)
 #
 # Environment: TIDESCALE_CACHE (default ~/.cache/tidescale), TIDESCALE_CP_DIR (state dir for up/down/env).
+#
+# Example:
+#   scripts/control-plane.sh build && scripts/control-plane.sh up /tmp/cp
+#   KUBECONFIG=/tmp/cp/admin.kubeconfig kubectl get apiservices
+#   scripts/control-plane.sh down /tmp/cp
 set -euo pipefail
 
 CACHE="${TIDESCALE_CACHE:-$HOME/.cache/tidescale}"
@@ -19,6 +24,7 @@ SRC_DIR="$CACHE/src"
 BINS=(kube-apiserver kube-controller-manager)
 
 log() { echo "control-plane: $*" >&2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 die() { echo "error: control-plane: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------------- build
@@ -287,7 +293,7 @@ down_dir() {
 
 down() {
   local dir=${1:-${TIDESCALE_CP_DIR:-}}
-  [[ -n $dir ]] || die "usage: $0 down DIR (the directory printed by up)"
+  [[ -n $dir ]] || { echo "error: control-plane: down: give the directory printed by up (or set TIDESCALE_CP_DIR)" >&2; exit 2; }
   [[ -d $dir ]] || { log "$dir does not exist; nothing to stop"; return 0; }
   [[ -f "$dir/control-plane.json" || -f "$dir/etcd.pid" || -d "$dir/pki" ]] || die "$dir is not a control-plane directory"
   down_dir "$dir"
@@ -304,5 +310,11 @@ case "$cmd" in
   up) up "$@" ;;
   down) down "$@" ;;
   env) d=${1:-${TIDESCALE_CP_DIR:-}}; [[ -f "$d/control-plane.json" ]] || die "no running control plane in '$d'"; cat "$d/control-plane.json" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; [[ -z $cmd || $cmd == -h || $cmd == --help ]] || exit 2 ;;
+  -h | --help | help) usage ;;
+  *)
+    usage >&2
+    [[ -z $cmd ]] && exit 2
+    echo "error: control-plane: unknown command '$cmd'" >&2
+    exit 2
+    ;;
 esac

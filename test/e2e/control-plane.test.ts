@@ -24,7 +24,7 @@ const NS = "e2e-web";
 const DEPLOY_DIR = join(REPO_ROOT, "deploy");
 
 /** The `tidescale adapter` flags (src/cli/commands/adapter.ts; security flags from adapters/http/auth). */
-function ADAPTER_ARGS(o: {
+function adapterArgs(o: {
   rulesFile: string;
   promUrl: string;
   port: number;
@@ -444,7 +444,7 @@ describe("the tidescale adapter behind kube-apiserver", () => {
         "--import",
         "tsx",
         join(REPO_ROOT, "src/cli/main.ts"),
-        ...ADAPTER_ARGS({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
+        ...adapterArgs({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
       ],
       {
         cwd: REPO_ROOT,
