@@ -84,12 +84,21 @@ export function planRulesReport(cfg: CompiledConfig, reg: Registry, prometheus: 
   let resourceRules: RulesReport["resourceRules"] = null;
   if (cfg.resourceRules) {
     const rr = cfg.resourceRules;
+    // A namespace that has data, when discovery saw one (else "default").
+    let ns = "default";
+    for (const e of reg.custom.values()) {
+      const o = e.namespaced ? [...e.objects.values()].find((x) => x.namespace !== "") : undefined;
+      if (o) {
+        ns = o.namespace;
+        break;
+      }
+    }
     resourceRules = [];
     for (const which of ["cpu", "memory"] as const) {
-      const p = buildPodResourceQuery(rr[which], which, "default", undefined);
+      const p = buildPodResourceQuery(rr[which], which, ns, undefined);
       resourceRules.push({
         name: `${which} containerQuery`,
-        path: "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods",
+        path: `/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods`,
         ...(p.ok ? { query: p.value.query } : { error: p.error }),
       });
       const n = buildNodeResourceQuery(rr[which], which, undefined);
