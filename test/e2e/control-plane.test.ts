@@ -3,6 +3,7 @@
  * `kubernetes` source package, see scripts/control-plane.sh), a real Prometheus scraping a test exporter,
  * and the manifests in deploy/ validated by the real apiserver. No kubelet: the test marks pods ready.
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -280,6 +281,25 @@ describe("deploy/ manifests", () => {
     ]) {
       expect(r.stdout).toContain(`${kind} created (server dry run)`);
     }
+  });
+
+  it("only use flags that `tidescale adapter` has", async () => {
+    const deployment = parseYaml(await readFile(join(DEPLOY_DIR, "04-deployment.yaml"), "utf8")) as {
+      spec: { template: { spec: { containers: { args: string[] }[] } } };
+    };
+    const args = deployment.spec.template.spec.containers[0]?.args ?? [];
+    expect(args[0]).toBe("adapter");
+    const help = await new Promise<string>((resolvePromise, reject) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "adapter", "--help"],
+        { cwd: REPO_ROOT, timeout: 60_000 },
+        (err, stdout) => (err ? reject(err) : resolvePromise(stdout)),
+      );
+    });
+    const flags = args.slice(1).map((a) => a.split("=")[0] ?? a);
+    expect(flags.length).toBeGreaterThanOrEqual(5);
+    for (const flag of flags) expect(help).toContain(`${flag} `);
   });
 });
 
