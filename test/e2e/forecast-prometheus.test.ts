@@ -76,6 +76,34 @@ describe("forecast from a real Prometheus", () => {
     expect(doc.points[4].p50 - doc.points[0].p50).toBeLessThan(6);
   });
 
+  it("splits long ranges into queries under Prometheus' 11,000-point limit", () => {
+    const end = Math.floor(Date.now() / 1000) - 1;
+    // 12 s at 1 ms steps = 12,001 points: one query would be refused by Prometheus.
+    const r = cli([
+      "forecast",
+      "--prometheus-url",
+      prom!.url,
+      "--query",
+      "tidescale_test_series",
+      "--range",
+      "12s",
+      "--step",
+      "1ms",
+      "--end",
+      String(end),
+      "--horizon",
+      "5ms",
+      "--model",
+      "recent-level",
+      "-o",
+      "json",
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.points).toHaveLength(5);
+    expect(doc.step).toBe(0.001);
+  });
+
   it("a query returning several series is bad input (exit 2), an unreachable Prometheus exit 1", () => {
     const many = cli([
       "forecast",

@@ -42,7 +42,13 @@ export function loadCsvSeries(path: string, step?: number): LoadedSeries {
   return { name: path, series: toRegularGrid(ts, vs, step), points: pts.length };
 }
 
-/** Runs a Prometheus range query ending at `endSec`; the query must return exactly one series. */
+/** Prometheus refuses range queries over 11,000 points per series; chunks stay under this. */
+export const MAX_POINTS_PER_QUERY = 10_000;
+
+/**
+ * Runs a Prometheus range query ending at `endSec`, split into chunks of at most 10,000 steps (as Crane
+ * splits at `--prometheus-maxpoints`); the query must return exactly one series.
+ */
 export async function loadPrometheusSeries(opts: {
   url: string;
   query: string;
@@ -52,22 +58,29 @@ export async function loadPrometheusSeries(opts: {
 }): Promise<LoadedSeries> {
   const client = createPrometheusClient({ url: opts.url });
   try {
-    const result = await client.queryRange(
-      opts.query,
-      opts.endSec - opts.rangeSec,
-      opts.endSec,
-      opts.stepSec,
-    );
-    if (result.length === 0) throw new ToolkitError("NOT_FOUND", "--query", "the query returned no series");
-    if (result.length > 1)
+    const start = opts.endSec - opts.rangeSec;
+    const bySeries = new Map<string, Array<[number, string]>>();
+    const chunk = (MAX_POINTS_PER_QUERY - 1) * opts.stepSec;
+    for (let s = start; s <= opts.endSec; s += chunk + opts.stepSec) {
+      const e = Math.min(opts.endSec, s + chunk);
+      for (const r of await client.queryRange(opts.query, s, e, opts.stepSec)) {
+        const key = JSON.stringify(r.metric);
+        const list = bySeries.get(key) ?? [];
+        list.push(...r.values);
+        bySeries.set(key, list);
+      }
+    }
+    if (bySeries.size === 0) throw new ToolkitError("NOT_FOUND", "--query", "the query returned no series");
+    if (bySeries.size > 1)
       throw invalidInput(
         "--query",
-        `the query returned ${result.length} series; aggregate it to one (e.g. sum(...)): ${result
+        `the query returned ${bySeries.size} series; aggregate it to one (e.g. sum(...)): ${[
+          ...bySeries.keys(),
+        ]
           .slice(0, 3)
-          .map((r) => JSON.stringify(r.metric))
           .join(", ")}`,
       );
-    const values = result[0]!.values;
+    const values = [...bySeries.values()][0]!;
     if (values.length < 2)
       throw invalidInput("--query", `the query returned ${values.length} sample(s); need 2`);
     const ts = values.map((v) => v[0]);
