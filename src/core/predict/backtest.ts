@@ -15,6 +15,7 @@ export interface SpikeRange {
   end: number;
 }
 
+/** Options of one rolling-origin run. */
 export interface BacktestOptions {
   /** Origin slot indices (each > 0). */
   origins: number[];

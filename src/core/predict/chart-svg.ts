@@ -5,6 +5,7 @@
  */
 import type { QuantileForecast, RegularSeries } from "./types.js";
 
+/** What to draw: the recent actual series and the forecast that follows it. */
 export interface ForecastChartInput {
   actual: RegularSeries;
   forecast: QuantileForecast;

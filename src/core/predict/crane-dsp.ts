@@ -48,6 +48,7 @@ export interface MaxValueEstimatorConfig {
   marginFraction: number;
 }
 
+/** One entry of Crane's `estimators` (fft or maxValue). */
 export type CraneEstimatorConfig = FftEstimatorConfig | MaxValueEstimatorConfig;
 
 /** Crane's `prediction.predictionAlgorithm.dsp`, parsed. */

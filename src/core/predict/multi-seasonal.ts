@@ -51,6 +51,7 @@ export interface MultiSeasonalConfig {
   smoothingCandidates: number[];
 }
 
+/** Defaults of the multi-seasonal forecaster (see docs/forecasting.md). */
 export const DEFAULT_MULTI_SEASONAL: MultiSeasonalConfig = {
   shortWindow: HOUR,
   longWindow: DAY,

@@ -27,6 +27,7 @@ export interface QuantileForecast {
 
 /** The name of a forecast quantile. */
 export type QuantileName = "p50" | "p90" | "p99";
+/** Every quantile name, in increasing order. */
 export const QUANTILE_NAMES: readonly QuantileName[] = ["p50", "p90", "p99"];
 
 /** A candidate period and the score the detector gave it. */
@@ -70,6 +71,7 @@ export interface Abstain {
   candidates?: PeriodScore[];
 }
 
+/** A forecast, or the reason the forecaster abstained. */
 export type ForecastResult = Result<Forecast, Abstain>;
 
 /** Options every forecaster takes. */
