@@ -25,6 +25,19 @@ export interface PodGrouping {
   ignored: string[];
 }
 
+/** The groups plus what the replica calculator needs from the same pass (indices into the pod list). */
+export interface PodGroupingDetail extends PodGrouping {
+  readyIndex: number[];
+  unreadyIndex: number[];
+  missingIndex: number[];
+  /** Σ metric values of the ready pods. */
+  readySum: number;
+  /** Pods of the list that have an entry in the metrics map (any group). */
+  found: number;
+  /** Σ metric values of those pods. */
+  foundSum: number;
+}
+
 /** Timing flags the CPU readiness rule uses. */
 export interface ReadinessTiming {
   now: number;
@@ -43,27 +56,49 @@ export function groupPods(
   metrics: PodMetricsMap,
   resource: string,
   timing: ReadinessTiming,
-): PodGrouping {
-  const out: PodGrouping = { ready: [], unready: [], missing: [], ignored: [] };
-  for (const pod of pods) {
+): PodGroupingDetail {
+  const out: PodGroupingDetail = {
+    ready: [],
+    unready: [],
+    missing: [],
+    ignored: [],
+    readyIndex: [],
+    unreadyIndex: [],
+    missingIndex: [],
+    readySum: 0,
+    found: 0,
+    foundSum: 0,
+  };
+  const cpu = resource === "cpu";
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i]!;
+    const metric = metrics.get(pod.name);
+    if (metric !== undefined) {
+      out.found++;
+      out.foundSum += metric.value;
+    }
     if (pod.deletionTimestamp !== undefined || pod.phase === "Failed") {
       out.ignored.push(pod.name);
       continue;
     }
     if (pod.phase === "Pending") {
       out.unready.push(pod.name);
+      out.unreadyIndex.push(i);
       continue;
     }
-    const metric = metrics.get(pod.name);
     if (metric === undefined) {
       out.missing.push(pod.name);
+      out.missingIndex.push(i);
       continue;
     }
-    if (resource === "cpu" && isCpuUnready(pod, metric, timing)) {
+    if (cpu && isCpuUnready(pod, metric, timing)) {
       out.unready.push(pod.name);
+      out.unreadyIndex.push(i);
       continue;
     }
     out.ready.push(pod.name);
+    out.readyIndex.push(i);
+    out.readySum += metric.value;
   }
   return out;
 }
@@ -81,8 +116,8 @@ export function isCpuUnready(pod: PodInfo, metric: PodMetricValue, timing: Readi
   return pod.ready === "False" && pod.startTime + timing.initialReadinessDelayMs > transition;
 }
 
-/** A request lookup failure of calculateRequests; fails the whole metric. */
-export type RequestsResult = { ok: true; requests: Map<string, number> } | { ok: false; error: string };
+/** Requests per pod (same order as the pod list), or the failure that fails the whole metric. */
+export type RequestsResult = { ok: true; requests: number[] } | { ok: false; error: string };
 
 /**
  * Requests (milli-units) of every listed pod, ignored ones included (upstream calculateRequests, newest):
@@ -96,8 +131,9 @@ export function calculateRequests(
   resource: string,
   podLevelResources: boolean,
 ): RequestsResult {
-  const requests = new Map<string, number>();
-  for (const pod of pods) {
+  const requests: number[] = new Array(pods.length);
+  for (let p = 0; p < pods.length; p++) {
+    const pod = pods[p]!;
     if (
       container === "" &&
       podLevelResources &&
@@ -107,7 +143,7 @@ export function calculateRequests(
       const r = pod.podRequests[resource];
       if (r === undefined)
         return { ok: false, error: `missing pod-level request for ${resource} in Pod ${pod.name}` };
-      requests.set(pod.name, r);
+      requests[p] = r;
       continue;
     }
     let sum = 0;
@@ -131,7 +167,7 @@ export function calculateRequests(
     }
     if (container !== "" && !found)
       return { ok: false, error: `container ${container} not found in Pod ${pod.name}` };
-    requests.set(pod.name, sum);
+    requests[p] = sum;
   }
   return { ok: true, requests };
 }

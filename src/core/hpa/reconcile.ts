@@ -23,6 +23,7 @@ import {
 } from "./metric-sources.js";
 import type { PodGrouping } from "./pods.js";
 import {
+  type CalcOk,
   type CalcResult,
   perPodReplicas,
   plainMetricReplicas,
@@ -105,6 +106,8 @@ interface MetricOutcome {
 }
 
 interface MetricContext {
+  explain: boolean;
+  timing: { now: number; cpuInitializationPeriodMs: number; initialReadinessDelayMs: number };
   namespace: string;
   now: number;
   specReplicas: number;
@@ -118,6 +121,17 @@ const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : String(+n.
 
 function groupsOf(g: PodGrouping | undefined): PodGroups | undefined {
   return g;
+}
+
+/** metricName(spec), memoized per spec object (the HPA object is reused across reconciles). */
+const names = new WeakMap<MetricSpec, string>();
+function nameOf(spec: MetricSpec): string {
+  let n = names.get(spec);
+  if (n === undefined) {
+    n = metricName(spec);
+    names.set(spec, n);
+  }
+  return n;
 }
 
 function describeCalc(calc: CalcResult, target: string, unit: string): string {
@@ -170,29 +184,61 @@ function describeCalc(calc: CalcResult, target: string, unit: string): string {
   return parts.join("; ");
 }
 
+function failed(
+  index: number,
+  type: string,
+  reason: string,
+  inner: string,
+  outer: string,
+  groups?: PodGrouping,
+): MetricOutcome {
+  const proposal: MetricProposal = {
+    index,
+    type,
+    name: "",
+    valid: false,
+    error: outer,
+    reason,
+    status: { type: "" },
+  };
+  if (groups !== undefined) proposal.pods = groups;
+  return { proposal, failure: { reason, inner, outer } };
+}
+
+function resourceStatus(
+  isContainer: boolean,
+  name: string,
+  container: string,
+  current: MetricStatusCurrent,
+): MetricStatus {
+  return isContainer
+    ? { type: "ContainerResource", containerResource: { name, container, current } }
+    : { type: "Resource", resource: { name, current } };
+}
+
+function resourceOuter(isContainer: boolean, name: string, container: string, inner: string): string {
+  return isContainer
+    ? `failed to get ${container} container metric value: ${inner}`
+    : `failed to get ${name} resource metric value: ${inner}`;
+}
+
+function perPodDetail(
+  what: string,
+  usage: number,
+  statusReplicas: number,
+  target: number,
+  calc: CalcOk,
+): string {
+  return `${what} ${milliToDecimal(usage)} over ${statusReplicas} pods against average target ${milliToDecimal(target)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(usage)} / ${milliToDecimal(target)}) = ${calc.replicas}`}`;
+}
+
 function computeMetric(
   spec: MetricSpec,
   index: number,
   ctx: MetricContext,
   reading: ReconcileInput["metrics"][number],
 ): MetricOutcome {
-  const empty: MetricStatus = { type: "" };
-  const timing = {
-    now: ctx.now,
-    cpuInitializationPeriodMs: ctx.config.cpuInitializationPeriodMs,
-    initialReadinessDelayMs: ctx.config.initialReadinessDelayMs,
-  };
-  const fail = (
-    type: string,
-    reason: string,
-    inner: string,
-    outer: string,
-    extra: Partial<MetricProposal> = {},
-  ): MetricOutcome => ({
-    proposal: { index, type, name: "", valid: false, error: outer, reason, status: empty, ...extra },
-    failure: { reason, inner, outer },
-  });
-
+  const explain = ctx.explain;
   switch (spec.type) {
     case "Resource":
     case "ContainerResource": {
@@ -200,24 +246,28 @@ function computeMetric(
       const src = isContainer ? spec.containerResource : spec.resource;
       const container = isContainer ? spec.containerResource.container : "";
       const reason = isContainer ? "FailedGetContainerResourceMetric" : "FailedGetResourceMetric";
-      const outerOf = (inner: string) =>
-        isContainer
-          ? `failed to get ${container} container metric value: ${inner}`
-          : `failed to get ${src.name} resource metric value: ${inner}`;
       const target = src.target;
-      const statusOf = (current: MetricStatusCurrent): MetricStatus =>
-        isContainer
-          ? { type: "ContainerResource", containerResource: { name: src.name, container, current } }
-          : { type: "Resource", resource: { name: src.name, current } };
       if (target.averageValue === undefined && target.averageUtilization === undefined) {
         const inner =
           "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set";
-        return fail(spec.type, reason, inner, outerOf(inner));
+        return failed(
+          index,
+          spec.type,
+          reason,
+          inner,
+          resourceOuter(isContainer, src.name, container, inner),
+        );
       }
       const fetched = fetchResourceMetrics(reading, src.name, container, ctx.now);
       if (!fetched.ok) {
         const inner = `failed to get ${src.name} utilization: unable to get metrics for resource ${src.name}: ${fetched.error}`;
-        return fail(spec.type, reason, inner, outerOf(inner));
+        return failed(
+          index,
+          spec.type,
+          reason,
+          inner,
+          resourceOuter(isContainer, src.name, container, inner),
+        );
       }
       if (target.averageValue !== undefined) {
         const t = targetMilli(target.averageValue);
@@ -226,18 +276,29 @@ function computeMetric(
           pods: ctx.pods,
           metrics: fetched.value,
           tolerances: ctx.tolerances,
-          timing,
+          timing: ctx.timing,
           targetUsage: t,
           resource: src.name,
         });
         if (!calc.ok) {
           const inner = `failed to get ${src.name} utilization: ${calc.error}`;
-          return fail(spec.type, reason, inner, outerOf(inner), groupsExtra(calc.groups));
+          return failed(
+            index,
+            spec.type,
+            reason,
+            inner,
+            resourceOuter(isContainer, src.name, container, inner),
+            calc.groups,
+          );
         }
-        const status = statusOf({ averageValue: formatMilli(calc.usage) });
+        const status = resourceStatus(isContainer, src.name, container, {
+          averageValue: formatMilli(calc.usage),
+        });
         return ok(index, spec, calc, status, t, {
           rawAverage: calc.usage,
-          detail: () => describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`),
+          detail: explain
+            ? describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`)
+            : "",
         });
       }
       const tu = target.averageUtilization!;
@@ -246,7 +307,7 @@ function computeMetric(
         pods: ctx.pods,
         metrics: fetched.value,
         tolerances: ctx.tolerances,
-        timing,
+        timing: ctx.timing,
         targetUtilization: tu,
         resource: src.name,
         container,
@@ -254,26 +315,32 @@ function computeMetric(
       });
       if (!calc.ok) {
         const inner = `failed to get ${src.name} utilization: ${calc.error}`;
-        return fail(spec.type, reason, inner, outerOf(inner), groupsExtra(calc.groups));
+        return failed(
+          index,
+          spec.type,
+          reason,
+          inner,
+          resourceOuter(isContainer, src.name, container, inner),
+          calc.groups,
+        );
       }
-      const status = statusOf({
+      const status = resourceStatus(isContainer, src.name, container, {
         averageUtilization: calc.utilization!,
         averageValue: formatMilli(calc.usage),
       });
       return ok(index, spec, calc, status, tu, {
         utilization: calc.utilization!,
         rawAverage: calc.usage,
-        detail: () => describeCalc(calc, `${tu}%`, `utilization ${calc.utilization}%`),
+        detail: explain ? describeCalc(calc, `${tu}%`, `utilization ${calc.utilization}%`) : "",
       });
     }
     case "Pods": {
       const m = spec.pods.metric;
       const reason = "FailedGetPodsMetric";
-      const outerOf = (inner: string) => `failed to get pods metric value: ${inner}`;
       const fetched = fetchPodsMetrics(reading, ctx.now);
       if (!fetched.ok) {
         const inner = `unable to get metric ${m.name}: ${fetched.error}`;
-        return fail(spec.type, reason, inner, outerOf(inner));
+        return failed(index, spec.type, reason, inner, `failed to get pods metric value: ${inner}`);
       }
       const t = targetMilli(spec.pods.target.averageValue ?? "0");
       const calc = plainMetricReplicas({
@@ -281,31 +348,38 @@ function computeMetric(
         pods: ctx.pods,
         metrics: fetched.value,
         tolerances: ctx.tolerances,
-        timing,
+        timing: ctx.timing,
         targetUsage: t,
         resource: "",
       });
-      if (!calc.ok) return fail(spec.type, reason, calc.error, outerOf(calc.error), groupsExtra(calc.groups));
+      if (!calc.ok)
+        return failed(
+          index,
+          spec.type,
+          reason,
+          calc.error,
+          `failed to get pods metric value: ${calc.error}`,
+          calc.groups,
+        );
       const status: MetricStatus = {
         type: "Pods",
         pods: { metric: identifier(m), current: { averageValue: formatMilli(calc.usage) } },
       };
       return ok(index, spec, calc, status, t, {
         rawAverage: calc.usage,
-        detail: () => describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`),
+        detail: explain ? describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`) : "",
       });
     }
     case "Object": {
       const o = spec.object;
       const reason = "FailedGetObjectMetric";
-      const outerOf = (inner: string) => `failed to get object metric value: ${inner}`;
       const target: MetricTarget = o.target;
-      const fetchErr = (e: string) =>
-        `unable to get metric ${o.metric.name}: ${o.describedObject.kind} on ${ctx.namespace} ${o.describedObject.name}/${e}`;
       if (target.type === "Value" && target.value !== undefined) {
         const fetched = fetchObjectMetric(reading);
-        if (!fetched.ok)
-          return fail(spec.type, reason, fetchErr(fetched.error), outerOf(fetchErr(fetched.error)));
+        if (!fetched.ok) {
+          const inner = `unable to get metric ${o.metric.name}: ${o.describedObject.kind} on ${ctx.namespace} ${o.describedObject.name}/${fetched.error}`;
+          return failed(index, spec.type, reason, inner, `failed to get object metric value: ${inner}`);
+        }
         const t = targetMilli(target.value);
         const calc = valueReplicas({
           currentReplicas: ctx.specReplicas,
@@ -314,7 +388,14 @@ function computeMetric(
           tolerances: ctx.tolerances,
           pods: ctx.pods,
         });
-        if (!calc.ok) return fail(spec.type, reason, calc.error, outerOf(calc.error));
+        if (!calc.ok)
+          return failed(
+            index,
+            spec.type,
+            reason,
+            calc.error,
+            `failed to get object metric value: ${calc.error}`,
+          );
         const status: MetricStatus = {
           type: "Object",
           object: {
@@ -325,18 +406,19 @@ function computeMetric(
         };
         return ok(index, spec, calc, status, t, {
           value: calc.usage,
-          detail: () => describeCalc(calc, milliToDecimal(t), `value ${milliToDecimal(calc.usage)}`),
+          detail: explain ? describeCalc(calc, milliToDecimal(t), `value ${milliToDecimal(calc.usage)}`) : "",
         });
       }
       if (target.type === "AverageValue" && target.averageValue !== undefined) {
         const fetched = fetchObjectMetric(reading);
         if (!fetched.ok) {
-          const inner = fetchErr(fetched.error);
-          return fail(
+          const inner = `unable to get metric ${o.metric.name}: ${o.describedObject.kind} on ${ctx.namespace} ${o.describedObject.name}/${fetched.error}`;
+          return failed(
+            index,
             spec.type,
             reason,
             inner,
-            outerOf(`failed to get ${o.metric.name} object metric: ${inner}`),
+            `failed to get object metric value: failed to get ${o.metric.name} object metric: ${inner}`,
           );
         }
         const t = targetMilli(target.averageValue);
@@ -352,29 +434,27 @@ function computeMetric(
         };
         return ok(index, spec, calc, status, t, {
           value: fetched.value,
-          detail: () =>
-            `value ${milliToDecimal(fetched.value)} over ${ctx.statusReplicas} pods against average target ${milliToDecimal(t)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === ctx.statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(fetched.value)} / ${milliToDecimal(t)}) = ${calc.replicas}`}`,
+          detail: explain ? perPodDetail("value", fetched.value, ctx.statusReplicas, t, calc) : "",
         });
       }
       const inner =
         "invalid object metric source: neither a value target nor an average value target was set";
-      return fail(spec.type, reason, inner, outerOf(inner));
+      return failed(index, spec.type, reason, inner, `failed to get object metric value: ${inner}`);
     }
     case "External": {
       const e = spec.external;
       const reason = "FailedGetExternalMetric";
-      const outerOf = (inner: string) => `failed to get ${e.metric.name} external metric value: ${inner}`;
-      const fetchErr = (err: string) =>
-        `unable to get external metric ${ctx.namespace}/${e.metric.name}/${formatGoLabelSelector(e.metric.selector)}: ${err}`;
+      const outerPrefix = `failed to get ${e.metric.name} external metric value: `;
       if (e.target.averageValue !== undefined) {
         const fetched = fetchExternalMetric(reading);
         if (!fetched.ok) {
-          const inner = fetchErr(fetched.error);
-          return fail(
+          const inner = `unable to get external metric ${ctx.namespace}/${e.metric.name}/${formatGoLabelSelector(e.metric.selector)}: ${fetched.error}`;
+          return failed(
+            index,
             spec.type,
             reason,
             inner,
-            outerOf(`failed to get ${e.metric.name} external metric: ${inner}`),
+            `${outerPrefix}failed to get ${e.metric.name} external metric: ${inner}`,
           );
         }
         const t = targetMilli(e.target.averageValue);
@@ -391,19 +471,19 @@ function computeMetric(
         };
         return ok(index, spec, { ...calc, usage: average }, status, t, {
           value: fetched.value,
-          detail: () =>
-            `total ${milliToDecimal(fetched.value)} over ${ctx.statusReplicas} pods against average target ${milliToDecimal(t)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === ctx.statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(fetched.value)} / ${milliToDecimal(t)}) = ${calc.replicas}`}`,
+          detail: explain ? perPodDetail("total", fetched.value, ctx.statusReplicas, t, calc) : "",
         });
       }
       if (e.target.value !== undefined) {
         const fetched = fetchExternalMetric(reading);
         if (!fetched.ok) {
-          const inner = fetchErr(fetched.error);
-          return fail(
+          const inner = `unable to get external metric ${ctx.namespace}/${e.metric.name}/${formatGoLabelSelector(e.metric.selector)}: ${fetched.error}`;
+          return failed(
+            index,
             spec.type,
             reason,
             inner,
-            outerOf(`failed to get external metric ${e.metric.name}: ${inner}`),
+            `${outerPrefix}failed to get external metric ${e.metric.name}: ${inner}`,
           );
         }
         const t = targetMilli(e.target.value);
@@ -415,11 +495,12 @@ function computeMetric(
           pods: ctx.pods,
         });
         if (!calc.ok)
-          return fail(
+          return failed(
+            index,
             spec.type,
             reason,
             calc.error,
-            outerOf(`failed to get external metric ${e.metric.name}: ${calc.error}`),
+            `${outerPrefix}failed to get external metric ${e.metric.name}: ${calc.error}`,
           );
         const status: MetricStatus = {
           type: "External",
@@ -427,27 +508,22 @@ function computeMetric(
         };
         return ok(index, spec, calc, status, t, {
           value: calc.usage,
-          detail: () => describeCalc(calc, milliToDecimal(t), `total ${milliToDecimal(calc.usage)}`),
+          detail: explain ? describeCalc(calc, milliToDecimal(t), `total ${milliToDecimal(calc.usage)}`) : "",
         });
       }
       const inner =
         "invalid external metric source: neither a value target nor an average value target was set";
-      return fail(spec.type, reason, inner, outerOf(inner));
+      return failed(index, spec.type, reason, inner, `${outerPrefix}${inner}`);
     }
     default: {
-      const type = (spec as { type: string }).type;
-      const inner = `unknown metric source type ${JSON.stringify(String(type))}`;
-      return fail(String(type), "InvalidMetricSourceType", inner, inner);
+      const type = String((spec as { type: string }).type);
+      const inner = `unknown metric source type ${JSON.stringify(type)}`;
+      return failed(index, type, "InvalidMetricSourceType", inner, inner);
     }
   }
 }
 
 type MetricStatusCurrent = NonNullable<MetricStatus["resource"]>["current"];
-
-function groupsExtra(g: PodGrouping | undefined): Partial<MetricProposal> {
-  const pods = groupsOf(g);
-  return pods ? { pods } : {};
-}
 
 function identifier(m: MetricIdentifier): MetricIdentifier {
   return m.selector === undefined ? { name: m.name } : { name: m.name, selector: m.selector };
@@ -459,12 +535,12 @@ function ok(
   calc: CalcResult & { ok: true },
   status: MetricStatus,
   target: number,
-  extra: { utilization?: number; rawAverage?: number; value?: number; detail: () => string },
-): MetricOutcome & { detail: () => string } {
+  extra: { utilization?: number; rawAverage?: number; value?: number; detail: string },
+): MetricOutcome & { detail: string } {
   const proposal: MetricProposal = {
     index,
     type: spec.type,
-    name: metricName(spec),
+    name: nameOf(spec),
     valid: true,
     replicas: calc.replicas,
     ratio: calc.ratio,
@@ -567,6 +643,12 @@ function computeReplicasForMetrics(
     };
   }
   const ctx: MetricContext = {
+    explain: input.explain !== false,
+    timing: {
+      now,
+      cpuInitializationPeriodMs: config.cpuInitializationPeriodMs,
+      initialReadinessDelayMs: config.initialReadinessDelayMs,
+    },
     namespace: hpa.metadata.namespace,
     now,
     specReplicas: input.currentReplicas,
@@ -583,7 +665,7 @@ function computeReplicasForMetrics(
   let invalid = 0;
   let firstFailure: { reason: string; inner: string; outer: string } | undefined;
   specs.forEach((spec, i) => {
-    const out = computeMetric(spec, i, ctx, input.metrics[i]) as MetricOutcome & { detail?: () => string };
+    const out = computeMetric(spec, i, ctx, input.metrics[i]) as MetricOutcome & { detail?: string };
     proposals.push(out.proposal);
     statuses.push(out.proposal.status);
     if (out.failure) {
@@ -594,7 +676,7 @@ function computeReplicasForMetrics(
       return;
     }
     const p = out.proposal.replicas!;
-    explanation?.push(`Metric ${i} (${out.proposal.name}): ${out.detail?.() ?? ""} -> proposes ${p}.`);
+    explanation?.push(`Metric ${i} (${out.proposal.name}): ${out.detail ?? ""} -> proposes ${p}.`);
     if (replicas === 0 || p > replicas) {
       replicas = p;
       metric = out.proposal.name;

@@ -9,6 +9,7 @@ import {
   calculateRequests,
   groupPods,
   type PodGrouping,
+  type PodGroupingDetail,
   type PodMetricsMap,
   type ReadinessTiming,
 } from "./pods.js";
@@ -80,45 +81,28 @@ export interface CalcErr {
 /** A proposal or the replica calculator's error (upstream returns `(replicas, ..., err)`). */
 export type CalcResult = CalcOk | CalcErr;
 
-/** Σ of values and Σ of requests over pods that have both (GetResourceUtilizationRatio). */
-function utilizationRatio(
-  metrics: PodMetricsMap,
-  requests: Map<string, number>,
-  targetUtilization: number,
-): { ok: true; ratio: number; utilization: number; rawAverage: number } | { ok: false; error: string } {
-  let metricsTotal = 0;
-  let requestsTotal = 0;
-  let n = 0;
-  for (const [name, m] of metrics) {
-    const r = requests.get(name);
-    if (r === undefined) continue; // superfluous metric: no request
-    metricsTotal += m.value;
-    requestsTotal += r;
-    n++;
-  }
-  if (requestsTotal === 0) return { ok: false, error: "no metrics returned matched known pods" };
-  const utilization = mulDivTrunc(metricsTotal, 100, requestsTotal);
-  return {
-    ok: true,
-    ratio: utilization / targetUtilization,
-    utilization,
-    rawAverage: intDiv(metricsTotal, n),
-  };
+/**
+ * `trunc(Σmetric × 100 / Σrequest)` over entries that have both a metric and a request
+ * (GetResourceUtilizationRatio); a zero request total is the upstream error.
+ */
+function utilizationOf(metricsTotal: number, requestsTotal: number): number | undefined {
+  if (requestsTotal === 0) return undefined;
+  return mulDivTrunc(metricsTotal, 100, requestsTotal);
 }
 
-/** Σ values / len(metrics) truncated, and its ratio to the target (GetMetricUsageRatio). */
-function usageRatio(metrics: PodMetricsMap, targetUsage: number): { ratio: number; usage: number } {
+/** Σ of all values in the map minus those of listed pods: the superfluous entries' total. */
+function superfluousSum(metrics: PodMetricsMap, found: number, foundSum: number): number {
+  if (metrics.size === found) return 0;
   let total = 0;
   for (const m of metrics.values()) total += m.value;
-  const usage = intDiv(total, metrics.size);
-  return { ratio: usage / targetUsage, usage };
+  return total - foundSum;
 }
 
 /** Common inputs of the pod-based calculations. */
 export interface PodCalcInput {
   currentReplicas: number;
   pods: readonly PodInfo[];
-  /** The fetched metrics; the calculation takes ownership and changes the map, as upstream does. */
+  /** The fetched metrics (read only). Pod names in `pods` are unique. */
   metrics: PodMetricsMap;
   tolerances: Tolerances;
   timing: ReadinessTiming;
@@ -142,48 +126,69 @@ export function resourceUtilizationReplicas(
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   const metrics = input.metrics;
-  const groups = groupPods(pods, metrics, input.resource, input.timing);
-  for (const name of groups.ignored) metrics.delete(name);
-  for (const name of groups.unready) metrics.delete(name);
-  if (metrics.size === 0)
+  const g = groupPods(pods, metrics, input.resource, input.timing);
+  const groups = plainGroups(g);
+  // The metrics map after removing ignored and unready pods: ready pods plus superfluous entries.
+  const entries = g.ready.length + (metrics.size - g.found);
+  if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
   const req = calculateRequests(pods, input.container, input.resource, input.podLevelResources);
   if (!req.ok) return { ok: false, error: req.error, groups };
-  const first = utilizationRatio(metrics, req.requests, targetUtilization);
-  if (!first.ok) return { ok: false, error: first.error, groups };
-  const { ratio, utilization, rawAverage } = first;
+  const requests = req.requests;
+  // Entries with a request are exactly the ready pods (superfluous names have no request).
+  const metricsTotal = g.readySum;
+  let requestsTotal = 0;
+  for (const i of g.readyIndex) requestsTotal += requests[i]!;
+  const utilization = utilizationOf(metricsTotal, requestsTotal);
+  if (utilization === undefined)
+    return { ok: false, error: "no metrics returned matched known pods", groups };
+  const ratio = utilization / targetUtilization;
+  const rawAverage = intDiv(metricsTotal, g.ready.length);
   const base = { ok: true as const, ratio, utilization, usage: rawAverage, groups };
 
-  const scaleUpWithUnready = groups.unready.length > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && groups.missing.length === 0) {
+  const scaleUpWithUnready = g.unready.length > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && g.missing.length === 0) {
     if (isWithinTolerance(ratio, tolerances))
       return { ...base, replicas: currentReplicas, path: "within-tolerance" };
-    const readyPodCount = groups.ready.length;
-    return {
-      ...base,
-      replicas: Math.ceil(ratio * readyPodCount),
-      path: "fast",
-      multiplier: readyPodCount,
-    };
+    const readyPodCount = g.ready.length;
+    return { ...base, replicas: Math.ceil(ratio * readyPodCount), path: "fast", multiplier: readyPodCount };
   }
 
-  if (groups.missing.length > 0) {
+  let m2 = metricsTotal;
+  let r2 = requestsTotal;
+  let n2 = entries;
+  if (g.missing.length > 0) {
     if (ratio < 1.0) {
+      // scale-down: a missing pod is assumed at max(100, target) % of its request
       const fallback = Math.max(100, targetUtilization);
-      for (const name of groups.missing) {
-        const r = req.requests.get(name) ?? 0;
-        metrics.set(name, { value: mulDivTrunc(r, fallback, 100), timestamp: 0, windowMs: 0 });
+      for (const i of g.missingIndex) {
+        const r = requests[i]!;
+        m2 += mulDivTrunc(r, fallback, 100);
+        r2 += r;
+        n2++;
       }
     } else if (ratio > 1.0) {
-      for (const name of groups.missing) metrics.set(name, { value: 0, timestamp: 0, windowMs: 0 });
+      // scale-up: a missing pod is assumed at 0
+      for (const i of g.missingIndex) {
+        r2 += requests[i]!;
+        n2++;
+      }
     }
   }
   if (scaleUpWithUnready) {
-    for (const name of groups.unready) metrics.set(name, { value: 0, timestamp: 0, windowMs: 0 });
+    for (const i of g.unreadyIndex) {
+      r2 += requests[i]!;
+      n2++;
+    }
   }
-  const second = utilizationRatio(metrics, req.requests, targetUtilization);
-  if (!second.ok) return { ok: false, error: second.error, groups };
-  return rebalanceOutcome(base, currentReplicas, ratio, second.ratio, metrics.size, tolerances);
+  const second = utilizationOf(m2, r2);
+  if (second === undefined) return { ok: false, error: "no metrics returned matched known pods", groups };
+  return rebalanceOutcome(base, currentReplicas, ratio, second / targetUtilization, n2, tolerances);
+}
+
+/** The output groups (names only) of a detailed grouping. */
+function plainGroups(g: PodGroupingDetail): PodGrouping {
+  return { ready: g.ready, unready: g.unready, missing: g.missing, ignored: g.ignored };
 }
 
 function rebalanceOutcome(
@@ -218,33 +223,38 @@ export function plainMetricReplicas(
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   const metrics = input.metrics;
-  const groups = groupPods(pods, metrics, input.resource, input.timing);
-  for (const name of groups.ignored) metrics.delete(name);
-  for (const name of groups.unready) metrics.delete(name);
-  if (metrics.size === 0)
+  const g = groupPods(pods, metrics, input.resource, input.timing);
+  const groups = plainGroups(g);
+  const entries = g.ready.length + (metrics.size - g.found);
+  if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
-  const { ratio, usage } = usageRatio(metrics, targetUsage);
+  // GetMetricUsageRatio over the remaining entries: ready pods and superfluous entries.
+  const total = g.readySum + superfluousSum(metrics, g.found, g.foundSum);
+  const usage = intDiv(total, entries);
+  const ratio = usage / targetUsage;
   const base = { ok: true as const, ratio, usage, groups };
 
-  const scaleUpWithUnready = groups.unready.length > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && groups.missing.length === 0) {
+  const scaleUpWithUnready = g.unready.length > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && g.missing.length === 0) {
     if (isWithinTolerance(ratio, tolerances))
       return { ...base, replicas: currentReplicas, path: "within-tolerance" };
-    const readyPodCount = groups.ready.length;
+    const readyPodCount = g.ready.length;
     return { ...base, replicas: Math.ceil(ratio * readyPodCount), path: "fast", multiplier: readyPodCount };
   }
-  if (groups.missing.length > 0) {
+  let total2 = total;
+  let n2 = entries;
+  if (g.missing.length > 0) {
     if (ratio < 1.0) {
-      for (const name of groups.missing) metrics.set(name, { value: targetUsage, timestamp: 0, windowMs: 0 });
+      // scale-down: a missing pod is assumed at exactly the target
+      total2 += targetUsage * g.missing.length;
+      n2 += g.missing.length;
     } else if (ratio > 1.0) {
-      for (const name of groups.missing) metrics.set(name, { value: 0, timestamp: 0, windowMs: 0 });
+      n2 += g.missing.length;
     }
   }
-  if (scaleUpWithUnready) {
-    for (const name of groups.unready) metrics.set(name, { value: 0, timestamp: 0, windowMs: 0 });
-  }
-  const second = usageRatio(metrics, targetUsage);
-  return rebalanceOutcome(base, currentReplicas, ratio, second.ratio, metrics.size, tolerances);
+  if (scaleUpWithUnready) n2 += g.unready.length;
+  const newRatio = intDiv(total2, n2) / targetUsage;
+  return rebalanceOutcome(base, currentReplicas, ratio, newRatio, n2, tolerances);
 }
 
 /** Pods in phase Running with Ready=True (getReadyPodsCount); an empty list is an error. */
