@@ -45,6 +45,8 @@ export interface AttackOptions {
   onResult: (r: AttackResult) => void;
   /** Stops scheduling; in-flight requests still complete. */
   signal?: AbortSignal;
+  /** Live counters for a progress display: `sent` grows as requests go out. */
+  counters?: { sent: number };
 }
 
 export interface AttackSummary {
@@ -229,6 +231,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
     const t = targets[seq % targets.length]!;
     inFlight++;
     sent++;
+    if (o.counters) o.counters.sent = sent;
     const h = new RequestHandler(seq, t, intendedAt, o.maxBody, o.redirects > 0, done);
     dispatch(t, h);
   };

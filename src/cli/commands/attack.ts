@@ -140,11 +140,11 @@ export function register(program: Command): void {
 
       const out = new BufferedWriter(openOutput(o.output));
       const encode = createResultJsonEncoder();
-      let sentSoFar = 0;
+      const counters = { sent: 0 };
       const progress = process.stderr.isTTY
         ? new ProgressLine(
             (s) => process.stderr.write(s),
-            () => sentSoFar,
+            () => counters.sent,
           )
         : undefined;
       const abort = new AbortController();
@@ -166,8 +166,8 @@ export function register(program: Command): void {
           name: o.name,
           maxBody,
           signal: abort.signal,
+          counters,
           onResult: (r) => {
-            if (!r.dropped) sentSoFar++;
             progress?.record(r);
             out.write(encode(r));
           },
