@@ -204,6 +204,14 @@ describe("simulate: bad input exits 2 with one line naming the place", () => {
       [`${FIX}/bad-hpa.yaml`],
       /^error: test\/fixtures\/sim\/bad-hpa\.yaml: spec\.hpa\.spec\.metrics\[0\]\.external\.target\.type: [^\n]+\n$/,
     ],
+    [
+      [`${FIX}/metric-typo.yaml`],
+      /^error: test\/fixtures\/sim\/metric-typo\.yaml: spec\.workload\.metrics\.queue_mesages: the HPA has no Pods, Object or External metric named "queue_mesages" \(did you mean "queue_messages"\?\)\n$/,
+    ],
+    [
+      [`${FIX}/no-cpu.yaml`],
+      /^error: test\/fixtures\/sim\/no-cpu\.yaml: spec\.workload\.cpu: required because spec\.hpa\.spec\.metrics\[1\] is a cpu Resource metric \(set request, idle and perRequest\)\n$/,
+    ],
     [[`${FIX}/nope.yaml`], /^error: test\/fixtures\/sim\/nope\.yaml: cannot read file: no such file\n$/],
     [[SEED, "--duration", "ten minutes"], /^error: --duration: invalid duration "ten minutes"[^\n]*\n$/],
     [[SEED, "--sync-period", "0s"], /^error: --sync-period: must be greater than 0\n$/],

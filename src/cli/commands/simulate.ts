@@ -107,6 +107,18 @@ export async function runSimulate(
   return run;
 }
 
+let pipeGuard = false;
+
+/** `tidescale simulate ... | head` closes the pipe early: stop quietly instead of crashing. */
+function quietOnClosedPipe(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 /** A one-line progress display on stderr (TTY only), at most a few updates per second. */
 function tickProgress(): (tMs: number, durationMs: number) => void {
   let last = 0;
@@ -143,11 +155,7 @@ export function register(program: Command): void {
         "  tidescale simulate examples/daily-cpu.yaml -o json | jq .summary",
     )
     .action(async (file: string, o: SimulateFlags) => {
-      // `tidescale simulate ... | head` closes the pipe early: stop quietly instead of crashing.
-      process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-        if (e.code === "EPIPE") process.exit(0);
-        throw e;
-      });
+      quietOnClosedPipe();
       await runSimulate(file, o);
     });
 }

@@ -173,6 +173,8 @@ export interface ControllerSettings {
 /** A validated scenario. `hpa` is still the raw object; the engine's `parseHpa` validates it. */
 export interface ScenarioSpec {
   readonly name: string;
+  /** Where the scenario came from (a file name), prefixed to error positions; may be empty. */
+  readonly source?: string;
   readonly durationMs: number;
   readonly syncPeriodMs: number;
   /**
@@ -230,6 +232,7 @@ export function parseScenario(
   };
   return {
     name: d.metadata?.name ?? "simulation",
+    source: name,
     durationMs: s.duration,
     syncPeriodMs: s.syncPeriod,
     ...(s.resolution !== undefined ? { resolutionMs: s.resolution } : {}),

@@ -29,6 +29,7 @@ import type {
   ReconcileResult,
 } from "../hpa/index.js";
 import { reconcile as engineReconcile } from "../hpa/index.js";
+import { suggest } from "../validation.js";
 import type { LoadFunction } from "./load.js";
 import { PodSet, type SimPod } from "./pods.js";
 import type { MetricSource, ScenarioSpec, WorkloadModel } from "./scenario.js";
@@ -146,7 +147,25 @@ export function simulate(
   const reconcile = options.reconcile ?? engineReconcile;
   const record = options.recordSteps ?? true;
   const w = spec.workload;
-  const plans = hpa.spec.metrics.map((m, i) => planMetric(m, i, w));
+  const at = (path: string) => (spec.source ? `${spec.source}: ${path}` : path);
+  const plans = hpa.spec.metrics.map((m, i) => planMetric(m, i, w, at));
+  const customNames = hpa.spec.metrics.flatMap((m) =>
+    m.type === "Pods"
+      ? [m.pods.metric.name]
+      : m.type === "Object"
+        ? [m.object.metric.name]
+        : m.type === "External"
+          ? [m.external.metric.name]
+          : [],
+  );
+  for (const name of Object.keys(w.metrics))
+    if (!customNames.includes(name)) {
+      const hint = suggest(name, customNames);
+      throw invalidInput(
+        at(`spec.workload.metrics.${name}`),
+        `the HPA has no Pods, Object or External metric named "${name}"${hint ? ` (did you mean "${hint}"?)` : ""}`,
+      );
+    }
   const containerName = containerNameOf(hpa.spec.metrics);
   const requests: Record<string, number> = {};
   if (w.cpu) requests.cpu = w.cpu.requestMilli;
@@ -311,7 +330,7 @@ export function simulate(
 }
 
 /** Decides, once per metric, where its readings come from; unknown inputs are errors naming the field. */
-function planMetric(m: MetricSpec, i: number, w: WorkloadModel): MetricPlan {
+function planMetric(m: MetricSpec, i: number, w: WorkloadModel, at: (path: string) => string): MetricPlan {
   const where = `spec.hpa.spec.metrics[${i}]`;
   const custom = (name: string, fallback: MetricSource): { from: MetricSource; scale: number } =>
     w.metrics[name] ?? { from: fallback, scale: 1 };
@@ -321,12 +340,12 @@ function planMetric(m: MetricSpec, i: number, w: WorkloadModel): MetricPlan {
       const res = m.type === "Resource" ? m.resource.name : m.containerResource.name;
       if (res !== "cpu" && res !== "memory")
         throw invalidInput(
-          `${where}.${m.type === "Resource" ? "resource" : "containerResource"}.name`,
+          at(`${where}.${m.type === "Resource" ? "resource" : "containerResource"}.name`),
           `the simulator models the resources cpu and memory, not "${res}"`,
         );
       if (!w[res])
         throw invalidInput(
-          `spec.workload.${res}`,
+          at(`spec.workload.${res}`),
           `required because ${where} is a ${res} ${m.type} metric (set request, idle and perRequest)`,
         );
       return m.type === "Resource"
