@@ -92,8 +92,8 @@ export function register(program: Command): void {
     .option("--insecure [bool]", "skip TLS certificate verification", goBool("-insecure"), false)
     .option("--redirects <n>", "redirects to follow; -1 or 0 = do not follow (a 3xx counts as success)", "10")
     .option("--max-body <bytes>", "response body bytes kept in each result (-1 = all)", "0")
-    .option("--name <name>", "attack name, stored in results and sent as X-Vegeta-Attack", "")
-    .option("--output <file>", "results file (default: stdout)", "")
+    .option("--name <name>", "attack name, stored in results and sent as X-Vegeta-Attack")
+    .option("--output <file>", "results file (default: stdout)")
     .addHelpText(
       "after",
       "\nExample:\n" +
@@ -138,7 +138,7 @@ export function register(program: Command): void {
         });
       }
 
-      const out = new BufferedWriter(openOutput(o.output));
+      const out = new BufferedWriter(openOutput(o.output ?? ""));
       const encode = createResultJsonEncoder();
       const counters = { sent: 0 };
       const progress = process.stderr.isTTY
@@ -163,7 +163,7 @@ export function register(program: Command): void {
           http2: o.http2,
           insecure: o.insecure,
           redirects,
-          name: o.name,
+          name: o.name ?? "",
           maxBody,
           signal: abort.signal,
           counters,

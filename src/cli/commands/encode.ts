@@ -16,12 +16,12 @@ export function register(program: Command): void {
     )
     .argument("[files...]", "results files (default: stdin)")
     .option("--to <format>", "csv or json", "json")
-    .option("--output <file>", "output file (default: stdout)", "")
+    .option("--output <file>", "output file (default: stdout)")
     .addHelpText("after", "\nExample:\n  tidescale encode -to csv results.jsonl > results.csv")
     .action(async (files: string[], o) => {
       if (o.to !== "csv" && o.to !== "json") throw invalidInput("-to", `want csv or json, got "${o.to}"`);
       const encode = o.to === "csv" ? encodeResultCsv : createResultJsonEncoder();
-      const out = new BufferedWriter(openOutput(o.output));
+      const out = new BufferedWriter(openOutput(o.output ?? ""));
       try {
         await readResults(files, (r) => out.write(encode(r)));
       } finally {

@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .argument("[files...]", "results files (default: stdin)")
     .option("--title <title>", "page and chart title", "tidescale plot")
     .option("--threshold <n>", "points per series after downsampling", "4000")
-    .option("--output <file>", "HTML file (default: stdout)", "")
+    .option("--output <file>", "HTML file (default: stdout)")
     .addHelpText("after", "\nExample:\n  tidescale plot -title 'sample-app 500/s' results.jsonl > plot.html")
     .action(async (files: string[], o) => {
       const threshold = intFlag("-threshold", 3, o.threshold);

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option("--type <type>", "text, json, hist[0,1ms,5ms,...] or hdrplot", "text")
     .option("-o <format>", "same as -type (text or json)")
     .option("--buckets <buckets>", "histogram buckets added to the json report, e.g. [0,1ms,10ms]")
-    .option("--output <file>", "write the report to a file (default: stdout)", "")
+    .option("--output <file>", "write the report to a file (default: stdout)")
     .addHelpText(
       "after",
       "\nExample:\n" +
