@@ -108,7 +108,7 @@ describe("attack + report against the sample app", () => {
     // Service time 20 ms: nothing faster (1 ms timer slack), the median near it.
     expect(report.latencies.min).toBeGreaterThanOrEqual(19_000_000);
     expect(report.latencies["50th"]).toBeGreaterThanOrEqual(20_000_000);
-    expect(report.latencies["50th"]).toBeLessThan(100_000_000);
+    expect(report.latencies["50th"]).toBeLessThan(250_000_000);
     expect(report.intended_latencies["50th"]).toBeGreaterThanOrEqual(report.latencies["50th"]!);
     const first = JSON.parse(results.split("\n")[0]!);
     expect(first).toMatchObject({
