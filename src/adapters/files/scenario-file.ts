@@ -10,7 +10,7 @@ import { type HpaObject, parseHpa } from "../../core/hpa/index.js";
 import { parseQuantity } from "../../core/quantity/quantity.js";
 import { type LoadComponent, type LoadFunction, loadFunction } from "../../core/sim/load.js";
 import { parseScenario, resolveTraces, type ScenarioSpec, traceFiles } from "../../core/sim/scenario.js";
-import { parseYamlText, readTextFile } from "./yaml-file.js";
+import { parseYamlDocuments, parseYamlText, readTextFile } from "./yaml-file.js";
 
 /** A scenario ready to run. */
 export interface LoadedScenario {
@@ -35,7 +35,8 @@ export async function readScenarioFile(
   let spec = parseScenario(doc, path, quantityMilli);
   if (overrides.durationMs !== undefined) spec = { ...spec, durationMs: overrides.durationMs };
   if (overrides.syncPeriodMs !== undefined) spec = { ...spec, syncPeriodMs: overrides.syncPeriodMs };
-  const hpa = parseEmbeddedHpa(spec.hpa, path);
+  const hpa =
+    spec.hpaFile !== undefined ? await readHpaManifest(spec.hpaFile, path) : parseEmbeddedHpa(spec.hpa, path);
   const texts = new Map<string, string>();
   for (const { file, where } of traceFiles(spec)) {
     const full = isAbsolute(file) ? file : resolve(dirname(path), file);
@@ -43,6 +44,27 @@ export async function readScenarioFile(
   }
   const components = resolveTraces(spec.load, texts);
   return { spec, hpa, components, load: loadFunction(components) };
+}
+
+/**
+ * Reads the HPA from a manifest (`spec.hpaFile`, relative to the scenario): the one
+ * HorizontalPodAutoscaler document of a possibly multi-document YAML file. Errors name that file.
+ */
+async function readHpaManifest(file: string, scenario: string): Promise<HpaObject> {
+  const full = isAbsolute(file) ? file : resolve(dirname(scenario), file);
+  const docs = parseYamlDocuments(await readTextFile(full, `${scenario}: spec.hpaFile (${file})`), file);
+  const hpas = docs.filter(
+    (d): d is Record<string, unknown> =>
+      typeof d === "object" &&
+      d !== null &&
+      (d as Record<string, unknown>).kind === "HorizontalPodAutoscaler",
+  );
+  if (hpas.length !== 1)
+    throw invalidInput(
+      file,
+      `expected exactly one document of kind HorizontalPodAutoscaler, found ${hpas.length} (in ${docs.length} document${docs.length === 1 ? "" : "s"})`,
+    );
+  return parseHpa(hpas[0], file);
 }
 
 /** The engine's `parseHpa`, with error positions rebased under `spec.hpa` of the scenario file. */

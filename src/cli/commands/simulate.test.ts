@@ -160,6 +160,13 @@ describe("simulate examples/seed-qps.yaml (the real engine)", () => {
     expect(run.summary.peakReplicas).toBe(4); // 180 / 40 = 4.5 -> capped by maxReplicas 4
   });
 
+  it("reads the HPA from a manifest with spec.hpaFile", async () => {
+    const inline = await runSimulate(`${FIX}/trace.yaml`, { output: "text" }, () => {});
+    const fromFile = await runSimulate(`${FIX}/hpa-file.yaml`, { output: "text" }, () => {});
+    expect(fromFile.hpa).toEqual(inline.hpa);
+    expect(fromFile.events).toEqual(inline.events);
+  });
+
   it("honours --duration and --sync-period", async () => {
     const run = await runSimulate(SEED, { output: "text", duration: "10m", syncPeriod: "30s" }, () => {});
     expect(run.steps).toHaveLength(20);
@@ -211,6 +218,10 @@ describe("simulate: bad input exits 2 with one line naming the place", () => {
     [
       [`${FIX}/no-cpu.yaml`],
       /^error: test\/fixtures\/sim\/no-cpu\.yaml: spec\.workload\.cpu: required because spec\.hpa\.spec\.metrics\[1\] is a cpu Resource metric \(set request, idle and perRequest\)\n$/,
+    ],
+    [
+      [`${FIX}/hpa-both.yaml`],
+      /^error: test\/fixtures\/sim\/hpa-both\.yaml: spec\.hpaFile: set either spec\.hpa or spec\.hpaFile, not both\n$/,
     ],
     [[`${FIX}/nope.yaml`], /^error: test\/fixtures\/sim\/nope\.yaml: cannot read file: no such file\n$/],
     [[SEED, "--duration", "ten minutes"], /^error: --duration: invalid duration "ten minutes"[^\n]*\n$/],

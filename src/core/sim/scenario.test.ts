@@ -173,6 +173,17 @@ describe("parseScenario", () => {
     expect(errorOf(() => parseScenario(doc(spec), "s.yaml", milli))).toContain(message);
   });
 
+  it("needs the HPA inline or from a file", () => {
+    const { hpa: _h, ...noHpa } = (doc({}) as { spec: Record<string, unknown> }).spec;
+    const base = doc({}) as Record<string, unknown>;
+    expect(errorOf(() => parseScenario({ ...base, spec: noHpa }, "s.yaml", milli))).toBe(
+      "s.yaml: spec.hpa: required field is missing (or set spec.hpaFile to read the HPA from a manifest)",
+    );
+    expect(parseScenario({ ...base, spec: { ...noHpa, hpaFile: "hpa.yaml" } }, "s.yaml", milli).hpaFile).toBe(
+      "hpa.yaml",
+    );
+  });
+
   it("names the document fields", () => {
     expect(errorOf(() => parseScenario({ kind: "Simulation", spec: {} }, "s.yaml", milli))).toMatch(
       /^s\.yaml: apiVersion: /,

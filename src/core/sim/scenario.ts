@@ -84,9 +84,12 @@ const specSchema = z.strictObject({
   }),
   workload: workload,
   load: z.array(z.unknown()).min(1, { error: "needs at least one load component" }),
-  hpa: z.record(z.string(), z.unknown(), {
-    error: "expected an autoscaling/v2 HorizontalPodAutoscaler object",
-  }),
+  hpa: z
+    .record(z.string(), z.unknown(), {
+      error: "expected an autoscaling/v2 HorizontalPodAutoscaler object",
+    })
+    .optional(),
+  hpaFile: z.string().min(1).optional(),
 });
 
 const documentSchema = z.strictObject({
@@ -170,7 +173,10 @@ export interface ControllerSettings {
   readonly downscaleStabilizationMs: number;
 }
 
-/** A validated scenario. `hpa` is still the raw object; the engine's `parseHpa` validates it. */
+/**
+ * A validated scenario. `hpa` is still the raw object (the engine's `parseHpa` validates it), or
+ * `hpaFile` names a manifest to read it from (relative to the scenario); exactly one is set.
+ */
 export interface ScenarioSpec {
   readonly name: string;
   /** Where the scenario came from (a file name), prefixed to error positions; may be empty. */
@@ -188,7 +194,8 @@ export interface ScenarioSpec {
   readonly controller: ControllerSettings;
   readonly workload: WorkloadModel;
   readonly load: readonly LoadComponentSpec[];
-  readonly hpa: Record<string, unknown>;
+  readonly hpa?: Record<string, unknown>;
+  readonly hpaFile?: string;
 }
 
 /**
@@ -204,6 +211,13 @@ export function parseScenario(
   const d = parseWith(documentSchema, doc, name);
   const s = d.spec;
   const at = (path: string) => (name ? `${name}: ${path}` : path);
+  if ((s.hpa === undefined) === (s.hpaFile === undefined))
+    throw invalidInput(
+      at(s.hpa === undefined ? "spec.hpa" : "spec.hpaFile"),
+      s.hpa === undefined
+        ? "required field is missing (or set spec.hpaFile to read the HPA from a manifest)"
+        : "set either spec.hpa or spec.hpaFile, not both",
+    );
   const resource = (
     m: z.output<typeof resourceModel> | undefined,
     path: string,
@@ -246,7 +260,8 @@ export function parseScenario(
     },
     workload: workloadModel,
     load: s.load.map((item, i) => parseLoadComponent(item, `spec.load[${i}]`, name)),
-    hpa: s.hpa,
+    ...(s.hpa !== undefined ? { hpa: s.hpa } : {}),
+    ...(s.hpaFile !== undefined ? { hpaFile: s.hpaFile } : {}),
   };
 }
 
