@@ -131,7 +131,7 @@ export function stabilizeLegacy(
     if (now - rec.timestamp >= windowMs) oldIndex = i;
     else if (rec.replicas > max) max = rec.replicas;
   });
-  const next = recommendations.map((r) => ({ ...r }));
+  const next = recommendations.slice(); // entries are immutable: replaced, never edited
   if (oldIndex >= 0) next[oldIndex] = { replicas: proposal, timestamp: now };
   else next.push({ replicas: proposal, timestamp: now });
   const cond = max !== proposal ? DOWN_STABILIZED : READY;
@@ -213,7 +213,7 @@ export function stabilizeWithBehavior(
   let rec = currentReplicas;
   if (rec < upRec) rec = upRec;
   if (rec > downRec) rec = downRec;
-  const next = recommendations.map((r) => ({ ...r }));
+  const next = recommendations.slice(); // entries are immutable: replaced, never edited
   if (oldIndex >= 0) next[oldIndex] = { replicas: proposal, timestamp: now };
   else next.push({ replicas: proposal, timestamp: now });
   const cond = rec === proposal ? READY : proposal >= currentReplicas ? UP_STABILIZED : DOWN_STABILIZED;
@@ -370,9 +370,8 @@ export function storeScaleEvent(
   const rules = up ? behavior.scaleUp : behavior.scaleDown;
   const periodMs = longestPolicyPeriod(rules) * 1000;
   const list = (up ? upEvents : downEvents).map((e) => {
-    const copy: TimestampedScaleEvent = { ...e };
-    if (now - e.timestamp >= periodMs) copy.outdated = true;
-    return copy;
+    if (e.outdated !== true && now - e.timestamp >= periodMs) return { ...e, outdated: true };
+    return e;
   });
   let oldIndex = -1;
   list.forEach((e, i) => {
@@ -385,6 +384,6 @@ export function storeScaleEvent(
   if (oldIndex >= 0) list[oldIndex] = event;
   else list.push(event);
   return up
-    ? { scaleUpEvents: list, scaleDownEvents: downEvents.map((e) => ({ ...e })) }
-    : { scaleUpEvents: upEvents.map((e) => ({ ...e })), scaleDownEvents: list };
+    ? { scaleUpEvents: list, scaleDownEvents: downEvents.slice() }
+    : { scaleUpEvents: upEvents.slice(), scaleDownEvents: list };
 }

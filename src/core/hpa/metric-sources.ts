@@ -3,7 +3,7 @@
  * docs hpa-algorithm.md): per-pod values for Resource/ContainerResource/Pods, a single value for Object,
  * a saturating sum for External, and the exact error texts of empty or failed responses. Pure.
  */
-import type { PodMetricsMap } from "./pods.js";
+import type { PodMetricsMap, PodMetricValue } from "./pods.js";
 import type { MetricReading } from "./types.js";
 
 /** Default metric window when an item does not carry one (`metricServerDefaultMetricWindow`, 1m). */
@@ -57,11 +57,13 @@ export function fetchResourceMetrics(
       value = s.value;
     }
     if (value === undefined) continue;
-    out.set(s.pod, {
-      value,
-      timestamp: s.timestamp ?? now,
-      windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS,
-    });
+    // A sample with a plain value is used as it is (timestamp/window defaults apply where read).
+    out.set(
+      s.pod,
+      s.containers === undefined
+        ? (s as PodMetricValue)
+        : { value, timestamp: s.timestamp ?? now, windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS },
+    );
   }
   return { ok: true, value: out };
 }
@@ -75,11 +77,12 @@ export function fetchPodsMetrics(reading: MetricReading | undefined, now: number
   const out: PodMetricsMap = new Map();
   for (const s of samples) {
     if (s.pod === undefined) continue;
-    out.set(s.pod, {
-      value: s.value ?? 0,
-      timestamp: s.timestamp ?? now,
-      windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS,
-    });
+    out.set(
+      s.pod,
+      typeof s.value === "number"
+        ? (s as PodMetricValue)
+        : { value: 0, timestamp: s.timestamp ?? now, windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS },
+    );
   }
   return { ok: true, value: out };
 }

@@ -4,14 +4,18 @@
  */
 import type { PodInfo } from "./types.js";
 
-/** One pod's metric as the metrics client returns it (`metricsclient.PodMetric`). */
+/**
+ * One pod's metric as the metrics client returns it (`metricsclient.PodMetric`). An unset timestamp
+ * reads as the reconcile instant and an unset window as 60 s (the sample objects of the input are used
+ * as they are when they carry a plain value).
+ */
 export interface PodMetricValue {
   /** milli-units */
-  value: number;
+  readonly value: number;
   /** ms since epoch */
-  timestamp: number;
+  readonly timestamp?: number | undefined;
   /** ms */
-  windowMs: number;
+  readonly windowMs?: number | undefined;
 }
 
 /** Pod name -> metric (`metricsclient.PodMetricsInfo`); may hold names of pods not in the list. */
@@ -110,7 +114,9 @@ export function isCpuUnready(pod: PodInfo, metric: PodMetricValue, timing: Readi
   if (pod.startTime + timing.cpuInitializationPeriodMs > timing.now) {
     // Still initializing: unready if NotReady, or if one full metric window has not passed since the
     // last readiness change.
-    return pod.ready === "False" || metric.timestamp < transition + metric.windowMs;
+    return (
+      pod.ready === "False" || (metric.timestamp ?? timing.now) < transition + (metric.windowMs ?? 60_000)
+    );
   }
   // Initialized: unready only if it went unready within the initial delay and never became ready since.
   return pod.ready === "False" && pod.startTime + timing.initialReadinessDelayMs > transition;

@@ -9,6 +9,7 @@ import { tryParseQuantity } from "../quantity/quantity.js";
 import {
   limitLegacy,
   limitWithBehavior,
+  type ResolvedBehavior,
   resolveBehavior,
   stabilizeLegacy,
   stabilizeWithBehavior,
@@ -35,6 +36,7 @@ import { formatGoLabelSelector, formatMilli, metricName, milliToDecimal, setCond
 import type {
   Condition,
   ControllerConfig,
+  HpaBehavior,
   HpaEvent,
   HpaState,
   HpaStatus,
@@ -121,6 +123,16 @@ const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : String(+n.
 
 function groupsOf(g: PodGrouping | undefined): PodGroups | undefined {
   return g;
+}
+
+/** resolveBehavior, memoized per behavior object and window (the HPA object is reused across reconciles). */
+const resolved = new WeakMap<HpaBehavior, { windowMs: number; value: ResolvedBehavior }>();
+function resolvedBehavior(b: HpaBehavior, windowMs: number): ResolvedBehavior {
+  const hit = resolved.get(b);
+  if (hit !== undefined && hit.windowMs === windowMs) return hit.value;
+  const value = resolveBehavior(b, windowMs);
+  resolved.set(b, { windowMs, value });
+  return value;
 }
 
 /** metricName(spec), memoized per spec object (the HPA object is reused across reconciles). */
@@ -733,13 +745,14 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const spec = hpa.spec;
   const prev: HpaStatus = input.status ??
     hpa.status ?? { currentReplicas: 0, desiredReplicas: 0, currentMetrics: [], conditions: [] };
-  let conditions: Condition[] = prev.conditions.map((c) => ({ ...c }));
+  let conditions: Condition[] = prev.conditions.slice();
   const events: HpaEvent[] = [];
   const explanation: string[] | undefined = input.explain === false ? undefined : [];
   const state: HpaState = {
-    recommendations: input.state.recommendations.map((r) => ({ ...r })),
-    scaleUpEvents: input.state.scaleUpEvents.map((e) => ({ ...e })),
-    scaleDownEvents: input.state.scaleDownEvents.map((e) => ({ ...e })),
+    // Entries are immutable (replaced, never edited), so the lists are copied shallowly.
+    recommendations: input.state.recommendations.slice(),
+    scaleUpEvents: input.state.scaleUpEvents.slice(),
+    scaleDownEvents: input.state.scaleDownEvents.slice(),
   };
   if (input.state.recommendationsRecorded === true) state.recommendationsRecorded = true;
   const ref = `${spec.scaleTargetRef.kind}/${hpa.metadata.namespace}/${spec.scaleTargetRef.name}`;
@@ -917,7 +930,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       );
       desired = lim.replicas;
     } else {
-      const behavior = resolveBehavior(spec.behavior, config.downscaleStabilizationWindowMs);
+      const behavior = resolvedBehavior(spec.behavior, config.downscaleStabilizationWindowMs);
       const stab = stabilizeWithBehavior(
         state.recommendations,
         C,
@@ -1028,7 +1041,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     };
     events.push(event);
     if (spec.behavior !== undefined) {
-      const behavior = resolveBehavior(spec.behavior, config.downscaleStabilizationWindowMs);
+      const behavior = resolvedBehavior(spec.behavior, config.downscaleStabilizationWindowMs);
       const stored = storeScaleEvent(behavior, state.scaleUpEvents, state.scaleDownEvents, C, desired, now);
       state.scaleUpEvents = stored.scaleUpEvents;
       state.scaleDownEvents = stored.scaleDownEvents;

@@ -18,16 +18,14 @@ export function setCondition(
   message: string,
   now: number,
 ): Condition[] {
-  const out = list.map((c) => ({ ...c }));
-  let existing = out.find((c) => c.type === type);
-  if (existing === undefined) {
-    existing = { type, status: "" as Condition["status"], reason: "", message: "", lastTransitionTime: now };
-    out.push(existing);
-  }
-  if (existing.status !== status) existing.lastTransitionTime = now;
-  existing.status = status;
-  existing.reason = reason;
-  existing.message = message;
+  const out = list.slice(); // entries are immutable: the changed one is replaced
+  const i = out.findIndex((c) => c.type === type);
+  const existing = i >= 0 ? out[i] : undefined;
+  const lastTransitionTime =
+    existing === undefined || existing.status !== status ? now : existing.lastTransitionTime;
+  const next: Condition = { type, status, reason, message, lastTransitionTime };
+  if (i >= 0) out[i] = next;
+  else out.push(next);
   return out;
 }
 

@@ -315,6 +315,10 @@ export interface ScaleInfo {
 
 /** Everything one reconcile of one HPA needs; the function is pure. */
 export interface ReconcileInput {
+  /**
+   * The HPA (see `parseHpa`). Treated as immutable: derived data (metric names, resolved behavior) is
+   * memoized per object, so build a new object instead of editing one between reconciles.
+   */
   hpa: HpaObject;
   /** The instant of this reconcile (ms since epoch). */
   now: number;
@@ -323,7 +327,7 @@ export interface ReconcileInput {
   pods: PodInfo[];
   /** One reading per `spec.metrics[i]`, same order; undefined reads as an empty list. */
   metrics: (MetricReading | undefined)[];
-  /** Controller memory from the previous reconcile (or empty). */
+  /** Controller memory from the previous reconcile (or empty). Never modified; entries are shared. */
   state: HpaState;
   /** The HPA status before this reconcile; defaults to `hpa.status`, then to an empty status. */
   status?: HpaStatus;
