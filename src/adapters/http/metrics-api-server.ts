@@ -228,9 +228,10 @@ function messageOf(body: unknown): string | undefined {
 }
 
 function send(res: ServerResponse, req: IncomingMessage, code: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(req.method === "HEAD" ? undefined : text);
+  // Encode once: the length and the bytes come from the same buffer.
+  const buf = Buffer.from(JSON.stringify(body), "utf8");
+  res.writeHead(code, { "content-type": "application/json", "content-length": buf.length });
+  res.end(req.method === "HEAD" ? undefined : buf);
 }
 
 function sendText(res: ServerResponse, req: IncomingMessage, code: number, text: string): void {

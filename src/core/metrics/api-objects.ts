@@ -88,6 +88,16 @@ export function describedObject(v: MetricValueInput): Record<string, string> {
 
 /** A `MetricValueList` for custom.metrics.k8s.io `version` (v1beta1 or v1beta2). */
 export function metricValueList(version: string, items: readonly MetricValueInput[]): unknown {
+  // Items usually share one timestamp (the response time): format it once.
+  let lastMs = Number.NaN;
+  let lastText = "";
+  const stamp = (ms: number) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastText = rfc3339(ms);
+    }
+    return lastText;
+  };
   return {
     kind: "MetricValueList",
     apiVersion: `${CUSTOM_GROUP}/${version}`,
@@ -98,7 +108,7 @@ export function metricValueList(version: string, items: readonly MetricValueInpu
         const item: Record<string, unknown> = {
           describedObject: describedObject(v),
           metricName: v.metricName,
-          timestamp: rfc3339(v.timestampMs),
+          timestamp: stamp(v.timestampMs),
         };
         if (v.windowSeconds !== undefined) item.window = v.windowSeconds;
         item.value = value;
@@ -108,7 +118,7 @@ export function metricValueList(version: string, items: readonly MetricValueInpu
       const item: Record<string, unknown> = {
         describedObject: describedObject(v),
         metric: { name: v.metricName, selector: v.selector },
-        timestamp: rfc3339(v.timestampMs),
+        timestamp: stamp(v.timestampMs),
       };
       if (v.windowSeconds !== undefined) item.windowSeconds = v.windowSeconds;
       item.value = value;
