@@ -63,7 +63,7 @@ describe("parseScenario", () => {
           startupDelay: "5s",
           readinessDelay: "1m",
           cpu: { request: "250m", idle: "10m", perRequest: "2m" },
-          metrics: { qps: { from: "offeredPerPod", scale: 2 } },
+          metrics: { qps: { from: "offeredPerPod", scale: 2, window: "2m" } },
         },
         load: [
           { constant: 5 },
@@ -86,7 +86,7 @@ describe("parseScenario", () => {
     expect(s.controller.initialReadinessDelayMs).toBe(30_000);
     expect(s.workload.capacityPerPod).toBe(Number.POSITIVE_INFINITY);
     expect(s.workload.cpu).toEqual({ requestMilli: 250, idleMilli: 10, perRequestMilli: 2 });
-    expect(s.workload.metrics).toEqual({ qps: { from: "offeredPerPod", scale: 2 } });
+    expect(s.workload.metrics).toEqual({ qps: { from: "offeredPerPod", scale: 2, windowMs: 120_000 } });
     expect(s.load.map((c) => c.kind)).toEqual([
       "constant",
       "step",

@@ -49,6 +49,7 @@ const resourceModel = z.strictObject({
 const metricModel = z.strictObject({
   from: z.enum(METRIC_SOURCES),
   scale: finite.default(1),
+  window: duration.default(0),
 });
 
 const workload = z.strictObject({
@@ -151,6 +152,18 @@ export interface ResourceModel {
   readonly perRequestMilli: number;
 }
 
+/** How one custom or external metric derives from load. */
+export interface MetricModel {
+  readonly from: MetricSource;
+  /** Multiplier applied to the derived value. */
+  readonly scale: number;
+  /**
+   * Trailing window (ms) the reported value is averaged over, like a Prometheus `rate(...[2m])` behind
+   * the adapter: the mean of the values at this and earlier reconciles within the window. 0: instantaneous.
+   */
+  readonly windowMs: number;
+}
+
 /** The workload model: what one pod can do and how metrics derive from load. */
 export interface WorkloadModel {
   /** Load units per second one ready pod serves; Infinity when not set. */
@@ -162,7 +175,7 @@ export interface WorkloadModel {
   readonly cpu?: ResourceModel;
   readonly memory?: ResourceModel;
   /** Per metric name: how its value derives from load. */
-  readonly metrics: Readonly<Record<string, { readonly from: MetricSource; readonly scale: number }>>;
+  readonly metrics: Readonly<Record<string, MetricModel>>;
 }
 
 /** kube-controller-manager settings of the simulated controller (flags `--horizontal-pod-autoscaler-*`). */
@@ -242,7 +255,12 @@ export function parseScenario(
     readinessDelayMs: s.workload.readinessDelay,
     ...(cpu ? { cpu } : {}),
     ...(memory ? { memory } : {}),
-    metrics: s.workload.metrics ?? {},
+    metrics: Object.fromEntries(
+      Object.entries(s.workload.metrics ?? {}).map(([k, v]) => [
+        k,
+        { from: v.from, scale: v.scale, windowMs: v.window },
+      ]),
+    ),
   };
   return {
     name: d.metadata?.name ?? "simulation",

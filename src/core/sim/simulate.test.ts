@@ -221,6 +221,30 @@ describe("simulate", () => {
     expect(run.summary.underProvisionedMinutes).toBe(0);
   });
 
+  it("averages a windowed metric over the reconciles in its window", () => {
+    const eng = scripted([1]);
+    const w = {
+      ...spec().workload,
+      capacityPerPod: 1000,
+      metrics: { qps: { from: "servedPerPod" as const, scale: 1, windowMs: 60_000 } },
+    };
+    simulate(
+      spec({ workload: w, durationMs: 90_000 }),
+      hpa,
+      loadFunction([{ kind: "step", atMs: 30_000, value: 100 }]),
+      {
+        reconcile: eng.reconcile,
+      },
+    );
+    const qps = eng.inputs.map((i) => (i.metrics[0] as { samples: { value: number }[] }).samples[0]!.value);
+    // 60 s / 15 s = 4 values: 0,0,100 -> 33.333; 0,0,100,100 -> 50; 0,100,100,100 -> 75; then 100
+    expect(qps).toEqual([0, 0, 33_333, 50_000, 75_000, 100_000]);
+    // the External metric has no window: instantaneous
+    expect(
+      eng.inputs.map((i) => (i.metrics[2] as { samples: { value: number }[] }).samples[0]!.value),
+    ).toEqual([0, 0, 100_000, 100_000, 100_000, 100_000]);
+  });
+
   it("reports no under-provisioning figure without a capacity model", () => {
     const eng = scripted([1]);
     const w = { ...spec().workload, capacityPerPod: Number.POSITIVE_INFINITY };

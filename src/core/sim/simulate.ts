@@ -32,7 +32,7 @@ import { reconcile as engineReconcile } from "../hpa/index.js";
 import { suggest } from "../validation.js";
 import type { LoadFunction } from "./load.js";
 import { PodSet, type SimPod } from "./pods.js";
-import type { MetricSource, ScenarioSpec, WorkloadModel } from "./scenario.js";
+import type { MetricModel, MetricSource, ScenarioSpec, WorkloadModel } from "./scenario.js";
 
 /** metrics-server's reporting window for resource metrics. */
 const RESOURCE_METRIC_WINDOW_MS = 15_000;
@@ -131,8 +131,13 @@ export interface SimulateOptions {
 /** Per-metric derivation resolved once: what to read and how to turn load into a value. */
 type MetricPlan =
   | { readonly kind: "resource"; readonly resource: "cpu" | "memory"; readonly container?: string }
-  | { readonly kind: "pods"; readonly from: MetricSource; readonly scale: number }
-  | { readonly kind: "single"; readonly from: MetricSource; readonly scale: number };
+  | { readonly kind: "pods"; readonly from: MetricSource; readonly scale: number; readonly windowMs: number }
+  | {
+      readonly kind: "single";
+      readonly from: MetricSource;
+      readonly scale: number;
+      readonly windowMs: number;
+    };
 
 /**
  * Runs a scenario. `hpa` is the parsed HPA (`parseHpa`), `load` the offered-load function of simulated
@@ -206,7 +211,7 @@ export function simulate(
   const underSpans: [number, number][] = [];
   let lastReady = -1;
   const metrics: (MetricReading | undefined)[] = new Array(plans.length);
-  const readers = plans.map((plan) => new MetricReader(plan, w));
+  const readers = plans.map((plan) => new MetricReader(plan, w, spec.syncPeriodMs));
 
   for (let t = 0; t < spec.durationMs; t += spec.syncPeriodMs) {
     const now = t0 + t;
@@ -332,8 +337,8 @@ export function simulate(
 /** Decides, once per metric, where its readings come from; unknown inputs are errors naming the field. */
 function planMetric(m: MetricSpec, i: number, w: WorkloadModel, at: (path: string) => string): MetricPlan {
   const where = `spec.hpa.spec.metrics[${i}]`;
-  const custom = (name: string, fallback: MetricSource): { from: MetricSource; scale: number } =>
-    w.metrics[name] ?? { from: fallback, scale: 1 };
+  const custom = (name: string, fallback: MetricSource): MetricModel =>
+    w.metrics[name] ?? { from: fallback, scale: 1, windowMs: 0 };
   switch (m.type) {
     case "Resource":
     case "ContainerResource": {
@@ -456,11 +461,31 @@ class MetricReader {
   private version = -1;
   private running = -1;
   private readonly single: MetricSample = { value: 0, timestamp: 0 };
+  /** Ring of the last values for windowed metrics (`window / syncPeriod` reconciles). */
+  private readonly ring: Float64Array;
+  private ringNext = 0;
+  private ringFill = 0;
 
   constructor(
     private readonly plan: MetricPlan,
     private readonly w: WorkloadModel,
-  ) {}
+    syncPeriodMs: number,
+  ) {
+    const windowMs = plan.kind === "resource" ? 0 : plan.windowMs;
+    this.ring = new Float64Array(Math.max(1, Math.round(windowMs / syncPeriodMs)));
+  }
+
+  /** The mean of `v` and the previous values within the window (just `v` without a window). */
+  private windowed(v: number): number {
+    const ring = this.ring;
+    if (ring.length === 1) return v;
+    ring[this.ringNext] = v;
+    this.ringNext = (this.ringNext + 1) % ring.length;
+    if (this.ringFill < ring.length) this.ringFill++;
+    let sum = 0;
+    for (let i = 0; i < this.ringFill; i++) sum += ring[i]!;
+    return sum / this.ringFill;
+  }
 
   read(
     pods: PodSet,
@@ -475,7 +500,7 @@ class MetricReader {
     const plan = this.plan;
     if (plan.kind === "single") {
       this.single.value = adapterMilli(
-        plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed),
+        this.windowed(plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed)),
       );
       this.single.timestamp = now;
       return { samples: [this.single] };
@@ -488,7 +513,9 @@ class MetricReader {
       cell.busy = usageMilli(model.idleMilli + model.perRequestMilli * perPodServed);
       cell.idle = usageMilli(model.idleMilli);
     } else {
-      cell.busy = adapterMilli(plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed));
+      cell.busy = adapterMilli(
+        this.windowed(plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed)),
+      );
       cell.idle = 0;
     }
     if (pods.version !== this.version || running !== this.running) {
