@@ -143,6 +143,9 @@ describe("parseSnapshot", () => {
     expect(bad({ now: 0, hpa, target: { replicas: 1 }, pods: [{ name: "a" }, { name: "a" }] })).toBe(
       's.yaml: pods[1].name: duplicate pod name "a"',
     );
+    expect(bad({ now: 0, hpa, target: { replicas: 1 }, metrics: [{ value: 3 }] })).toBe(
+      "s.yaml: metrics[0]: spec.metrics[0] is a Resource metric: give per-pod items (pods:) or an error",
+    );
     expect(bad({ now: "soon", hpa, target: { replicas: 1 } })).toMatch(
       /^s\.yaml: now: time "soon" is neither/,
     );

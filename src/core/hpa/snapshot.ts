@@ -263,6 +263,18 @@ export function parseSnapshot(value: unknown, where: string): Snapshot {
       `there are ${readingsRaw.length} metric readings but the HPA has ${hpa.spec.metrics.length} metrics (one reading per spec.metrics entry, same order)`,
     );
   const metrics: MetricReading[] = readingsRaw.map((m, i) => {
+    const type = hpa.spec.metrics[i]?.type;
+    const perPod = type === "Resource" || type === "ContainerResource" || type === "Pods";
+    if (perPod && (m.value !== undefined || m.values !== undefined))
+      throw invalidInput(
+        at(`metrics[${i}]`),
+        `spec.metrics[${i}] is a ${type} metric: give per-pod items (pods:) or an error`,
+      );
+    if ((type === "Object" || type === "External") && m.pods !== undefined)
+      throw invalidInput(
+        at(`metrics[${i}]`),
+        `spec.metrics[${i}] is an ${type} metric: give value, values or an error`,
+      );
     if (m.error !== undefined) return { error: m.error };
     if (m.value !== undefined) return { samples: [{ value: m.value }] };
     if (m.values !== undefined) return { samples: m.values.map((value) => ({ value })) };
