@@ -83,6 +83,7 @@ describe("simulate examples/seed-qps.yaml (the real engine)", () => {
     const chunks: string[] = [];
     await runSimulate(SEED, { output: "text" }, (s) => chunks.push(s));
     const out = chunks.join("");
+    expect(out).toContain("Load (per second): 5 + spike of 235 at 21m for 1m.\n");
     // REPLICAS is status.currentReplicas, the count each reconcile read; 5 req/s over 1 pod = 5, over 5 = 1
     expect(out).toContain(
       [

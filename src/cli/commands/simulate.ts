@@ -10,6 +10,7 @@ import { invalidInput } from "../../core/errors.js";
 import { renderChartSvg } from "../../core/sim/chart-svg.js";
 import { humanDuration } from "../../core/sim/kubectl-format.js";
 import {
+  describeLoad,
   referenceOf,
   renderEventsTable,
   renderSummary,
@@ -88,7 +89,8 @@ export async function runSimulate(
   write(
     `Simulating ${run.name}: HPA ${hpa.metadata.namespace}/${hpa.metadata.name} on ${referenceOf(run)}, ` +
       `${humanDuration(run.durationMs)} of load, a reconcile every ${humanDuration(run.syncPeriodMs)}, ` +
-      `starting at ${run.startReplicas} replica${run.startReplicas === 1 ? "" : "s"}.\n\n`,
+      `starting at ${run.startReplicas} replica${run.startReplicas === 1 ? "" : "s"}.\n` +
+      `Load (per second): ${describeLoad(scenario.components)}.\n\n`,
   );
   write("$ kubectl get hpa -w\n");
   write(renderWatchTable(run, watchRows(run), o.allRows ? undefined : DEFAULT_MAX_ROWS));

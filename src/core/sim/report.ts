@@ -4,7 +4,9 @@
  */
 import type { MetricSpec, MetricStatus } from "../hpa/index.js";
 import { tryParseQuantity } from "../quantity/quantity.js";
+import { compactDuration } from "./chart-svg.js";
 import { formatTable, humanDuration } from "./kubectl-format.js";
+import type { LoadComponent } from "./load.js";
 import {
   conditionsText,
   type SimulationRun,
@@ -398,4 +400,29 @@ function num(v: number): string {
 
 function csvCell(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One line describing the load components, e.g. `5 + spike of 235 at 21m for 1m`. */
+export function describeLoad(components: readonly LoadComponent[]): string {
+  return components.map(describeComponent).join(" + ");
+}
+
+function describeComponent(c: LoadComponent): string {
+  const d = (ms: number) => compactDuration(ms) || "0";
+  switch (c.kind) {
+    case "constant":
+      return `${num(c.value)}`;
+    case "step":
+      return `step of ${num(c.value)} at ${d(c.atMs)}`;
+    case "ramp":
+      return `ramp ${num(c.from)} -> ${num(c.to)} from ${d(c.startMs)} over ${d(c.durationMs)}`;
+    case "sine":
+      return `sine ${num(c.mean)} +- ${num(c.amplitude)} every ${d(c.periodMs)} (peak at ${d(c.peakAtMs)})`;
+    case "spike":
+      return `spike of ${num(c.value)} at ${d(c.atMs)} for ${d(c.durationMs)}`;
+    case "noise":
+      return `noise +- ${num(c.amplitude)}`;
+    case "csv":
+      return `trace of ${c.points.length} points${c.scale !== 1 ? ` x ${num(c.scale)}` : ""}`;
+  }
 }
