@@ -10,7 +10,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../test/support/process.js";
@@ -21,11 +20,6 @@ const SECONDS = Number(process.env.SECONDS ?? 5);
 const CONNECTIONS = 64;
 const RATES = [1000, 5000, 10000];
 const tmp = mkdtempSync(join(tmpdir(), "tidescale-bench-loadgen-"));
-
-type Autocannon = (
-  opts: Record<string, unknown>,
-) => Promise<{ requests: { total: number }; duration: number; errors: number; non2xx: number }>;
-const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 function run(
   cmd: string,
@@ -116,9 +110,16 @@ async function wrk(url: string): Promise<number> {
   return Number(m[1]);
 }
 
+/** autocannon's programmatic API in a fresh process (cold, like each `tidescale attack` run). */
 async function autocannonMax(url: string): Promise<number> {
-  const res = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS });
-  return res.requests.total / res.duration;
+  const code =
+    `require(${JSON.stringify(join(ROOT, "node_modules/autocannon"))})` +
+    `({ url: ${JSON.stringify(url)}, connections: ${CONNECTIONS}, duration: ${SECONDS} })` +
+    ".then((r) => console.log(r.requests.total / r.duration))";
+  const r = await run(process.execPath, ["-e", code]);
+  const v = Number(r.out.trim());
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`autocannon failed: ${r.out}${r.err}`);
+  return v;
 }
 
 const median = (xs: number[]): number => {
@@ -144,16 +145,30 @@ async function main(): Promise<void> {
       const base = await timerBaselineP99();
       add("timer", base);
       console.log(`round ${round}: bare 1 ms timer overshoot p99 ${fmt(base, 2)} ms (machine noise floor)`);
-      const w = await wrk(url);
-      const ac = await autocannonMax(url);
-      const ours = await tidescaleAttack(url, [
-        "-rate",
-        "0",
-        "-max-workers",
-        String(CONNECTIONS),
-        "-max-connections",
-        String(CONNECTIONS),
-      ]);
+      // Rotate the order of the three tools between rounds so none always runs first.
+      const tools = [
+        async () => {
+          w = await wrk(url);
+        },
+        async () => {
+          ac = await autocannonMax(url);
+        },
+        async () => {
+          ours = await tidescaleAttack(url, [
+            "-rate",
+            "0",
+            "-max-workers",
+            String(CONNECTIONS),
+            "-max-connections",
+            String(CONNECTIONS),
+          ]);
+        },
+      ];
+      let w = 0;
+      let ac = 0;
+      let ours: Awaited<ReturnType<typeof tidescaleAttack>> | undefined;
+      for (let i = 0; i < tools.length; i++) await tools[(i + round) % tools.length]!();
+      if (!ours) throw new Error("no tidescale result");
       const oursRps = ours.report.requests / ((ours.report.duration + ours.report.wait) / 1e9);
       add("wrk", w);
       add("autocannon", ac);
