@@ -166,6 +166,63 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     expect(reasons(d)[0]).toBe("AbleToScale=False/FailedUpdateScale");
   });
 
+  it("§5 CPU readiness through snapshot times: initializing, never-ready, pending and deleted pods", async () => {
+    const d = await explainJson(`${FIX}/cpu-readiness.yaml`);
+    expect(d.metrics[0]).toMatchObject({
+      utilization: 150,
+      ratio: 3.75,
+      rebalancedRatio: 1.5,
+      replicas: 8,
+      path: "rebalanced",
+    });
+    expect(d.metrics[0].pods).toEqual({
+      ready: ["web-1", "web-2"],
+      unready: ["web-0", "web-3", "web-4"],
+      missing: [],
+      ignored: ["web-5"],
+    });
+    expect(d.desiredReplicas).toBe(8);
+  });
+
+  it("§10.16 ContainerResource: the named container's usage and request; a pod without it is missing", async () => {
+    const d = await explainJson(`${FIX}/container-resource.yaml`);
+    expect(d.metrics[0]).toMatchObject({
+      name: "cpu container resource utilization (percentage of request)",
+      utilization: 90,
+      average: "450m",
+      path: "rebalanced-within-tolerance",
+      replicas: 3,
+    });
+    expect(d.metrics[0].pods.missing).toEqual(["web-2"]);
+    expect(d.status.currentMetrics[0]).toEqual({
+      type: "ContainerResource",
+      containerResource: {
+        name: "cpu",
+        container: "app",
+        current: { averageUtilization: 90, averageValue: "450m" },
+      },
+    });
+  });
+
+  it("§8.2.2 the scale-down window holds 5 until the old recommendation is exactly 300 s old", async () => {
+    const d = await explainJson(`${FIX}/scale-down-window.yaml`);
+    expect(d).toMatchObject({
+      desiredReplicas: 5,
+      rescale: false,
+      metricsReplicas: 1,
+      stabilizedReplicas: 5,
+    });
+    expect(reasons(d)[0]).toBe("AbleToScale=True/ScaleDownStabilized");
+    const later = parse(await readFile(`${FIX}/scale-down-window.yaml`, "utf8"));
+    later.now = "2026-11-28T12:26:45Z";
+    const file = join(dir, "later.yaml");
+    await writeFile(file, JSON.stringify(later));
+    const d2 = await explainJson(file);
+    expect(d2).toMatchObject({ desiredReplicas: 1, rescale: true, stabilizedReplicas: 1 });
+    expect(d2.event.message).toBe("New size: 1; reason: All metrics below target");
+    expect(d2.nextState.scaleDownEvents).toEqual([{ change: 4, time: "2026-11-28T12:26:45Z" }]);
+  });
+
   it("the shipped example: 240 req/s on one pod with target 50 -> 5 by the default policies", async () => {
     const d = await explainJson(EXAMPLE);
     expect(d.desiredReplicas).toBe(5);
