@@ -233,6 +233,7 @@ export function simulate(
       metrics,
       state,
       config,
+      explain: false,
       ...(status ? { status } : {}),
     };
     const res = reconcile(input);
