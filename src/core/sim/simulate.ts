@@ -29,6 +29,7 @@ import type {
   ReconcileResult,
 } from "../hpa/index.js";
 import { reconcile as engineReconcile } from "../hpa/index.js";
+import { tryParseQuantity } from "../quantity/quantity.js";
 import { suggest } from "../validation.js";
 import type { LoadFunction } from "./load.js";
 import { PodSet, type SimPod } from "./pods.js";
@@ -606,23 +607,29 @@ export function stepProposals(step: StepRecord, metricCount: number): (number | 
 }
 
 /**
- * Per spec metric: the current value as the HPA computed it in a step, percent for Utilization targets,
- * units (not milli-units) otherwise.
+ * Per spec metric: the current value of a step as `status.currentMetrics` reports it (and TARGETS
+ * prints it): the percent for Utilization targets, the average for AverageValue targets, the value for
+ * Value targets, in units (not milli-units). Undefined when the metric failed.
  */
 export function stepValues(step: StepRecord, specs: readonly MetricSpec[]): (number | undefined)[] {
   return specs.map((m, i) => {
-    const p = step.metricProposals[i];
-    if (!p) return undefined;
-    const target =
+    const st = step.currentMetrics[i];
+    const cur =
       m.type === "Resource"
-        ? m.resource.target
+        ? st?.resource?.current
         : m.type === "ContainerResource"
-          ? m.containerResource.target
-          : undefined;
-    if (target?.type === "Utilization") return p.utilization;
-    if (p.rawAverage !== undefined) return p.rawAverage / 1000;
-    if (p.value !== undefined) return p.value / 1000;
-    return undefined;
+          ? st?.containerResource?.current
+          : m.type === "Pods"
+            ? st?.pods?.current
+            : m.type === "Object"
+              ? st?.object?.current
+              : st?.external?.current;
+    if (!cur) return undefined;
+    if (cur.averageUtilization !== undefined) return cur.averageUtilization;
+    const text = cur.averageValue ?? cur.value;
+    if (text === undefined) return undefined;
+    const q = tryParseQuantity(text);
+    return q.ok ? q.value.toNumber() : undefined;
   });
 }
 
