@@ -3,8 +3,8 @@
  * docs hpa-algorithm.md): per-pod values for Resource/ContainerResource/Pods, a single value for Object,
  * a saturating sum for External, and the exact error texts of empty or failed responses. Pure.
  */
-import type { PodMetricsMap, PodMetricValue } from "./pods.js";
-import type { MetricReading } from "./types.js";
+import { alignMetrics, type PodMetricsByPod, type PodMetricsMap, type PodMetricValue } from "./pods.js";
+import type { MetricReading, MetricSample, PodInfo } from "./types.js";
 
 /** Default metric window when an item does not carry one (`metricServerDefaultMetricWindow`, 1m). */
 export const DEFAULT_METRIC_WINDOW_MS = 60_000;
@@ -36,36 +36,100 @@ export function fetchResourceMetrics(
   const out: PodMetricsMap = new Map();
   for (const s of samples) {
     if (s.pod === undefined) continue;
-    let value: number | undefined;
-    if (s.containers !== undefined) {
-      if (container === "") {
-        let sum = 0;
-        let missing = s.containers.length === 0;
-        for (const c of s.containers) {
-          const v = c.usage[resource];
-          if (v === undefined) {
-            missing = true;
-            break;
-          }
-          sum += v;
-        }
-        value = missing ? undefined : sum;
-      } else {
-        value = s.containers.find((c) => c.name === container)?.usage[resource];
-      }
-    } else {
-      value = s.value;
-    }
-    if (value === undefined) continue;
-    // A sample with a plain value is used as it is (timestamp/window defaults apply where read).
-    out.set(
-      s.pod,
-      s.containers === undefined
-        ? (s as PodMetricValue)
-        : { value, timestamp: s.timestamp ?? now, windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS },
-    );
+    const m = resourceValue(s, resource, container, now);
+    if (m !== undefined) out.set(s.pod, m);
   }
   return { ok: true, value: out };
+}
+
+/** One PodMetrics item's value for the resource (pod mode sums the containers), or undefined. */
+function resourceValue(
+  s: MetricSample,
+  resource: string,
+  container: string,
+  now: number,
+): PodMetricValue | undefined {
+  if (s.containers === undefined) {
+    // A sample with a plain value is used as it is (timestamp/window defaults apply where read).
+    return s.value === undefined ? undefined : (s as PodMetricValue);
+  }
+  let value: number | undefined;
+  if (container === "") {
+    let sum = 0;
+    let missing = s.containers.length === 0;
+    for (const c of s.containers) {
+      const v = c.usage[resource];
+      if (v === undefined) {
+        missing = true;
+        break;
+      }
+      sum += v;
+    }
+    value = missing ? undefined : sum;
+  } else {
+    value = s.containers.find((c) => c.name === container)?.usage[resource];
+  }
+  if (value === undefined) return undefined;
+  return { value, timestamp: s.timestamp ?? now, windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS };
+}
+
+/** One custom-metrics item's value (a missing value reads as 0). */
+function podsValue(s: MetricSample, now: number): PodMetricValue {
+  return typeof s.value === "number"
+    ? (s as PodMetricValue)
+    : { value: 0, timestamp: s.timestamp ?? now, windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS };
+}
+
+/**
+ * The samples laid out along the pod list when they name the pods in the same order (the common case
+ * of a metrics API listing by the same selector); undefined otherwise.
+ */
+function alignedSamples(
+  samples: readonly MetricSample[],
+  pods: readonly PodInfo[],
+  read: (s: MetricSample) => PodMetricValue | undefined,
+): PodMetricsByPod | undefined {
+  if (samples.length !== pods.length) return undefined;
+  const byPod: (PodMetricValue | undefined)[] = new Array(pods.length);
+  let size = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    if (s.pod !== pods[i]!.name) return undefined;
+    const m = read(s);
+    byPod[i] = m;
+    if (m !== undefined) size++;
+  }
+  return { byPod, size, superfluousSum: 0 };
+}
+
+/** {@link fetchResourceMetrics}, laid out along the pod list (same results, fewer lookups). */
+export function resourceMetricsByPod(
+  reading: MetricReading | undefined,
+  resource: string,
+  container: string,
+  pods: readonly PodInfo[],
+  now: number,
+): Fetched<PodMetricsByPod> {
+  if (reading !== undefined && !("error" in reading) && reading.samples.length > 0) {
+    const aligned = alignedSamples(reading.samples, pods, (s) => resourceValue(s, resource, container, now));
+    if (aligned !== undefined) return { ok: true, value: aligned };
+  }
+  const f = fetchResourceMetrics(reading, resource, container, now);
+  return f.ok ? { ok: true, value: alignMetrics(pods, f.value) } : f;
+}
+
+/** {@link fetchPodsMetrics}, laid out along the pod list (same results, fewer lookups). */
+export function podsMetricsByPod(
+  reading: MetricReading | undefined,
+  pods: readonly PodInfo[],
+  now: number,
+): Fetched<PodMetricsByPod> {
+  if (reading !== undefined && !("error" in reading) && reading.samples.length > 0) {
+    const aligned = alignedSamples(reading.samples, pods, (s) => podsValue(s, now));
+    if (aligned !== undefined) return { ok: true, value: aligned };
+  }
+  const f = fetchPodsMetrics(reading, now);
+  return f.ok ? { ok: true, value: alignMetrics(pods, f.value) } : f;
 }
 
 /** Pods metrics (custom.metrics.k8s.io, objects of kind Pod): value per `describedObject.name`. */
@@ -77,12 +141,7 @@ export function fetchPodsMetrics(reading: MetricReading | undefined, now: number
   const out: PodMetricsMap = new Map();
   for (const s of samples) {
     if (s.pod === undefined) continue;
-    out.set(
-      s.pod,
-      typeof s.value === "number"
-        ? (s as PodMetricValue)
-        : { value: 0, timestamp: s.timestamp ?? now, windowMs: s.windowMs ?? DEFAULT_METRIC_WINDOW_MS },
-    );
+    out.set(s.pod, podsValue(s, now));
   }
   return { ok: true, value: out };
 }

@@ -21,6 +21,38 @@ export interface PodMetricValue {
 /** Pod name -> metric (`metricsclient.PodMetricsInfo`); may hold names of pods not in the list. */
 export type PodMetricsMap = Map<string, PodMetricValue>;
 
+/**
+ * The same metrics laid out along the pod list: `byPod[i]` is the metric of `pods[i]`; `size` is the
+ * number of map entries (pods with a metric plus superfluous names) and `superfluousSum` the total of
+ * the superfluous entries. Pod names are unique.
+ */
+export interface PodMetricsByPod {
+  readonly byPod: readonly (PodMetricValue | undefined)[];
+  readonly size: number;
+  readonly superfluousSum: number;
+}
+
+/** Lays a metrics map out along the pod list. */
+export function alignMetrics(pods: readonly PodInfo[], metrics: PodMetricsMap): PodMetricsByPod {
+  const byPod: (PodMetricValue | undefined)[] = new Array(pods.length);
+  let found = 0;
+  let foundSum = 0;
+  for (let i = 0; i < pods.length; i++) {
+    const m = metrics.get(pods[i]!.name);
+    byPod[i] = m;
+    if (m !== undefined) {
+      found++;
+      foundSum += m.value;
+    }
+  }
+  let superfluousSum = 0;
+  if (metrics.size !== found) {
+    for (const m of metrics.values()) superfluousSum += m.value;
+    superfluousSum -= foundSum;
+  }
+  return { byPod, size: metrics.size, superfluousSum };
+}
+
 /** The groups of §5. `ready` lists the names in pod-list order. */
 export interface PodGrouping {
   ready: string[];
@@ -57,10 +89,11 @@ export interface ReadinessTiming {
  */
 export function groupPods(
   pods: readonly PodInfo[],
-  metrics: PodMetricsMap,
+  metrics: PodMetricsMap | PodMetricsByPod,
   resource: string,
   timing: ReadinessTiming,
 ): PodGroupingDetail {
+  const byPod = metrics instanceof Map ? alignMetrics(pods, metrics).byPod : metrics.byPod;
   const out: PodGroupingDetail = {
     ready: [],
     unready: [],
@@ -76,7 +109,7 @@ export function groupPods(
   const cpu = resource === "cpu";
   for (let i = 0; i < pods.length; i++) {
     const pod = pods[i]!;
-    const metric = metrics.get(pod.name);
+    const metric = byPod[i];
     if (metric !== undefined) {
       out.found++;
       out.foundSum += metric.value;

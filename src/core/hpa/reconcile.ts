@@ -18,9 +18,9 @@ import {
 import {
   fetchExternalMetric,
   fetchObjectMetric,
-  fetchPodsMetrics,
-  fetchResourceMetrics,
   MAX_INT64,
+  podsMetricsByPod,
+  resourceMetricsByPod,
 } from "./metric-sources.js";
 import type { PodGrouping } from "./pods.js";
 import {
@@ -270,7 +270,7 @@ function computeMetric(
           resourceOuter(isContainer, src.name, container, inner),
         );
       }
-      const fetched = fetchResourceMetrics(reading, src.name, container, ctx.now);
+      const fetched = resourceMetricsByPod(reading, src.name, container, ctx.pods, ctx.now);
       if (!fetched.ok) {
         const inner = `failed to get ${src.name} utilization: unable to get metrics for resource ${src.name}: ${fetched.error}`;
         return failed(
@@ -349,7 +349,7 @@ function computeMetric(
     case "Pods": {
       const m = spec.pods.metric;
       const reason = "FailedGetPodsMetric";
-      const fetched = fetchPodsMetrics(reading, ctx.now);
+      const fetched = podsMetricsByPod(reading, ctx.pods, ctx.now);
       if (!fetched.ok) {
         const inner = `unable to get metric ${m.name}: ${fetched.error}`;
         return failed(index, spec.type, reason, inner, `failed to get pods metric value: ${inner}`);

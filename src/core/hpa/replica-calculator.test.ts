@@ -10,6 +10,8 @@ import {
   fetchObjectMetric,
   fetchPodsMetrics,
   fetchResourceMetrics,
+  podsMetricsByPod,
+  resourceMetricsByPod,
 } from "./metric-sources.js";
 import {
   isWithinTolerance,
@@ -869,5 +871,59 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
       NOW,
     );
     expect(podMode.ok && podMode.value.size).toBe(0);
+  });
+});
+
+describe("pod-aligned and name-keyed metrics give the same proposals", () => {
+  it("on 300 generated cases (shuffled, missing, superfluous, unready pods)", () => {
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let k = 0; k < 300; k++) {
+      const n = 1 + rnd(8);
+      const phases: PodPhase[] = ["Running", "Running", "Running", "Pending", "Failed"];
+      const pods = makePods(
+        {
+          name: "",
+          current: n,
+          readiness: Array.from({ length: n }, () => (rnd(4) === 0 ? "False" : "True")),
+          start: Array.from({ length: n }, () => (rnd(3) === 0 ? HOT : COOL)),
+          phase: Array.from({ length: n }, () => phases[rnd(phases.length)]!),
+        },
+        Array.from({ length: n }, () => 100 + rnd(900)),
+      );
+      const samples = pods
+        .filter(() => rnd(5) !== 0)
+        .map((p) => ({ pod: p.name, value: rnd(2000), timestamp: NOW - rnd(120_000), windowMs: 30_000 }));
+      if (rnd(4) === 0)
+        samples.push({ pod: `extra-${k}`, value: rnd(2000), timestamp: NOW, windowMs: 30_000 });
+      if (rnd(2) === 0) samples.reverse();
+      if (samples.length === 0) continue;
+      const reading = { samples };
+      const args = { currentReplicas: n, pods, tolerances: TOL, timing: TIMING };
+      const byName = fetchResourceMetrics(reading, "cpu", "", NOW);
+      const byPod = resourceMetricsByPod(reading, "cpu", "", pods, NOW);
+      if (!byName.ok || !byPod.ok) throw new Error("fetch failed");
+      const target = 20 + rnd(100);
+      const u = {
+        ...args,
+        targetUtilization: target,
+        resource: "cpu",
+        container: "",
+        podLevelResources: true,
+      };
+      expect(resourceUtilizationReplicas({ ...u, metrics: byPod.value })).toEqual(
+        resourceUtilizationReplicas({ ...u, metrics: byName.value }),
+      );
+      const pName = fetchPodsMetrics(reading, NOW);
+      const pPod = podsMetricsByPod(reading, pods, NOW);
+      if (!pName.ok || !pPod.ok) throw new Error("fetch failed");
+      const p = { ...args, targetUsage: 100 + rnd(1000), resource: "" };
+      expect(plainMetricReplicas({ ...p, metrics: pPod.value })).toEqual(
+        plainMetricReplicas({ ...p, metrics: pName.value }),
+      );
+    }
   });
 });

@@ -6,10 +6,12 @@
  * 2^53) and float64 ratios, exactly as upstream. Pure.
  */
 import {
+  alignMetrics,
   calculateRequests,
   groupPods,
   type PodGrouping,
   type PodGroupingDetail,
+  type PodMetricsByPod,
   type PodMetricsMap,
   type ReadinessTiming,
 } from "./pods.js";
@@ -90,20 +92,12 @@ function utilizationOf(metricsTotal: number, requestsTotal: number): number | un
   return mulDivTrunc(metricsTotal, 100, requestsTotal);
 }
 
-/** Σ of all values in the map minus those of listed pods: the superfluous entries' total. */
-function superfluousSum(metrics: PodMetricsMap, found: number, foundSum: number): number {
-  if (metrics.size === found) return 0;
-  let total = 0;
-  for (const m of metrics.values()) total += m.value;
-  return total - foundSum;
-}
-
 /** Common inputs of the pod-based calculations. */
 export interface PodCalcInput {
   currentReplicas: number;
   pods: readonly PodInfo[];
-  /** The fetched metrics (read only). Pod names in `pods` are unique. */
-  metrics: PodMetricsMap;
+  /** The fetched metrics (read only), as a map or laid out along `pods`. Pod names are unique. */
+  metrics: PodMetricsMap | PodMetricsByPod;
   tolerances: Tolerances;
   timing: ReadinessTiming;
 }
@@ -125,7 +119,7 @@ export function resourceUtilizationReplicas(
   const { currentReplicas, pods, tolerances, targetUtilization } = input;
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
-  const metrics = input.metrics;
+  const metrics = input.metrics instanceof Map ? alignMetrics(pods, input.metrics) : input.metrics;
   const g = groupPods(pods, metrics, input.resource, input.timing);
   const groups = plainGroups(g);
   // The metrics map after removing ignored and unready pods: ready pods plus superfluous entries.
@@ -222,14 +216,14 @@ export function plainMetricReplicas(
   const { currentReplicas, pods, tolerances, targetUsage } = input;
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
-  const metrics = input.metrics;
+  const metrics = input.metrics instanceof Map ? alignMetrics(pods, input.metrics) : input.metrics;
   const g = groupPods(pods, metrics, input.resource, input.timing);
   const groups = plainGroups(g);
   const entries = g.ready.length + (metrics.size - g.found);
   if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
   // GetMetricUsageRatio over the remaining entries: ready pods and superfluous entries.
-  const total = g.readySum + superfluousSum(metrics, g.found, g.foundSum);
+  const total = g.readySum + metrics.superfluousSum;
   const usage = intDiv(total, entries);
   const ratio = usage / targetUsage;
   const base = { ok: true as const, ratio, usage, groups };
