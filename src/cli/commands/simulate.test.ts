@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,6 +77,25 @@ describe("simulate examples/seed-qps.yaml (the real engine)", () => {
       scaleEvents: 4,
       warnings: 0,
     });
+  });
+
+  it("gives the same trajectory with behavior: {} (API defaults) and without behavior (legacy path)", async () => {
+    // Legacy path: cap max(2 x 1, 4) = 4 >= 2, max(2 x 2, 4) = 4 >= 4, max(2 x 4, 4) = 8 >= 5; scale-downs
+    // stabilized over the same 300 s (--horizontal-pod-autoscaler-downscale-stabilization).
+    const text = await readFile(SEED, "utf8");
+    const at = text.indexOf("      # The Kubernetes default behavior");
+    expect(at).toBeGreaterThan(0);
+    const explicit = await runSimulate(SEED, { output: "text" }, () => {});
+    for (const [name, tail] of [
+      ["empty-behavior.yaml", "      behavior: {}\n"],
+      ["legacy.yaml", ""],
+    ] as const) {
+      const file = join(dir, name);
+      await writeFile(file, text.slice(0, at) + tail);
+      const run = await runSimulate(file, { output: "text" }, () => {});
+      expect(run.events).toEqual(explicit.events);
+      expect(run.steps.map((s) => s.replicas)).toEqual(explicit.steps.map((s) => s.replicas));
+    }
   });
 
   it("prints the kubectl get hpa -w view, the events and the summary", async () => {
