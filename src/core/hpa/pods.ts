@@ -86,12 +86,14 @@ export interface ReadinessTiming {
  * deleted or Failed -> ignored; Pending -> unready; no metric -> missing; for `resource === "cpu"` only,
  * the CPU initialization / initial readiness rules -> unready; otherwise ready.
  * `startTime + period` "after now" is strict, so a pod exactly `period` old is past initialization.
+ * With `withNames` false only the indices and sums are filled (the name lists stay empty).
  */
 export function groupPods(
   pods: readonly PodInfo[],
   metrics: PodMetricsMap | PodMetricsByPod,
   resource: string,
   timing: ReadinessTiming,
+  withNames = true,
 ): PodGroupingDetail {
   const byPod = metrics instanceof Map ? alignMetrics(pods, metrics).byPod : metrics.byPod;
   const out: PodGroupingDetail = {
@@ -115,25 +117,25 @@ export function groupPods(
       out.foundSum += metric.value;
     }
     if (pod.deletionTimestamp !== undefined || pod.phase === "Failed") {
-      out.ignored.push(pod.name);
+      if (withNames) out.ignored.push(pod.name);
       continue;
     }
     if (pod.phase === "Pending") {
-      out.unready.push(pod.name);
+      if (withNames) out.unready.push(pod.name);
       out.unreadyIndex.push(i);
       continue;
     }
     if (metric === undefined) {
-      out.missing.push(pod.name);
+      if (withNames) out.missing.push(pod.name);
       out.missingIndex.push(i);
       continue;
     }
     if (cpu && isCpuUnready(pod, metric, timing)) {
-      out.unready.push(pod.name);
+      if (withNames) out.unready.push(pod.name);
       out.unreadyIndex.push(i);
       continue;
     }
-    out.ready.push(pod.name);
+    if (withNames) out.ready.push(pod.name);
     out.readyIndex.push(i);
     out.readySum += metric.value;
   }

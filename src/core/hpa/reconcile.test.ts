@@ -785,3 +785,55 @@ describe("worked examples quoted in docs hpa-algorithm.md", () => {
     });
   });
 });
+
+describe("explain: false", () => {
+  it("decides the same, without the explanation and pod-name groups", () => {
+    const tc: Tc = {
+      min: 2,
+      max: 6,
+      spec: 3,
+      cpuTarget: 30,
+      levels: [300, 500, 700],
+      requests: [1000, 1000, 1000],
+    };
+    const full = run(tc);
+    const hpa = hpaOf(tc);
+    const pods: PodInfo[] = [0, 1, 2].map((i) => ({
+      name: `test-pod-${i}`,
+      phase: "Running",
+      ready: "True",
+      readyTransitionTime: 0,
+      startTime: 0,
+      containers: [{ name: "container", requests: { cpu: 1000 } }],
+    }));
+    const quiet = reconcile({
+      hpa,
+      now: NOW,
+      currentReplicas: 3,
+      pods,
+      metrics: [
+        {
+          samples: [300, 500, 700].map((v, i) => ({
+            pod: `test-pod-${i}`,
+            value: v,
+            timestamp: 0,
+            windowMs: 60_000,
+          })),
+        },
+      ],
+      state: emptyState(),
+      config: CONFIG,
+      explain: false,
+    });
+    expect(quiet.explanation).toEqual([]);
+    expect(quiet.metricProposals[0]?.pods).toBeUndefined();
+    expect(full.metricProposals[0]?.pods?.ready).toEqual(["test-pod-0", "test-pod-1", "test-pod-2"]);
+    expect({ ...quiet, explanation: [], metricProposals: [] }).toEqual({
+      ...full,
+      explanation: [],
+      metricProposals: [],
+    });
+    const { pods: _p, ...rest } = full.metricProposals[0]!;
+    expect(quiet.metricProposals[0]).toEqual(rest);
+  });
+});

@@ -202,7 +202,7 @@ function failed(
   reason: string,
   inner: string,
   outer: string,
-  groups?: PodGrouping,
+  groups?: PodGrouping | undefined,
 ): MetricOutcome {
   const proposal: MetricProposal = {
     index,
@@ -289,6 +289,7 @@ function computeMetric(
           metrics: fetched.value,
           tolerances: ctx.tolerances,
           timing: ctx.timing,
+          groupNames: explain,
           targetUsage: t,
           resource: src.name,
         });
@@ -320,6 +321,7 @@ function computeMetric(
         metrics: fetched.value,
         tolerances: ctx.tolerances,
         timing: ctx.timing,
+        groupNames: explain,
         targetUtilization: tu,
         resource: src.name,
         container,
@@ -361,6 +363,7 @@ function computeMetric(
         metrics: fetched.value,
         tolerances: ctx.tolerances,
         timing: ctx.timing,
+        groupNames: explain,
         targetUsage: t,
         resource: "",
       });

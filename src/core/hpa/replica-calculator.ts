@@ -54,7 +54,7 @@ export interface CalcOk {
   utilization?: number;
   /** Average (milli) of the first pass, or the value/total for Object/External. */
   usage: number;
-  groups?: PodGrouping;
+  groups?: PodGrouping | undefined;
   /** Which branch decided. */
   path: CalcPath;
   /** Number of entries the rebalance multiplied by (len(metrics)), or the ready-pod count. */
@@ -77,7 +77,7 @@ export type CalcPath =
 export interface CalcErr {
   ok: false;
   error: string;
-  groups?: PodGrouping;
+  groups?: PodGrouping | undefined;
 }
 
 /** A proposal or the replica calculator's error (upstream returns `(replicas, ..., err)`). */
@@ -100,6 +100,8 @@ export interface PodCalcInput {
   metrics: PodMetricsMap | PodMetricsByPod;
   tolerances: Tolerances;
   timing: ReadinessTiming;
+  /** Fill the pod-name groups of the result (default true). */
+  groupNames?: boolean;
 }
 
 /**
@@ -120,10 +122,11 @@ export function resourceUtilizationReplicas(
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   const metrics = input.metrics instanceof Map ? alignMetrics(pods, input.metrics) : input.metrics;
-  const g = groupPods(pods, metrics, input.resource, input.timing);
-  const groups = plainGroups(g);
+  const names = input.groupNames !== false;
+  const g = groupPods(pods, metrics, input.resource, input.timing, names);
+  const groups = names ? plainGroups(g) : undefined;
   // The metrics map after removing ignored and unready pods: ready pods plus superfluous entries.
-  const entries = g.ready.length + (metrics.size - g.found);
+  const entries = g.readyIndex.length + (metrics.size - g.found);
   if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
   const req = calculateRequests(pods, input.container, input.resource, input.podLevelResources);
@@ -137,21 +140,21 @@ export function resourceUtilizationReplicas(
   if (utilization === undefined)
     return { ok: false, error: "no metrics returned matched known pods", groups };
   const ratio = utilization / targetUtilization;
-  const rawAverage = intDiv(metricsTotal, g.ready.length);
+  const rawAverage = intDiv(metricsTotal, g.readyIndex.length);
   const base = { ok: true as const, ratio, utilization, usage: rawAverage, groups };
 
-  const scaleUpWithUnready = g.unready.length > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && g.missing.length === 0) {
+  const scaleUpWithUnready = g.unreadyIndex.length > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && g.missingIndex.length === 0) {
     if (isWithinTolerance(ratio, tolerances))
       return { ...base, replicas: currentReplicas, path: "within-tolerance" };
-    const readyPodCount = g.ready.length;
+    const readyPodCount = g.readyIndex.length;
     return { ...base, replicas: Math.ceil(ratio * readyPodCount), path: "fast", multiplier: readyPodCount };
   }
 
   let m2 = metricsTotal;
   let r2 = requestsTotal;
   let n2 = entries;
-  if (g.missing.length > 0) {
+  if (g.missingIndex.length > 0) {
     if (ratio < 1.0) {
       // scale-down: a missing pod is assumed at max(100, target) % of its request
       const fallback = Math.max(100, targetUtilization);
@@ -217,9 +220,10 @@ export function plainMetricReplicas(
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   const metrics = input.metrics instanceof Map ? alignMetrics(pods, input.metrics) : input.metrics;
-  const g = groupPods(pods, metrics, input.resource, input.timing);
-  const groups = plainGroups(g);
-  const entries = g.ready.length + (metrics.size - g.found);
+  const names = input.groupNames !== false;
+  const g = groupPods(pods, metrics, input.resource, input.timing, names);
+  const groups = names ? plainGroups(g) : undefined;
+  const entries = g.readyIndex.length + (metrics.size - g.found);
   if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
   // GetMetricUsageRatio over the remaining entries: ready pods and superfluous entries.
@@ -228,25 +232,25 @@ export function plainMetricReplicas(
   const ratio = usage / targetUsage;
   const base = { ok: true as const, ratio, usage, groups };
 
-  const scaleUpWithUnready = g.unready.length > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && g.missing.length === 0) {
+  const scaleUpWithUnready = g.unreadyIndex.length > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && g.missingIndex.length === 0) {
     if (isWithinTolerance(ratio, tolerances))
       return { ...base, replicas: currentReplicas, path: "within-tolerance" };
-    const readyPodCount = g.ready.length;
+    const readyPodCount = g.readyIndex.length;
     return { ...base, replicas: Math.ceil(ratio * readyPodCount), path: "fast", multiplier: readyPodCount };
   }
   let total2 = total;
   let n2 = entries;
-  if (g.missing.length > 0) {
+  if (g.missingIndex.length > 0) {
     if (ratio < 1.0) {
       // scale-down: a missing pod is assumed at exactly the target
-      total2 += targetUsage * g.missing.length;
-      n2 += g.missing.length;
+      total2 += targetUsage * g.missingIndex.length;
+      n2 += g.missingIndex.length;
     } else if (ratio > 1.0) {
-      n2 += g.missing.length;
+      n2 += g.missingIndex.length;
     }
   }
-  if (scaleUpWithUnready) n2 += g.unready.length;
+  if (scaleUpWithUnready) n2 += g.unreadyIndex.length;
   const newRatio = intDiv(total2, n2) / targetUsage;
   return rebalanceOutcome(base, currentReplicas, ratio, newRatio, n2, tolerances);
 }

@@ -382,7 +382,7 @@ export interface MetricProposal {
   value?: number;
   /** The target in milli-units (Value/AverageValue) or percent (Utilization). */
   target?: number;
-  /** Resource/ContainerResource/Pods: pod grouping. */
+  /** Resource/ContainerResource/Pods: pod grouping (omitted when the input says `explain: false`). */
   pods?: PodGroups;
   /** Which path of the replica calculator decided (`tolerance`, `fast`, `rebalanced`, `direction-flip`, ...). */
   path?: string;
