@@ -366,6 +366,23 @@ describe("adapter + real Prometheus + kubectl", () => {
     expect(missing.body.message).toBe(`podmetrics.metrics.k8s.io "${NS}/nope" not found`);
   });
 
+  it("makes `kubectl top pod` work (metrics.k8s.io discovery and PodMetricsList)", async () => {
+    const r = await run(KUBECTL, ["--kubeconfig", kubeconfig, "top", "pod", "-n", NS, "--containers"], {
+      timeout: 30_000,
+    });
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
+    expect(rows.map((x) => `${x[0]}/${x[1]}`)).toEqual(PODS.flatMap((p) => [`${p}/app`, `${p}/sidecar`]));
+    for (const x of rows) {
+      expect(num(x[2]!)).toBeGreaterThan(0.2);
+      expect(num(x[2]!)).toBeLessThan(0.3);
+      expect(x[3]).toBe("64Mi");
+    }
+  });
+
   it("rejects malformed selectors, unknown resources and huge names with a Status", async () => {
     const bad = await raw(
       `${C2}/namespaces/${NS}/pods/*/http_requests_qps?labelSelector=${encodeURIComponent("app in (web")}`,
