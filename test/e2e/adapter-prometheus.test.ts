@@ -499,6 +499,36 @@ describe("adapter + real Prometheus + kubectl", () => {
   });
 });
 
+describe("adapter process", () => {
+  it("drains and exits 0 on SIGTERM", async () => {
+    const child = adapter!.child;
+    await adapter!.stop();
+    expect(child.exitCode).toBe(0);
+    expect(adapter!.output()).toContain("shutting down: draining in-flight requests");
+  });
+
+  it("refuses to start on a bad config or bad flags, exit 2 with one line", async () => {
+    const f = join(dir, "bad-adapter.yaml");
+    writeFileSync(f, "rules:\n  - seriesQuery: x\n    metricsQuery: '<<.Serie>>'\n");
+    const e = await run(TSX, [MAIN, "adapter", "--config", f, "--insecure-dev", "--secure-port", "0"]).catch(
+      (x) => x,
+    );
+    expect(e.code).toBe(2);
+    expect(e.stderr.trim()).toBe(`error: ${f}: rules[0].metricsQuery: template: can't evaluate field Serie`);
+    const g = await run(TSX, [
+      MAIN,
+      "adapter",
+      "--insecure-dev",
+      "--metrics-relist-interval",
+      "1m",
+      "--metrics-max-age",
+      "30s",
+    ]).catch((x) => x);
+    expect(g.code).toBe(2);
+    expect(g.stderr.trim()).toBe("error: --metrics-max-age: must be at least --metrics-relist-interval (1m)");
+  });
+});
+
 describe("tidescale rules test against real Prometheus", () => {
   const rulesFile = () => {
     const f = join(dir, "rules-test.yaml");
