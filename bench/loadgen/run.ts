@@ -1,7 +1,8 @@
 /**
  * bench/loadgen: in one run against the same server (a minimal node:http server in its own process on
  * loopback, 12-byte body, keep-alive):
- *   1. maximum req/s of `tidescale attack -rate 0 -max-workers 64` vs wrk (-t1 -c64) and autocannon
+ *   1. maximum req/s of `tidescale attack -rate 0 -max-workers 64` vs wrk (-t1 -c64), autocannon and a bare
+ *      undici loop (our client's floor: the same Pool recording nothing)
  *      (programmatic, 64 connections), as ratios measured in the same round;
  *   2. rate accuracy of `tidescale attack -rate N/s` at 1k, 5k and 10k req/s: achieved / requested and
  *      p99 send lateness (whole run, and steady state after the first second).
@@ -110,6 +111,27 @@ async function wrk(url: string): Promise<number> {
   return Number(m[1]);
 }
 
+/**
+ * The floor of our HTTP client: undici's Pool in 64 closed loops with a bare callback handler, recording
+ * nothing. The gap between this and `tidescale attack -rate 0` is the cost of recording every result.
+ */
+async function undiciMax(url: string): Promise<number> {
+  const code = `
+    const { Pool } = require(${JSON.stringify(join(ROOT, "node_modules/undici"))});
+    const pool = new Pool(${JSON.stringify(new URL(url).origin)}, { connections: ${CONNECTIONS} });
+    let n = 0; const t0 = performance.now(); const end = t0 + ${SECONDS * 1000};
+    class H { constructor(d) { this.d = d } onConnect() {} onHeaders() { return true } onData() { return true }
+      onComplete() { this.d() } onError() { this.d() } }
+    let live = ${CONNECTIONS};
+    const loop = () => { if (performance.now() > end) { if (--live === 0) { console.log(n / ((performance.now() - t0) / 1000)); pool.close() } return }
+      pool.dispatch({ path: "/", method: "GET", headers: [] }, new H(() => { n++; loop() })) };
+    for (let i = 0; i < ${CONNECTIONS}; i++) loop();`;
+  const r = await run(process.execPath, ["-e", code]);
+  const v = Number(r.out.trim());
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`undici probe failed: ${r.out}${r.err}`);
+  return v;
+}
+
 /** autocannon's programmatic API in a fresh process (cold, like each `tidescale attack` run). */
 async function autocannonMax(url: string): Promise<number> {
   const code =
@@ -154,6 +176,9 @@ async function main(): Promise<void> {
           ac = await autocannonMax(url);
         },
         async () => {
+          raw = await undiciMax(url);
+        },
+        async () => {
           ours = await tidescaleAttack(url, [
             "-rate",
             "0",
@@ -166,17 +191,21 @@ async function main(): Promise<void> {
       ];
       let w = 0;
       let ac = 0;
+      let raw = 0;
       let ours: Awaited<ReturnType<typeof tidescaleAttack>> | undefined;
       for (let i = 0; i < tools.length; i++) await tools[(i + round) % tools.length]!();
       if (!ours) throw new Error("no tidescale result");
       const oursRps = ours.report.requests / ((ours.report.duration + ours.report.wait) / 1e9);
       add("wrk", w);
       add("autocannon", ac);
+      add("undici", raw);
+      add("ratio_vs_undici", oursRps / raw);
       add("tidescale", oursRps);
       add("ratio_vs_autocannon", oursRps / ac);
       add("ratio_vs_wrk", oursRps / w);
       console.log(
-        `round ${round}: max req/s wrk ${fmt(w)}  autocannon ${fmt(ac)}  tidescale ${fmt(oursRps)} (success ${(ours.report.success * 100).toFixed(2)}%)  ratio vs autocannon ${fmt(oursRps / ac, 2)}  vs wrk ${fmt(oursRps / w, 2)}`,
+        `round ${round}: max req/s wrk ${fmt(w)}  autocannon ${fmt(ac)}  raw undici ${fmt(raw)}  tidescale ${fmt(oursRps)} (success ${(ours.report.success * 100).toFixed(2)}%)  ` +
+          `ratio vs autocannon ${fmt(oursRps / ac, 2)}  vs wrk ${fmt(oursRps / w, 2)}  vs raw undici ${fmt(oursRps / raw, 2)}`,
       );
       for (const rate of RATES) {
         const r = await tidescaleAttack(url, ["-rate", `${rate}/s`, "-max-connections", String(CONNECTIONS)]);
@@ -204,10 +233,12 @@ async function main(): Promise<void> {
   console.log(`| tool | max req/s (median) |\n|---|---|`);
   console.log(`| wrk -t1 -c${CONNECTIONS} | ${fmt(m("wrk"))} |`);
   console.log(`| autocannon -c${CONNECTIONS} (programmatic) | ${fmt(m("autocannon"))} |`);
+  console.log(`| raw undici Pool, ${CONNECTIONS} closed loops, nothing recorded | ${fmt(m("undici"))} |`);
   console.log(`| tidescale attack -rate 0 -max-workers ${CONNECTIONS} | ${fmt(m("tidescale"))} |`);
   console.log(
     `\nratio tidescale/autocannon ${fmt(m("ratio_vs_autocannon"), 2)} (per-round range ${range("ratio_vs_autocannon")}; goal >= 0.8), ` +
-      `tidescale/wrk ${fmt(m("ratio_vs_wrk"), 2)} (range ${range("ratio_vs_wrk")})\n`,
+      `tidescale/wrk ${fmt(m("ratio_vs_wrk"), 2)} (range ${range("ratio_vs_wrk")}), ` +
+      `tidescale/raw undici ${fmt(m("ratio_vs_undici"), 2)} (range ${range("ratio_vs_undici")})\n`,
   );
   console.log(
     "| requested | achieved/requested ((N-1) / first-to-last send) | sent/scheduled | p99 lateness (whole run) | p99 lateness (after 1st s) |\n|---|---|---|---|---|",
