@@ -115,7 +115,7 @@ export interface SimulationRun {
   /** Intervals `[from, to)` (ms) during which the offered load exceeded the Ready pods' capacity. */
   readonly underProvisioned: readonly (readonly [number, number])[];
   readonly summary: SimulationSummary;
-  /** The last reconcile's explanation (what the engine said at the end). */
+  /** The HPA status the last reconcile wrote (undefined when the run had no reconcile). */
   readonly finalStatus: HpaStatus | undefined;
 }
 
