@@ -81,11 +81,98 @@ export interface ReadinessTiming {
   initialReadinessDelayMs: number;
 }
 
+/** Group codes of {@link podGroup} (§5 order). */
+export const IGNORED = 0;
+/** Pending, or failing the CPU readiness rule. */
+export const UNREADY = 1;
+/** No metric. */
+export const MISSING = 2;
+/** Everything else. */
+export const READY = 3;
+
 /**
- * Puts each pod in the first matching group (upstream groupPods, newest):
- * deleted or Failed -> ignored; Pending -> unready; no metric -> missing; for `resource === "cpu"` only,
- * the CPU initialization / initial readiness rules -> unready; otherwise ready.
- * `startTime + period` "after now" is strict, so a pod exactly `period` old is past initialization.
+ * The group of one pod (upstream groupPods, newest), first match wins: deleted or Failed -> ignored;
+ * Pending -> unready; no metric -> missing; for `cpu` only, the CPU initialization / initial readiness
+ * rules -> unready; otherwise ready. `startTime + period` "after now" is strict, so a pod exactly
+ * `period` old is past initialization.
+ */
+export function podGroup(
+  pod: PodInfo,
+  metric: PodMetricValue | undefined,
+  cpu: boolean,
+  timing: ReadinessTiming,
+): number {
+  if (pod.deletionTimestamp !== undefined || pod.phase === "Failed") return IGNORED;
+  if (pod.phase === "Pending") return UNREADY;
+  if (metric === undefined) return MISSING;
+  if (cpu && isCpuUnready(pod, metric, timing)) return UNREADY;
+  return READY;
+}
+
+/** Group sizes and sums of one grouping pass ({@link tallyPods}). */
+export interface PodTally {
+  ready: number;
+  unready: number;
+  missing: number;
+  /** Σ metric values of the ready pods. */
+  readySum: number;
+  /** Pods of the list that have a metric (any group). */
+  found: number;
+  /** Σ metric values of those pods. */
+  foundSum: number;
+}
+
+/**
+ * The grouping pass without lists: counts and sums per group, and each pod's group code written to
+ * `codes[i]` (the caller's buffer, at least `pods.length` long). Same rules as {@link groupPods}.
+ */
+export function tallyPods(
+  pods: readonly PodInfo[],
+  byPod: readonly (PodMetricValue | undefined)[],
+  resource: string,
+  timing: ReadinessTiming,
+  codes: Uint8Array,
+): PodTally {
+  const cpu = resource === "cpu";
+  let ready = 0;
+  let unready = 0;
+  let missing = 0;
+  let readySum = 0;
+  let found = 0;
+  let foundSum = 0;
+  for (let i = 0; i < pods.length; i++) {
+    const metric = byPod[i];
+    if (metric !== undefined) {
+      found++;
+      foundSum += metric.value;
+    }
+    const group = podGroup(pods[i]!, metric, cpu, timing);
+    codes[i] = group;
+    if (group === READY) {
+      ready++;
+      readySum += metric!.value;
+    } else if (group === UNREADY) unready++;
+    else if (group === MISSING) missing++;
+  }
+  return { ready, unready, missing, readySum, found, foundSum };
+}
+
+/** The pod names per group, in pod-list order, from the codes of {@link tallyPods}. */
+export function groupNames(pods: readonly PodInfo[], codes: Uint8Array): PodGrouping {
+  const out: PodGrouping = { ready: [], unready: [], missing: [], ignored: [] };
+  for (let i = 0; i < pods.length; i++) {
+    const name = pods[i]!.name;
+    const group = codes[i];
+    if (group === READY) out.ready.push(name);
+    else if (group === UNREADY) out.unready.push(name);
+    else if (group === MISSING) out.missing.push(name);
+    else out.ignored.push(name);
+  }
+  return out;
+}
+
+/**
+ * Puts each pod in the first matching group ({@link podGroup}; upstream groupPods).
  * With `withNames` false only the indices and sums are filled (the name lists stay empty).
  */
 export function groupPods(
@@ -116,28 +203,20 @@ export function groupPods(
       out.found++;
       out.foundSum += metric.value;
     }
-    if (pod.deletionTimestamp !== undefined || pod.phase === "Failed") {
+    const group = podGroup(pod, metric, cpu, timing);
+    if (group === IGNORED) {
       if (withNames) out.ignored.push(pod.name);
-      continue;
-    }
-    if (pod.phase === "Pending") {
+    } else if (group === UNREADY) {
       if (withNames) out.unready.push(pod.name);
       out.unreadyIndex.push(i);
-      continue;
-    }
-    if (metric === undefined) {
+    } else if (group === MISSING) {
       if (withNames) out.missing.push(pod.name);
       out.missingIndex.push(i);
-      continue;
+    } else {
+      if (withNames) out.ready.push(pod.name);
+      out.readyIndex.push(i);
+      out.readySum += metric!.value;
     }
-    if (cpu && isCpuUnready(pod, metric, timing)) {
-      if (withNames) out.unready.push(pod.name);
-      out.unreadyIndex.push(i);
-      continue;
-    }
-    if (withNames) out.ready.push(pod.name);
-    out.readyIndex.push(i);
-    out.readySum += metric.value;
   }
   return out;
 }
@@ -161,10 +240,68 @@ export function isCpuUnready(pod: PodInfo, metric: PodMetricValue, timing: Readi
 export type RequestsResult = { ok: true; requests: number[] } | { ok: false; error: string };
 
 /**
- * Requests (milli-units) of every listed pod, ignored ones included (upstream calculateRequests, newest):
- * the named container's request for ContainerResource; else the pod-level request when the
- * PodLevelResources gate is on and the pod sets one; else the sum over containers plus sidecar
- * (restartPolicy Always) init containers. One missing request anywhere is an error.
+ * One pod's request (milli-units) as upstream calculateRequests (newest) takes it: the named container's
+ * request for ContainerResource; else the pod-level request when the PodLevelResources gate is on and
+ * the pod sets one; else the sum over containers plus sidecar (restartPolicy Always) init containers.
+ * `undefined` when a request is missing ({@link requestError} says which).
+ */
+export function podRequest(
+  pod: PodInfo,
+  container: string,
+  resource: string,
+  podLevelResources: boolean,
+): number | undefined {
+  if (container === "" && podLevelResources && hasPodRequests(pod)) return pod.podRequests![resource];
+  let sum = 0;
+  let found = false;
+  const lists = pod.initContainers === undefined ? 1 : 2;
+  for (let l = 0; l < lists; l++) {
+    const list = l === 0 ? pod.containers : pod.initContainers!;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      if (l === 1 && c.restartPolicy !== "Always") continue;
+      if (container !== "" && c.name !== container) continue;
+      found = true;
+      const r = c.requests[resource];
+      if (r === undefined) return undefined;
+      sum += r;
+    }
+  }
+  return container !== "" && !found ? undefined : sum;
+}
+
+function hasPodRequests(pod: PodInfo): boolean {
+  const r = pod.podRequests;
+  if (r === undefined) return false;
+  for (const k in r) if (Object.hasOwn(r, k)) return true;
+  return false;
+}
+
+/** Why {@link podRequest} found no request for the pod (upstream's error text). */
+export function requestError(
+  pod: PodInfo,
+  container: string,
+  resource: string,
+  podLevelResources: boolean,
+): string {
+  if (container === "" && podLevelResources && hasPodRequests(pod))
+    return `missing pod-level request for ${resource} in Pod ${pod.name}`;
+  const lists = pod.initContainers === undefined ? 1 : 2;
+  for (let l = 0; l < lists; l++) {
+    const list = l === 0 ? pod.containers : pod.initContainers!;
+    for (const c of list) {
+      if (l === 1 && c.restartPolicy !== "Always") continue;
+      if (container !== "" && c.name !== container) continue;
+      if (c.requests[resource] === undefined)
+        return `missing request for ${resource} in container ${c.name} of Pod ${pod.name}`;
+    }
+  }
+  return `container ${container} not found in Pod ${pod.name}`;
+}
+
+/**
+ * Requests (milli-units) of every listed pod, ignored ones included ({@link podRequest}, upstream
+ * calculateRequests). One missing request anywhere is an error.
  */
 export function calculateRequests(
   pods: readonly PodInfo[],
@@ -175,40 +312,10 @@ export function calculateRequests(
   const requests: number[] = new Array(pods.length);
   for (let p = 0; p < pods.length; p++) {
     const pod = pods[p]!;
-    if (
-      container === "" &&
-      podLevelResources &&
-      pod.podRequests !== undefined &&
-      Object.keys(pod.podRequests).length > 0
-    ) {
-      const r = pod.podRequests[resource];
-      if (r === undefined)
-        return { ok: false, error: `missing pod-level request for ${resource} in Pod ${pod.name}` };
-      requests[p] = r;
-      continue;
-    }
-    let sum = 0;
-    let found = false;
-    const lists = pod.initContainers === undefined ? 1 : 2;
-    for (let l = 0; l < lists; l++) {
-      const list = l === 0 ? pod.containers : pod.initContainers!;
-      for (let i = 0; i < list.length; i++) {
-        const c = list[i]!;
-        if (l === 1 && c.restartPolicy !== "Always") continue;
-        if (container !== "" && c.name !== container) continue;
-        found = true;
-        const r = c.requests[resource];
-        if (r === undefined)
-          return {
-            ok: false,
-            error: `missing request for ${resource} in container ${c.name} of Pod ${pod.name}`,
-          };
-        sum += r;
-      }
-    }
-    if (container !== "" && !found)
-      return { ok: false, error: `container ${container} not found in Pod ${pod.name}` };
-    requests[p] = sum;
+    const r = podRequest(pod, container, resource, podLevelResources);
+    if (r === undefined)
+      return { ok: false, error: requestError(pod, container, resource, podLevelResources) };
+    requests[p] = r;
   }
   return { ok: true, requests };
 }

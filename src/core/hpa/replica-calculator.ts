@@ -7,13 +7,17 @@
  */
 import {
   alignMetrics,
-  calculateRequests,
-  groupPods,
+  groupNames,
+  MISSING,
   type PodGrouping,
-  type PodGroupingDetail,
   type PodMetricsByPod,
   type PodMetricsMap,
+  podRequest,
+  READY,
   type ReadinessTiming,
+  requestError,
+  tallyPods,
+  UNREADY,
 } from "./pods.js";
 import type { PodInfo } from "./types.js";
 
@@ -49,16 +53,16 @@ export interface CalcOk {
   replicas: number;
   /** First-pass ratio. */
   ratio: number;
-  rebalancedRatio?: number;
+  rebalancedRatio?: number | undefined;
   /** Utilization: integer percent of the first pass. */
-  utilization?: number;
+  utilization?: number | undefined;
   /** Average (milli) of the first pass, or the value/total for Object/External. */
   usage: number;
   groups?: PodGrouping | undefined;
   /** Which branch decided. */
   path: CalcPath;
   /** Number of entries the rebalance multiplied by (len(metrics)), or the ready-pod count. */
-  multiplier?: number;
+  multiplier?: number | undefined;
 }
 
 /** Branches of the calculator, for explanations. */
@@ -72,6 +76,23 @@ export type CalcPath =
   | "ready-pods"
   | "scale-from-zero"
   | "per-pod";
+
+/**
+ * A {@link CalcOk} with every field in one fixed order (one object shape for all branches, so the
+ * reconcile reads them monomorphically; unset optional fields are `undefined`).
+ */
+function calcOk(
+  replicas: number,
+  ratio: number,
+  usage: number,
+  path: CalcPath,
+  utilization: number | undefined,
+  groups: PodGrouping | undefined,
+  rebalancedRatio: number | undefined,
+  multiplier: number | undefined,
+): CalcOk {
+  return { ok: true, replicas, ratio, rebalancedRatio, utilization, usage, groups, path, multiplier };
+}
 
 /** A failed proposal: the replica calculator's error text. */
 export interface CalcErr {
@@ -105,6 +126,16 @@ export interface PodCalcInput {
 }
 
 /**
+ * A scratch buffer for the pods' group codes, reused by every call (the calculators are synchronous and
+ * finish with it before they return), so a reconcile allocates nothing per pod.
+ */
+let codeBuffer = new Uint8Array(256);
+function groupCodes(n: number): Uint8Array {
+  if (codeBuffer.length < n) codeBuffer = new Uint8Array(Math.max(n, codeBuffer.length * 2));
+  return codeBuffer;
+}
+
+/**
  * Resource / ContainerResource with a Utilization target (GetResourceReplicas, §6.1): group pods,
  * compute requests for every listed pod, the truncated utilization percent, then the fast path or the
  * rebalance (missing pods at max(100, target)% of request on scale-down, 0 on scale-up; unready pods at
@@ -122,89 +153,119 @@ export function resourceUtilizationReplicas(
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   const metrics = input.metrics instanceof Map ? alignMetrics(pods, input.metrics) : input.metrics;
-  const names = input.groupNames !== false;
-  const g = groupPods(pods, metrics, input.resource, input.timing, names);
-  const groups = names ? plainGroups(g) : undefined;
+  const codes = groupCodes(pods.length);
+  const g = tallyPods(pods, metrics.byPod, input.resource, input.timing, codes);
+  const groups = input.groupNames !== false ? groupNames(pods, codes) : undefined;
   // The metrics map after removing ignored and unready pods: ready pods plus superfluous entries.
-  const entries = g.readyIndex.length + (metrics.size - g.found);
+  const entries = g.ready + (metrics.size - g.found);
   if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
-  const req = calculateRequests(pods, input.container, input.resource, input.podLevelResources);
-  if (!req.ok) return { ok: false, error: req.error, groups };
-  const requests = req.requests;
-  // Entries with a request are exactly the ready pods (superfluous names have no request).
-  const metricsTotal = g.readySum;
+  // Requests of every listed pod (one missing request fails the metric); entries with a request are
+  // exactly the ready pods (superfluous names have no request).
+  const { container, resource, podLevelResources } = input;
   let requestsTotal = 0;
-  for (const i of g.readyIndex) requestsTotal += requests[i]!;
+  for (let i = 0; i < pods.length; i++) {
+    const r = podRequest(pods[i]!, container, resource, podLevelResources);
+    if (r === undefined)
+      return { ok: false, error: requestError(pods[i]!, container, resource, podLevelResources), groups };
+    if (codes[i] === READY) requestsTotal += r;
+  }
+  const metricsTotal = g.readySum;
   const utilization = utilizationOf(metricsTotal, requestsTotal);
   if (utilization === undefined)
     return { ok: false, error: "no metrics returned matched known pods", groups };
   const ratio = utilization / targetUtilization;
-  const rawAverage = intDiv(metricsTotal, g.readyIndex.length);
-  const base = { ok: true as const, ratio, utilization, usage: rawAverage, groups };
+  const rawAverage = intDiv(metricsTotal, g.ready);
 
-  const scaleUpWithUnready = g.unreadyIndex.length > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && g.missingIndex.length === 0) {
+  const scaleUpWithUnready = g.unready > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && g.missing === 0) {
     if (isWithinTolerance(ratio, tolerances))
-      return { ...base, replicas: currentReplicas, path: "within-tolerance" };
-    const readyPodCount = g.readyIndex.length;
-    return { ...base, replicas: Math.ceil(ratio * readyPodCount), path: "fast", multiplier: readyPodCount };
+      return calcOk(
+        currentReplicas,
+        ratio,
+        rawAverage,
+        "within-tolerance",
+        utilization,
+        groups,
+        undefined,
+        undefined,
+      );
+    return calcOk(
+      Math.ceil(ratio * g.ready),
+      ratio,
+      rawAverage,
+      "fast",
+      utilization,
+      groups,
+      undefined,
+      g.ready,
+    );
   }
 
+  // The rebalance (rare): pods in list order, missing ones first, then unready ones, as upstream.
   let m2 = metricsTotal;
   let r2 = requestsTotal;
   let n2 = entries;
-  if (g.missingIndex.length > 0) {
-    if (ratio < 1.0) {
-      // scale-down: a missing pod is assumed at max(100, target) % of its request
-      const fallback = Math.max(100, targetUtilization);
-      for (const i of g.missingIndex) {
-        const r = requests[i]!;
-        m2 += mulDivTrunc(r, fallback, 100);
-        r2 += r;
-        n2++;
-      }
-    } else if (ratio > 1.0) {
-      // scale-up: a missing pod is assumed at 0
-      for (const i of g.missingIndex) {
-        r2 += requests[i]!;
-        n2++;
-      }
+  if (g.missing > 0 && (ratio < 1.0 || ratio > 1.0)) {
+    // scale-down: a missing pod is assumed at max(100, target) % of its request; scale-up: at 0
+    const fallback = Math.max(100, targetUtilization);
+    for (let i = 0; i < pods.length; i++) {
+      if (codes[i] !== MISSING) continue;
+      const r = podRequest(pods[i]!, container, resource, podLevelResources)!;
+      if (ratio < 1.0) m2 += mulDivTrunc(r, fallback, 100);
+      r2 += r;
+      n2++;
     }
   }
   if (scaleUpWithUnready) {
-    for (const i of g.unreadyIndex) {
-      r2 += requests[i]!;
+    for (let i = 0; i < pods.length; i++) {
+      if (codes[i] !== UNREADY) continue;
+      r2 += podRequest(pods[i]!, container, resource, podLevelResources)!;
       n2++;
     }
   }
   const second = utilizationOf(m2, r2);
   if (second === undefined) return { ok: false, error: "no metrics returned matched known pods", groups };
-  return rebalanceOutcome(base, currentReplicas, ratio, second / targetUtilization, n2, tolerances);
-}
-
-/** The output groups (names only) of a detailed grouping. */
-function plainGroups(g: PodGroupingDetail): PodGrouping {
-  return { ready: g.ready, unready: g.unready, missing: g.missing, ignored: g.ignored };
+  return rebalanceOutcome(
+    currentReplicas,
+    ratio,
+    rawAverage,
+    utilization,
+    groups,
+    second / targetUtilization,
+    n2,
+    tolerances,
+  );
 }
 
 function rebalanceOutcome(
-  base: Omit<CalcOk, "replicas" | "path">,
   currentReplicas: number,
   ratio: number,
+  usage: number,
+  utilization: number | undefined,
+  groups: PodGrouping | undefined,
   newRatio: number,
   entries: number,
   tolerances: Tolerances,
 ): CalcOk {
-  const withNew = { ...base, rebalancedRatio: newRatio, multiplier: entries };
-  if (isWithinTolerance(newRatio, tolerances))
-    return { ...withNew, replicas: currentReplicas, path: "rebalanced-within-tolerance" };
-  if ((ratio < 1.0 && newRatio > 1.0) || (ratio > 1.0 && newRatio < 1.0))
-    return { ...withNew, replicas: currentReplicas, path: "rebalanced-direction-flip" };
-  const newReplicas = Math.ceil(newRatio * entries);
-  if ((newRatio < 1.0 && newReplicas > currentReplicas) || (newRatio > 1.0 && newReplicas < currentReplicas))
-    return { ...withNew, replicas: currentReplicas, path: "rebalanced-count-flip" };
-  return { ...withNew, replicas: newReplicas, path: "rebalanced" };
+  let replicas = currentReplicas;
+  let path: CalcPath;
+  if (isWithinTolerance(newRatio, tolerances)) path = "rebalanced-within-tolerance";
+  else if ((ratio < 1.0 && newRatio > 1.0) || (ratio > 1.0 && newRatio < 1.0))
+    path = "rebalanced-direction-flip";
+  else {
+    const newReplicas = Math.ceil(newRatio * entries);
+    if (
+      (newRatio < 1.0 && newReplicas > currentReplicas) ||
+      (newRatio > 1.0 && newReplicas < currentReplicas)
+    )
+      path = "rebalanced-count-flip";
+    else {
+      path = "rebalanced";
+      replicas = newReplicas;
+    }
+  }
+  return calcOk(replicas, ratio, usage, path, utilization, groups, newRatio, entries);
 }
 
 /**
@@ -220,39 +281,46 @@ export function plainMetricReplicas(
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   const metrics = input.metrics instanceof Map ? alignMetrics(pods, input.metrics) : input.metrics;
-  const names = input.groupNames !== false;
-  const g = groupPods(pods, metrics, input.resource, input.timing, names);
-  const groups = names ? plainGroups(g) : undefined;
-  const entries = g.readyIndex.length + (metrics.size - g.found);
+  const codes = groupCodes(pods.length);
+  const g = tallyPods(pods, metrics.byPod, input.resource, input.timing, codes);
+  const groups = input.groupNames !== false ? groupNames(pods, codes) : undefined;
+  const entries = g.ready + (metrics.size - g.found);
   if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
   // GetMetricUsageRatio over the remaining entries: ready pods and superfluous entries.
   const total = g.readySum + metrics.superfluousSum;
   const usage = intDiv(total, entries);
   const ratio = usage / targetUsage;
-  const base = { ok: true as const, ratio, usage, groups };
 
-  const scaleUpWithUnready = g.unreadyIndex.length > 0 && ratio > 1.0;
-  if (!scaleUpWithUnready && g.missingIndex.length === 0) {
+  const scaleUpWithUnready = g.unready > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && g.missing === 0) {
     if (isWithinTolerance(ratio, tolerances))
-      return { ...base, replicas: currentReplicas, path: "within-tolerance" };
-    const readyPodCount = g.readyIndex.length;
-    return { ...base, replicas: Math.ceil(ratio * readyPodCount), path: "fast", multiplier: readyPodCount };
+      return calcOk(
+        currentReplicas,
+        ratio,
+        usage,
+        "within-tolerance",
+        undefined,
+        groups,
+        undefined,
+        undefined,
+      );
+    return calcOk(Math.ceil(ratio * g.ready), ratio, usage, "fast", undefined, groups, undefined, g.ready);
   }
   let total2 = total;
   let n2 = entries;
-  if (g.missingIndex.length > 0) {
+  if (g.missing > 0) {
     if (ratio < 1.0) {
       // scale-down: a missing pod is assumed at exactly the target
-      total2 += targetUsage * g.missingIndex.length;
-      n2 += g.missingIndex.length;
+      total2 += targetUsage * g.missing;
+      n2 += g.missing;
     } else if (ratio > 1.0) {
-      n2 += g.missingIndex.length;
+      n2 += g.missing;
     }
   }
-  if (scaleUpWithUnready) n2 += g.unreadyIndex.length;
+  if (scaleUpWithUnready) n2 += g.unready;
   const newRatio = intDiv(total2, n2) / targetUsage;
-  return rebalanceOutcome(base, currentReplicas, ratio, newRatio, n2, tolerances);
+  return rebalanceOutcome(currentReplicas, ratio, usage, undefined, groups, newRatio, n2, tolerances);
 }
 
 /** Pods in phase Running with Ready=True (getReadyPodsCount); an empty list is an error. */
@@ -278,21 +346,27 @@ export function valueReplicas(input: {
   tolerances: Tolerances;
   pods: readonly PodInfo[];
 }): CalcResult {
-  const ratio = input.usage / input.target;
-  const base = { ok: true as const, ratio, usage: input.usage };
-  if (input.currentReplicas !== 0) {
+  const { usage, currentReplicas } = input;
+  const ratio = usage / input.target;
+  if (currentReplicas !== 0) {
     if (isWithinTolerance(ratio, input.tolerances))
-      return { ...base, replicas: input.currentReplicas, path: "within-tolerance" };
+      return calcOk(
+        currentReplicas,
+        ratio,
+        usage,
+        "within-tolerance",
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      );
     const ready = readyPodsCount(input.pods);
     if (!ready.ok) return { ok: false, error: `unable to calculate ready pods: ${ready.error}` };
-    return {
-      ...base,
-      replicas: capInt32(Math.ceil(ratio * ready.count)),
-      path: "ready-pods",
-      multiplier: ready.count,
-    };
+    const replicas = capInt32(Math.ceil(ratio * ready.count));
+    return calcOk(replicas, ratio, usage, "ready-pods", undefined, undefined, undefined, ready.count);
   }
-  return { ...base, replicas: capInt32(Math.ceil(ratio)), path: "scale-from-zero" };
+  const replicas = capInt32(Math.ceil(ratio));
+  return calcOk(replicas, ratio, usage, "scale-from-zero", undefined, undefined, undefined, undefined);
 }
 
 /**
@@ -312,7 +386,7 @@ export function perPodReplicas(input: {
   let replicas = statusReplicas;
   if (!isWithinTolerance(ratio, input.tolerances)) replicas = capInt32(Math.ceil(usage / target));
   const average = statusReplicas === 0 ? usage : Math.ceil(usage / statusReplicas);
-  return { ok: true, replicas, ratio, usage: average, path: "per-pod" };
+  return calcOk(replicas, ratio, average, "per-pod", undefined, undefined, undefined, undefined);
 }
 
 function capInt32(n: number): number {
