@@ -81,25 +81,43 @@ function podsValue(s: MetricSample, now: number): PodMetricValue {
 }
 
 /**
- * The samples laid out along the pod list when they name the pods in the same order (the common case
- * of a metrics API listing by the same selector); undefined otherwise.
+ * The samples laid out along the pod list when they name pods of the list in list order (the common case
+ * of a metrics API listing by the same selector; pods without a sample, e.g. Pending ones, may be
+ * skipped); undefined otherwise (the map path then decides). `resource === undefined` reads custom
+ * metrics items ({@link podsValue}), else resource metrics ({@link resourceValue}). When every pod has
+ * its sample and each sample is used as it is, the sample list itself is the layout (no copy).
  */
 function alignedSamples(
   samples: readonly MetricSample[],
   pods: readonly PodInfo[],
-  read: (s: MetricSample) => PodMetricValue | undefined,
+  resource: string | undefined,
+  container: string,
+  now: number,
 ): PodMetricsByPod | undefined {
-  if (samples.length !== pods.length) return undefined;
-  const byPod: (PodMetricValue | undefined)[] = new Array(pods.length);
+  const n = pods.length;
+  const count = samples.length;
+  if (count > n) return undefined;
+  let byPod: (PodMetricValue | undefined)[] | undefined;
   let size = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
-    if (s.pod !== pods[i]!.name) return undefined;
-    const m = read(s);
-    byPod[i] = m;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    let m: PodMetricValue | undefined;
+    const s = j < count ? samples[j]! : undefined;
+    if (s !== undefined && s.pod === pods[i]!.name) {
+      m = resource === undefined ? podsValue(s, now) : resourceValue(s, resource, container, now);
+      j++;
+    }
     if (m !== undefined) size++;
+    if (byPod === undefined && (m !== s || i !== j - 1)) {
+      // First pod whose entry is not its sample as it is: copy the identical prefix.
+      byPod = new Array(n);
+      for (let k = 0; k < i; k++) byPod[k] = samples[k] as PodMetricValue;
+    }
+    if (byPod !== undefined) byPod[i] = m;
   }
-  return { byPod, size, superfluousSum: 0 };
+  if (j !== count) return undefined;
+  // byPod undefined: sample i belongs to pod i and is its entry (a plain value, see podsValue/resourceValue).
+  return { byPod: byPod ?? (samples as readonly PodMetricValue[]), size, superfluousSum: 0 };
 }
 
 /** {@link fetchResourceMetrics}, laid out along the pod list (same results, fewer lookups). */
@@ -111,7 +129,7 @@ export function resourceMetricsByPod(
   now: number,
 ): Fetched<PodMetricsByPod> {
   if (reading !== undefined && !("error" in reading) && reading.samples.length > 0) {
-    const aligned = alignedSamples(reading.samples, pods, (s) => resourceValue(s, resource, container, now));
+    const aligned = alignedSamples(reading.samples, pods, resource, container, now);
     if (aligned !== undefined) return { ok: true, value: aligned };
   }
   const f = fetchResourceMetrics(reading, resource, container, now);
@@ -125,7 +143,7 @@ export function podsMetricsByPod(
   now: number,
 ): Fetched<PodMetricsByPod> {
   if (reading !== undefined && !("error" in reading) && reading.samples.length > 0) {
-    const aligned = alignedSamples(reading.samples, pods, (s) => podsValue(s, now));
+    const aligned = alignedSamples(reading.samples, pods, undefined, "", now);
     if (aligned !== undefined) return { ok: true, value: aligned };
   }
   const f = fetchPodsMetrics(reading, now);

@@ -734,6 +734,46 @@ function computeReplicasForMetrics(
   return result;
 }
 
+/** The controller configuration: the input's fields over the defaults (the last merge is reused). */
+let lastConfigIn: Partial<ControllerConfig> | undefined;
+let lastConfig: ControllerConfig = DEFAULT_CONTROLLER_CONFIG;
+const CONFIG_KEYS = Object.keys(DEFAULT_CONTROLLER_CONFIG) as (keyof ControllerConfig)[];
+function controllerConfig(given: Partial<ControllerConfig> | undefined): ControllerConfig {
+  if (given === undefined) return DEFAULT_CONTROLLER_CONFIG;
+  if (given === lastConfigIn && sameMerge(given, lastConfig)) return lastConfig;
+  lastConfigIn = given;
+  lastConfig = { ...DEFAULT_CONTROLLER_CONFIG, ...given };
+  return lastConfig;
+}
+/** Whether `merged` still is `{...DEFAULT_CONTROLLER_CONFIG, ...given}` (the input may have been edited). */
+function sameMerge(given: Partial<ControllerConfig>, merged: ControllerConfig): boolean {
+  for (let i = 0; i < CONFIG_KEYS.length; i++) {
+    const k = CONFIG_KEYS[i]!;
+    if ((k in given ? given[k] : DEFAULT_CONTROLLER_CONFIG[k]) !== merged[k]) return false;
+  }
+  return true;
+}
+
+/** `Kind/namespace/name` of the scale target, as the controller's messages name it. */
+function targetRef(hpa: ReconcileInput["hpa"]): string {
+  const t = hpa.spec.scaleTargetRef;
+  return `${t.kind}/${hpa.metadata.namespace}/${t.name}`;
+}
+
+/** schema.ParseGroupVersion's error for more than one "/" (memoized for the last text). */
+let lastApiVersion = "";
+let lastApiVersionError: string | undefined;
+function groupVersionError(apiVersion: string): string | undefined {
+  if (apiVersion !== lastApiVersion) {
+    lastApiVersion = apiVersion;
+    lastApiVersionError =
+      apiVersion !== "/" && apiVersion.split("/").length > 2
+        ? `unexpected GroupVersion string: ${apiVersion}`
+        : undefined;
+  }
+  return lastApiVersionError;
+}
+
 /**
  * One reconcile of one HPA at `input.now` (horizontal.go reconcileAutoscaler):
  * 1. scale GET (failure: FailedGetScale, stop); seed the recommendation history when empty;
@@ -743,7 +783,7 @@ function computeReplicasForMetrics(
  * 4. the new status.
  */
 export function reconcile(input: ReconcileInput): ReconcileResult {
-  const config: ControllerConfig = { ...DEFAULT_CONTROLLER_CONFIG, ...(input.config ?? {}) };
+  const config = controllerConfig(input.config);
   const { hpa, now } = input;
   const spec = hpa.spec;
   const prev: HpaStatus = input.status ??
@@ -758,14 +798,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     scaleDownEvents: input.state.scaleDownEvents.slice(),
   };
   if (input.state.recommendationsRecorded === true) state.recommendationsRecorded = true;
-  const ref = `${spec.scaleTargetRef.kind}/${hpa.metadata.namespace}/${spec.scaleTargetRef.name}`;
   const C = input.currentReplicas;
 
-  const apiVersion = spec.scaleTargetRef.apiVersion ?? "";
-  const badGroupVersion =
-    apiVersion !== "/" && apiVersion.split("/").length > 2
-      ? `unexpected GroupVersion string: ${apiVersion}`
-      : undefined;
+  const badGroupVersion = groupVersionError(spec.scaleTargetRef.apiVersion ?? "");
   const getError = badGroupVersion ?? input.scale?.getError;
   if (getError !== undefined) {
     events.push({ type: "Warning", reason: "FailedGetScale", message: getError });
@@ -777,7 +812,9 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       `the HPA controller was unable to get the target's current scale: ${getError}`,
       now,
     );
-    explanation?.push(`Reading the scale subresource of ${ref} failed: ${getError}. Nothing else happens.`);
+    explanation?.push(
+      `Reading the scale subresource of ${targetRef(hpa)} failed: ${getError}. Nothing else happens.`,
+    );
     const status: HpaStatus = { ...prev, conditions };
     return {
       desiredReplicas: prev.desiredReplicas,
@@ -792,7 +829,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       error:
         badGroupVersion !== undefined
           ? `invalid API version in scale target reference: ${getError}`
-          : `failed to query scale subresource for ${ref}: ${getError}`,
+          : `failed to query scale subresource for ${targetRef(hpa)}: ${getError}`,
       explanation: explanation ?? [],
     };
   }
@@ -804,7 +841,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     "the HPA controller was able to get the target's current scale",
     now,
   );
-  explanation?.push(`The target ${ref} has ${C} replicas (spec.replicas).`);
+  explanation?.push(`The target ${targetRef(hpa)} has ${C} replicas (spec.replicas).`);
   if (state.recommendations.length === 0 && state.recommendationsRecorded !== true) {
     state.recommendations.push({ replicas: C, timestamp: now });
     explanation?.push(
@@ -880,7 +917,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         currentMetrics: statuses,
         status,
         nextState: state,
-        error: `failed to compute desired number of replicas based on listed metrics for ${ref}: ${message}`,
+        error: `failed to compute desired number of replicas based on listed metrics for ${targetRef(hpa)}: ${message}`,
         explanation: explanation ?? [],
       };
     }
@@ -1022,7 +1059,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         currentMetrics: statuses,
         status,
         nextState: state,
-        error: `failed to rescale ${ref}: ${updateError}`,
+        error: `failed to rescale ${targetRef(hpa)}: ${updateError}`,
         explanation: explanation ?? [],
       };
       if (metricsReplicas !== undefined) r.metricsReplicas = metricsReplicas;
