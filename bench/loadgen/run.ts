@@ -241,6 +241,9 @@ async function main(): Promise<void> {
       `tidescale/raw undici ${fmt(m("ratio_vs_undici"), 2)} (range ${range("ratio_vs_undici")})\n`,
   );
   console.log(
+    `bare Node 1 ms timer overshoot p99 (noise floor of this machine), median: ${fmt(m("timer"), 2)} ms\n`,
+  );
+  console.log(
     "| requested | achieved/requested ((N-1) / first-to-last send) | sent/scheduled | p99 lateness (whole run) | p99 lateness (after 1st s) |\n|---|---|---|---|---|",
   );
   for (const rate of RATES) {
