@@ -172,3 +172,32 @@ describe("redirect limits", () => {
     expect(loop.results[0]).toMatchObject({ code: 0, error: `GET ${base}/loop: stopped after 2 redirects` });
   });
 });
+
+describe("TLS: -insecure and -http2", () => {
+  it("verifies certificates unless insecure, and negotiates HTTP/2 only when asked", async () => {
+    const { makeCA, makeCert } = await import("../../../test/support/pki.js");
+    const { createSecureServer } = await import("node:http2");
+    const ca = makeCA("loadgen-ca");
+    const leaf = makeCert(ca, { cn: "127.0.0.1", sans: ["127.0.0.1"], usage: "server" });
+    const versions: string[] = [];
+    const tls = createSecureServer({ cert: leaf.cert, key: leaf.key, allowHTTP1: true }, (req, res) => {
+      versions.push(req.httpVersion);
+      res.end("secure");
+    });
+    await new Promise<void>((r) => tls.listen(0, "127.0.0.1", r));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/`;
+    const target = [{ method: "GET", url, headers: [] as Array<[string, string]>, body: undefined }];
+    try {
+      const strict = await attack({ targets: target, durationMs: 10, http2: false });
+      expect(strict.results[0]!.code).toBe(0);
+      expect(strict.results[0]!.error).toMatch(new RegExp(`^GET ${url}: .*(self-signed|certificate)`));
+      const h1 = await attack({ targets: target, durationMs: 10, http2: false, insecure: true });
+      expect(h1.results[0]).toMatchObject({ code: 200, bytesIn: 6, error: "" });
+      const h2 = await attack({ targets: target, durationMs: 10, http2: true, insecure: true });
+      expect(h2.results[0]).toMatchObject({ code: 200, bytesIn: 6, error: "" });
+      expect(versions).toEqual(["1.1", "2.0"]);
+    } finally {
+      await new Promise((r) => tls.close(r));
+    }
+  });
+});
