@@ -100,6 +100,7 @@ async function latencyPhase(): Promise<string[]> {
   const exporter = await startAdapterExporter({ namespace: NS, pods: PODS });
   const prom = await startPrometheus({ targets: [exporter.target] });
   let adapter: Awaited<ReturnType<typeof startProcess>> | undefined;
+  let bare: Awaited<ReturnType<typeof startProcess>> | undefined;
   try {
     await waitForQuery(prom.url, `count(rate(http_requests_total[10s]) > 0)`, {
       timeoutMs: 60_000,
@@ -147,17 +148,39 @@ async function latencyPhase(): Promise<string[]> {
     });
     if (!q.ok) throw new Error(q.error);
     const directUrl = `${prom.url}/api/v1/query?query=${encodeURIComponent(q.value.query)}`;
+    // Peer 2: a bare Node proxy hop for the same query (no adapter logic).
+    const proxyPort = await freePort();
+    bare = await startProcess(
+      join(REPO, "node_modules/.bin/tsx"),
+      [join(REPO, "bench/adapter/bare-proxy.ts"), String(proxyPort), directUrl],
+      { timeoutMs: 60_000, ready: async () => (await fetch(`http://127.0.0.1:${proxyPort}/`)).ok },
+    );
+    const bareUrl = `http://127.0.0.1:${proxyPort}/`;
     const check = (await (await fetch(adapterUrl)).json()) as { items: unknown[] };
     if (check.items.length !== PODS.length) throw new Error(`adapter returned ${check.items.length} items`);
     // Warm up both paths.
     await sequential(adapterUrl, directUrl, 40);
-    const rows: Array<{ ap50: number; ap99: number; dp50: number; dp99: number; at: number; dt: number }> =
-      [];
+    await sequential(bareUrl, directUrl, 40);
+    const rows: Array<
+      Record<"ap50" | "ap99" | "dp50" | "dp99" | "at" | "dt" | "bp50" | "bp99" | "bt", number>
+    > = [];
     for (let r = 0; r < REPEATS; r++) {
       const [la, ld] = await sequential(adapterUrl, directUrl, REQUESTS);
+      const [lb] = await sequential(bareUrl, directUrl, REQUESTS / 2);
       const at = await throughput(adapterUrl, REQUESTS);
       const dt = await throughput(directUrl, REQUESTS);
-      rows.push({ ap50: pct(la, 50), ap99: pct(la, 99), dp50: pct(ld, 50), dp99: pct(ld, 99), at, dt });
+      const bt = await throughput(bareUrl, REQUESTS);
+      rows.push({
+        ap50: pct(la, 50),
+        ap99: pct(la, 99),
+        dp50: pct(ld, 50),
+        dp99: pct(ld, 99),
+        at,
+        dt,
+        bp50: pct(lb, 50),
+        bp99: pct(lb, 99),
+        bt,
+      });
     }
     const m = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
     const ap50 = m("ap50");
@@ -169,12 +192,15 @@ async function latencyPhase(): Promise<string[]> {
       "|---|---|---|---|",
       `| adapter (kubectl-style GET, plain HTTP) | ${ms(ap50)} | ${ms(m("ap99"))} | ${m("at").toFixed(0)} req/s |`,
       `| same PromQL direct to Prometheus | ${ms(dp50)} | ${ms(m("dp99"))} | ${m("dt").toFixed(0)} req/s |`,
+      `| same PromQL through a bare Node proxy (one hop, no logic) | ${ms(m("bp50"))} | ${ms(m("bp99"))} | ${m("bt").toFixed(0)} req/s |`,
       "",
       `adapter/direct p50 ratio: ${(ap50 / dp50).toFixed(2)} (overhead ${ms(ap50 - dp50)} = ${(((ap50 - dp50) / dp50) * 100).toFixed(0)}% of the query time); ` +
-        `throughput ratio ${(m("at") / m("dt")).toFixed(2)}`,
+        `throughput ratio ${(m("at") / m("dt")).toFixed(2)}; ` +
+        `a bare Node hop alone adds ${ms(m("bp50") - dp50)}, so the adapter's own work is ${ms(ap50 - m("bp50"))}`,
     );
   } finally {
     await adapter?.stop();
+    await bare?.stop();
     await prom.stop();
     await exporter.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -40,6 +40,7 @@ import {
   type Sample,
 } from "../../core/metrics/queries.js";
 import {
+  type CustomMetricEntry,
   findCustomMetric,
   type Registry,
   registeredNamespaced,
@@ -291,14 +292,16 @@ async function customMetric(
         `${notFoundMsg}: no ${gr} with series of ${entry.seriesName}${r.namespace !== undefined ? ` in namespace ${r.namespace}` : ""} match labelSelector ${JSON.stringify(q.get("labelSelector") ?? "")} (objects come from Prometheus series: no Kubernetes lister configured)`,
       );
   }
-  const built = buildCustomQuery({
-    rule,
-    seriesName: entry.seriesName,
-    resource,
-    namespace: r.namespace,
-    names,
-    metricSelector: metricSel.requirements,
-  });
+  const built = cachedCustomQuery(entry, rule, r.namespace, names, q.get("metricLabelSelector") ?? "", () =>
+    buildCustomQuery({
+      rule,
+      seriesName: entry.seriesName,
+      resource,
+      namespace: r.namespace,
+      names,
+      metricSelector: metricSel.requirements,
+    }),
+  );
   if (!built.ok) {
     const bad =
       built.error.includes("not supported by Prometheus") ||
@@ -331,6 +334,36 @@ async function customMetric(
       })),
     ),
   );
+}
+
+// The HPA asks the same question every sync period: remember the PromQL per registry entry (a relist or a
+// config reload makes new entries and rules, which drops the memo).
+const queryMemo = new WeakMap<
+  CustomMetricEntry,
+  { rule: CompiledRule; byKey: Map<string, ReturnType<typeof buildCustomQuery>> }
+>();
+const QUERY_MEMO_MAX = 256;
+
+function cachedCustomQuery(
+  entry: CustomMetricEntry,
+  rule: CompiledRule,
+  namespace: string | undefined,
+  names: readonly string[],
+  metricSelector: string,
+  build: () => ReturnType<typeof buildCustomQuery>,
+): ReturnType<typeof buildCustomQuery> {
+  let memo = queryMemo.get(entry);
+  if (!memo || memo.rule !== rule) {
+    memo = { rule, byKey: new Map() };
+    queryMemo.set(entry, memo);
+  }
+  const key = `${namespace ?? "\u0000"}\u0000${metricSelector}\u0000${names.join("\u0000")}`;
+  const hit = memo.byKey.get(key);
+  if (hit) return hit;
+  const built = build();
+  if (memo.byKey.size >= QUERY_MEMO_MAX) memo.byKey.clear();
+  memo.byKey.set(key, built);
+  return built;
 }
 
 function whyNotRegistered(

@@ -234,10 +234,14 @@ function send(res: ServerResponse, req: IncomingMessage, code: number, body: unk
   res.end(req.method === "HEAD" ? undefined : buf);
 }
 
-function sendText(res: ServerResponse, req: IncomingMessage, code: number, text: string): void {
-  res.writeHead(code, {
-    "content-type": "text/plain; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(req.method === "HEAD" ? undefined : text);
+function sendText(
+  res: ServerResponse,
+  req: IncomingMessage,
+  code: number,
+  text: string,
+  contentType = "text/plain; charset=utf-8",
+): void {
+  const buf = Buffer.from(text, "utf8");
+  res.writeHead(code, { "content-type": contentType, "content-length": buf.length });
+  res.end(req.method === "HEAD" ? undefined : buf);
 }

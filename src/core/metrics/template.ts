@@ -481,6 +481,8 @@ export function formatValue(v: TemplateValue): string {
  * the string early.
  */
 export function goQuote(s: string): string {
+  // Fast path: printable ASCII without quote or backslash needs no escaping (object names, label values).
+  if (!/[^\x20-\x7e]|["\\]/.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
