@@ -9,6 +9,7 @@ import { tryParseQuantity } from "../quantity/quantity.js";
 import {
   limitLegacy,
   limitWithBehavior,
+  type PolicyProposal,
   type ResolvedBehavior,
   resolveBehavior,
   stabilizeLegacy,
@@ -32,9 +33,10 @@ import {
   type Tolerances,
   valueReplicas,
 } from "./replica-calculator.js";
-import { formatGoLabelSelector, formatMilli, metricName, milliToDecimal, setCondition } from "./status.js";
+import { formatGoLabelSelector, formatMilli, metricName, milliToDecimal } from "./status.js";
 import type {
   Condition,
+  ConditionType,
   ControllerConfig,
   HpaBehavior,
   HpaEvent,
@@ -540,8 +542,96 @@ function computeMetric(
 
 type MetricStatusCurrent = NonNullable<MetricStatus["resource"]>["current"];
 
+/** The status copy of a spec's metric identifier, made once per spec object and shared by the statuses. */
+const identifiers = new WeakMap<MetricIdentifier, MetricIdentifier>();
 function identifier(m: MetricIdentifier): MetricIdentifier {
-  return m.selector === undefined ? { name: m.name } : { name: m.name, selector: m.selector };
+  let id = identifiers.get(m);
+  if (id === undefined || id.name !== m.name || id.selector !== m.selector) {
+    id = m.selector === undefined ? { name: m.name } : { name: m.name, selector: m.selector };
+    identifiers.set(m, id);
+  }
+  return id;
+}
+
+/**
+ * Puts back the previous result's entry where the new one is equal to it (an entry this engine made),
+ * so a condition that did not change over the reconcile is one shared object.
+ */
+function keepUnchanged(list: Condition[], previous: readonly Condition[]): void {
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
+    for (let j = 0; j < previous.length; j++) {
+      const p = previous[j]!;
+      if (p.type !== c.type) continue;
+      if (
+        p !== c &&
+        p.status === c.status &&
+        p.reason === c.reason &&
+        p.message === c.message &&
+        p.lastTransitionTime === c.lastTransitionTime &&
+        ownConditions.has(p)
+      )
+        list[i] = p;
+      break;
+    }
+  }
+}
+
+/** The ValidMetricFound message, one string per metric name (it is kept in every result). */
+const validMetricMessages = new Map<string, string>();
+function validMetricMessage(metric: string): string {
+  let m = validMetricMessages.get(metric);
+  if (m === undefined) {
+    m = `the HPA was able to successfully calculate a replica count from ${metric}`;
+    if (validMetricMessages.size > 1000) validMetricMessages.clear();
+    validMetricMessages.set(metric, m);
+  }
+  return m;
+}
+
+/** The policy proposals of a rate limit, for the explanation. */
+function policiesText(proposals: readonly PolicyProposal[]): string {
+  return proposals
+    .map(
+      (p) =>
+        `${p.policy.type} ${p.policy.value}/${p.policy.periodSeconds}s from ${p.periodStart} -> ${p.proposed}`,
+    )
+    .join(", ");
+}
+
+/** Condition entries this engine made (immutable, of the fixed shape below), which may be kept as they are. */
+const ownConditions = new WeakSet<Condition>();
+
+/**
+ * setCondition (status.ts, upstream setConditionInList) on the reconcile's own copy of the list, edited
+ * in place: an absent type is appended; the transition time changes only on a status flip. An entry this
+ * engine made that would not change is kept (so unchanged conditions are shared between results).
+ */
+function putCondition(
+  list: Condition[],
+  type: ConditionType,
+  status: Condition["status"],
+  reason: string,
+  message: string,
+  now: number,
+): Condition[] {
+  let i = 0;
+  while (i < list.length && list[i]!.type !== type) i++;
+  const existing = list[i];
+  const lastTransitionTime =
+    existing === undefined || existing.status !== status ? now : existing.lastTransitionTime;
+  if (
+    existing !== undefined &&
+    existing.status === status &&
+    existing.reason === reason &&
+    existing.message === message &&
+    ownConditions.has(existing)
+  )
+    return list;
+  const next: Condition = { type, status, reason, message, lastTransitionTime };
+  ownConditions.add(next);
+  list[i] = next;
+  return list;
 }
 
 function ok(
@@ -644,7 +734,7 @@ function computeReplicasForMetrics(
   const sel = selectorFailure(input);
   if (sel) {
     events.push(sel.event);
-    conditions = setCondition(conditions, "ScalingActive", "False", sel.reason, sel.message, now);
+    conditions = putCondition(conditions, "ScalingActive", "False", sel.reason, sel.message, now);
     explanation?.push(`The target's selector is unusable: ${sel.error}. No metric is read.`);
     return {
       replicas: -1,
@@ -699,7 +789,7 @@ function computeReplicasForMetrics(
   });
   if (invalid >= specs.length || (invalid > 0 && replicas < input.currentReplicas)) {
     const f = firstFailure ?? { reason: "", inner: "", outer: "" };
-    conditions = setCondition(
+    conditions = putCondition(
       conditions,
       "ScalingActive",
       "False",
@@ -715,12 +805,12 @@ function computeReplicasForMetrics(
     );
     return { replicas: -1, metric: "", statuses, proposals, conditions, events, error, explanation };
   }
-  conditions = setCondition(
+  conditions = putCondition(
     conditions,
     "ScalingActive",
     "True",
     "ValidMetricFound",
-    `the HPA was able to successfully calculate a replica count from ${metric}`,
+    validMetricMessage(metric),
     now,
   );
   const result: MetricsStep = { replicas, metric, statuses, proposals, conditions, events, explanation };
@@ -804,7 +894,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const getError = badGroupVersion ?? input.scale?.getError;
   if (getError !== undefined) {
     events.push({ type: "Warning", reason: "FailedGetScale", message: getError });
-    conditions = setCondition(
+    conditions = putCondition(
       conditions,
       "AbleToScale",
       "False",
@@ -815,6 +905,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     explanation?.push(
       `Reading the scale subresource of ${targetRef(hpa)} failed: ${getError}. Nothing else happens.`,
     );
+    keepUnchanged(conditions, prev.conditions);
     const status: HpaStatus = { ...prev, conditions };
     return {
       desiredReplicas: prev.desiredReplicas,
@@ -833,7 +924,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       explanation: explanation ?? [],
     };
   }
-  conditions = setCondition(
+  conditions = putCondition(
     conditions,
     "AbleToScale",
     "True",
@@ -863,7 +954,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     resultCase = "disabled";
     desired = 0;
     rescale = false;
-    conditions = setCondition(
+    conditions = putCondition(
       conditions,
       "ScalingActive",
       "False",
@@ -899,6 +990,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       explanation?.push(
         `The metrics step failed: status.desiredReplicas stays ${prev.desiredReplicas}, no scaling (event FailedComputeMetricsReplicas).`,
       );
+      keepUnchanged(conditions, prev.conditions);
       const status: HpaStatus = {
         currentReplicas: C,
         desiredReplicas: prev.desiredReplicas,
@@ -941,7 +1033,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       );
       state.recommendations = stab.recommendations;
       stabilizedReplicas = stab.replicas;
-      conditions = setCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
+      conditions = putCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
       explanation?.push(
         stab.replicas !== desired
           ? `Legacy stabilization (no spec.behavior): the highest recommendation of the last ${config.downscaleStabilizationWindowMs / 1000}s is ${stab.replicas}, so ${desired} becomes ${stab.replicas} [ScaleDownStabilized].`
@@ -955,7 +1047,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         config.scaleUpLimitFactor,
         config.scaleUpLimitMinimum,
       );
-      conditions = setCondition(
+      conditions = putCondition(
         conditions,
         "ScalingLimited",
         lim.replicas === stab.replicas ? "False" : "True",
@@ -981,7 +1073,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       );
       state.recommendations = stab.recommendations;
       stabilizedReplicas = stab.replicas;
-      conditions = setCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
+      conditions = putCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
       explanation?.push(
         `Stabilization: lowest recommendation in the scale-up window (${behavior.scaleUp.stabilizationWindowSeconds}s) is ${stab.upRecommendation}, highest in the scale-down window (${behavior.scaleDown.stabilizationWindowSeconds}s) is ${stab.downRecommendation}; from ${C} the stabilized count is ${stab.replicas}${stab.replicas !== desired ? ` [${stab.reason}]` : ""}.`,
       );
@@ -995,7 +1087,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         downEvents: state.scaleDownEvents,
         now,
       });
-      conditions = setCondition(
+      conditions = putCondition(
         conditions,
         "ScalingLimited",
         lim.replicas === stab.replicas ? "False" : "True",
@@ -1004,16 +1096,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         now,
       );
       const dir = stab.replicas > C ? "scaleUp" : "scaleDown";
-      const policyText = lim.proposals
-        .map(
-          (p) =>
-            `${p.policy.type} ${p.policy.value}/${p.policy.periodSeconds}s from ${p.periodStart} -> ${p.proposed}`,
-        )
-        .join(", ");
       explanation?.push(
         stab.replicas === C
           ? "No change requested: rate limits do not apply."
-          : `Rate limit (${dir}, selectPolicy ${behavior[dir].selectPolicy}${policyText ? `: ${policyText}` : ""}) is ${lim.limit}; min ${minReplicas}, max ${spec.maxReplicas}: ${lim.replicas === stab.replicas ? `${stab.replicas} is within range` : `${stab.replicas} becomes ${lim.replicas} [${lim.reason}]`}.`,
+          : `Rate limit (${dir}, selectPolicy ${behavior[dir].selectPolicy}${lim.proposals.length > 0 ? `: ${policiesText(lim.proposals)}` : ""}) is ${lim.limit}; min ${minReplicas}, max ${spec.maxReplicas}: ${lim.replicas === stab.replicas ? `${stab.replicas} is within range` : `${stab.replicas} becomes ${lim.replicas} [${lim.reason}]`}.`,
       );
       desired = lim.replicas;
     }
@@ -1031,7 +1117,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         message: `New size: ${desired}; reason: ${rescaleReason}; error: ${updateError}`,
       };
       events.push(event);
-      conditions = setCondition(
+      conditions = putCondition(
         conditions,
         "AbleToScale",
         "False",
@@ -1040,6 +1126,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
         now,
       );
       explanation?.push(`Updating the scale to ${desired} failed: ${updateError}.`);
+      keepUnchanged(conditions, prev.conditions);
       const status: HpaStatus = {
         currentReplicas: C,
         desiredReplicas: prev.desiredReplicas,
@@ -1066,7 +1153,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       if (stabilizedReplicas !== undefined) r.stabilizedReplicas = stabilizedReplicas;
       return r;
     }
-    conditions = setCondition(
+    conditions = putCondition(
       conditions,
       "AbleToScale",
       "True",
@@ -1093,6 +1180,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     if (resultCase !== "disabled") explanation?.push(`No scaling: the count stays ${C}.`);
   }
 
+  keepUnchanged(conditions, prev.conditions);
   const status: HpaStatus = {
     currentReplicas: C,
     desiredReplicas: desired,
