@@ -181,6 +181,19 @@ describe("attack + report against the sample app", () => {
     expect(await scrapeCounts(url, "/pipe")).toEqual({ "200": 50 });
   });
 
+  it("stops quietly when the reader of its output goes away (| head)", async () => {
+    const { url } = await startApp(["--service-time", "0"]);
+    // -duration 0 runs until interrupted: only the closed pipe can end this attack.
+    const r = await run([
+      "bash",
+      "-c",
+      `echo "GET ${url}/head" | ${cliText} attack -rate 100/s -duration 0 | head -c 200 >/dev/null; echo "attack=\${PIPESTATUS[1]}"; ` +
+        `${cliText} report -type hdrplot ${join(ROOT, "test/fixtures/loadgen/results.jsonl")} | head -1 >/dev/null; echo "report=\${PIPESTATUS[0]}"`,
+    ]);
+    expect(r.err).toBe("");
+    expect(r.out).toBe("attack=0\nreport=0\n");
+  });
+
   it("rate 0 with -max-workers runs a closed loop that is bounded by the duration", async () => {
     const { url } = await startApp(["--service-time", "10ms", "--capacity", "10"]);
     const { report } = await attackAndReport(`${url}/closed`, [

@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { access, constants } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
-import { invalidInput } from "../../core/errors.js";
+import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { type AttackResult, decodeResultLine } from "../../core/loadgen/result.js";
 
 /** Checks that a file can be read; throws INVALID_INPUT naming it otherwise. */
@@ -63,23 +63,48 @@ export function openOutput(path: string): Writable {
   return createWriteStream(path);
 }
 
-/** Collects text and writes it in large chunks: at 64 KiB, every 50 ms, and on close. */
+/** Writes a whole report to `path`, or to stdout when empty; a reader that went away (EPIPE) is not an error. */
+export async function writeText(text: string, path = ""): Promise<void> {
+  const w = new BufferedWriter(openOutput(path));
+  w.write(text);
+  await w.close();
+}
+
+/**
+ * Collects text and writes it in large chunks: at 64 KiB, every 50 ms, and on close. When the reader of
+ * a pipe goes away (EPIPE, as with `| head`), further output is dropped and `onClosed` is called once;
+ * other write errors surface from `close()`.
+ */
 export class BufferedWriter {
   private pending = "";
   private readonly timer: NodeJS.Timeout;
+  private closedByReader = false;
+  private failure: Error | undefined;
 
-  constructor(private readonly out: Writable) {
+  constructor(
+    private readonly out: Writable,
+    private readonly onClosed: () => void = () => {},
+  ) {
     this.timer = setInterval(() => this.flush(), 50);
     this.timer.unref();
+    out.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") {
+        if (!this.closedByReader) {
+          this.closedByReader = true;
+          this.onClosed();
+        }
+      } else this.failure ??= e;
+    });
   }
 
   write(s: string): void {
+    if (this.closedByReader) return;
     this.pending += s;
     if (this.pending.length >= 65_536) this.flush();
   }
 
   flush(): void {
-    if (this.pending === "") return;
+    if (this.pending === "" || this.closedByReader) return;
     this.out.write(this.pending);
     this.pending = "";
   }
@@ -88,13 +113,14 @@ export class BufferedWriter {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.flush();
-    await new Promise<void>((resolve, reject) => {
-      if (this.out === process.stdout) {
-        this.out.write("", () => resolve());
-        return;
-      }
-      this.out.once("error", reject);
-      this.out.end(() => resolve());
-    });
+    if (!this.closedByReader) {
+      await new Promise<void>((resolve) => {
+        if (this.out === process.stdout) this.out.write("", () => resolve());
+        else this.out.end(() => resolve());
+        this.out.once("error", () => resolve());
+      });
+    }
+    if (this.failure)
+      throw new ToolkitError("UNAVAILABLE", "output", `cannot write: ${this.failure.message}`);
   }
 }

@@ -138,7 +138,9 @@ export function register(program: Command): void {
         });
       }
 
-      const out = new BufferedWriter(openOutput(o.output ?? ""));
+      const abort = new AbortController();
+      // A reader that went away (`attack | head`) stops the attack: nobody reads the results.
+      const out = new BufferedWriter(openOutput(o.output ?? ""), () => abort.abort());
       const encode = createResultJsonEncoder();
       const counters = { sent: 0 };
       const progress = process.stderr.isTTY
@@ -147,7 +149,6 @@ export function register(program: Command): void {
             () => counters.sent,
           )
         : undefined;
-      const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.on("SIGINT", onSigint);
       process.on("SIGTERM", onSigint);

@@ -1,10 +1,10 @@
 /**
  * `tidescale plot`: a self-contained HTML latency chart of attack results (uPlot inlined, LTTB).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { Command } from "commander";
-import { readAllResults } from "../../adapters/loadgen/results-io.js";
+import { readAllResults, writeText } from "../../adapters/loadgen/results-io.js";
 import { renderPlotHtml } from "../../core/loadgen/plot-html.js";
 import { acceptSingleDashFlags, intFlag } from "../vegeta-flags.js";
 
@@ -31,8 +31,7 @@ export function register(program: Command): void {
       const results = await readAllResults(files);
       const { js, css } = await uplotSources();
       const html = renderPlotHtml(results, { title: o.title, threshold, uplotJs: js, uplotCss: css });
-      if (o.output) await writeFile(o.output, html);
-      else process.stdout.write(html);
+      await writeText(html, o.output ?? "");
     });
   acceptSingleDashFlags(cmd);
   program.addCommand(cmd);

@@ -1,9 +1,8 @@
 /**
  * `tidescale report`: summaries of attack results in vegeta's report types (see docs/loadgen.md).
  */
-import { writeFile } from "node:fs/promises";
 import { Command } from "commander";
-import { readResults } from "../../adapters/loadgen/results-io.js";
+import { readResults, writeText } from "../../adapters/loadgen/results-io.js";
 import { invalidInput } from "../../core/errors.js";
 import {
   buildHistogram,
@@ -60,8 +59,7 @@ export function register(program: Command): void {
         if (keepLatencies && !r.dropped) latencies.push(r.latency);
       });
       const text = render(acc, latencies);
-      if (o.output) await writeFile(o.output, text);
-      else process.stdout.write(text);
+      await writeText(text, o.output ?? "");
     });
   acceptSingleDashFlags(cmd);
   program.addCommand(cmd);
