@@ -50,6 +50,7 @@ async function readStdin(): Promise<string> {
 
 export function register(program: Command): void {
   const cmd = new Command("attack")
+    .summary("Send open-model constant-rate HTTP load (vegeta flags); results as JSON lines")
     .description(
       "Send HTTP load at a constant rate on an absolute schedule (open model: never paced by responses)\n" +
         "and write one result per request (JSON lines) for `tidescale report`, `plot` and `encode`.\n" +

@@ -9,6 +9,7 @@ import { acceptSingleDashFlags } from "../vegeta-flags.js";
 
 export function register(program: Command): void {
   const cmd = new Command("encode")
+    .summary("Convert attack results between JSON lines and CSV")
     .description(
       "Convert attack results (JSON lines or CSV, from stdin or files) to JSON lines or CSV.\n" +
         "CSV has vegeta's 12 columns (unix ns timestamp, code, latency ns, bytes out, bytes in, error,\n" +

@@ -17,6 +17,7 @@ async function uplotSources(): Promise<{ js: string; css: string }> {
 
 export function register(program: Command): void {
   const cmd = new Command("plot")
+    .summary("Write a self-contained HTML latency plot of attack results")
     .description(
       "Write one self-contained HTML page plotting latency over time (one series per attack name x\n" +
         "OK/ERROR, each downsampled with LTTB). It works offline: uPlot is inlined.",

@@ -18,6 +18,7 @@ import { acceptSingleDashFlags } from "../vegeta-flags.js";
 
 export function register(program: Command): void {
   const cmd = new Command("report")
+    .summary("Summarize attack results: text (vegeta layout), json, hist[...], hdrplot")
     .description(
       "Summarize attack results (JSON lines or CSV; stdin or files, several files are merged).\n" +
         "Types: text (vegeta's layout plus schedule, latency from the intended send time and lateness),\n" +

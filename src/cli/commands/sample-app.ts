@@ -6,7 +6,7 @@ import { pino } from "pino";
 import pretty from "pino-pretty";
 import { startSampleApp } from "../../adapters/sample-app/server.js";
 import { parseDurationMs } from "../../core/duration.js";
-import { invalidInput } from "../../core/errors.js";
+import { invalidInput, ToolkitError } from "../../core/errors.js";
 
 function count(text: string, where: string, min: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min)
@@ -17,6 +17,7 @@ function count(text: string, where: string, min: number): number {
 export function register(program: Command): void {
   program
     .command("sample-app")
+    .summary("Run the sample HTTP service (metrics, service time, capacity, queue, 503s, drain)")
     .description(
       "Run the sample HTTP service: Prometheus metrics on /metrics, /healthz and /readyz, a per-request\n" +
         "service time and CPU work, a concurrency capacity, a bounded queue beyond it, then 503.\n" +
@@ -57,6 +58,13 @@ export function register(program: Command): void {
         pod: process.env.POD_NAME,
         namespace: process.env.POD_NAMESPACE,
         logger,
+      }).catch((e: NodeJS.ErrnoException) => {
+        const why = e.code === "EADDRINUSE" ? "address already in use" : e.message;
+        throw new ToolkitError(
+          "UNAVAILABLE",
+          "--address/--port",
+          `cannot listen on ${o.address}:${port}: ${why}`,
+        );
       });
       const perRequestMs = serviceTimeMs + cpuWorkMs;
       const saturation = Math.min(
