@@ -65,3 +65,89 @@ describe("attack rejects bad input before sending anything (exit 2, one line)", 
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
   });
 });
+
+describe("attack end to end on loopback (in-process CLI, targets files)", () => {
+  it("sends json and http targets in turn with default headers, own headers, bodies and the attack name", async () => {
+    const { createServer } = await import("node:http");
+    const { readFileSync } = await import("node:fs");
+    const seen: Array<{ method?: string; url?: string; h: Record<string, unknown>; body: string }> = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on("end", () => {
+        seen.push({ method: req.method, url: req.url, h: req.headers, body });
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const dir = mkdtempSync(join(tmpdir(), "tidescale-attack-e2e-"));
+    try {
+      const jsonTargets = join(dir, "t.json");
+      writeFileSync(
+        jsonTargets,
+        `{"method":"POST","url":"${base}/a","body":"aGk=","header":{"X-Default":["own"]}}\n{"method":"GET","url":"${base}/b"}\n`,
+      );
+      const out = join(dir, "r.jsonl");
+      const r = await run([
+        "attack",
+        "-targets",
+        jsonTargets,
+        "-format",
+        "json",
+        "-rate",
+        "40/s",
+        "-duration",
+        "100ms",
+        "-header",
+        "X-Default: 1",
+        "-name",
+        "n1",
+        "-output",
+        out,
+      ]);
+      expect(r).toEqual({ code: 0, err: "" });
+      const results = readFileSync(out, "utf8")
+        .trimEnd()
+        .split("\n")
+        .map(
+          (l) =>
+            JSON.parse(l) as { seq: number; url: string; attack: string; code: number; bytes_out: number },
+        );
+      expect(results.map((x) => [x.seq, x.url, x.attack, x.code, x.bytes_out]).sort()).toEqual([
+        [0, `${base}/a`, "n1", 200, 2],
+        [1, `${base}/b`, "n1", 200, 0],
+        [2, `${base}/a`, "n1", 200, 2],
+        [3, `${base}/b`, "n1", 200, 0],
+      ]);
+      const a = seen.find((s) => s.url === "/a")!;
+      expect(a).toMatchObject({ method: "POST", body: "hi" });
+      expect(a.h["x-default"]).toBe("own");
+      expect(a.h["x-vegeta-attack"]).toBe("n1");
+      expect(seen.find((s) => s.url === "/b")!.h["x-default"]).toBe("1");
+
+      // http format with an @body file, relative to the working directory as in vegeta.
+      writeFileSync(join(dir, "body.txt"), "from-file");
+      const httpTargets = join(dir, "t.txt");
+      writeFileSync(httpTargets, `PUT ${base}/c\nContent-Type: text/plain\n@${join(dir, "body.txt")}\n`);
+      const r2 = await run([
+        "attack",
+        "-targets",
+        httpTargets,
+        "-rate",
+        "10/s",
+        "-duration",
+        "100ms",
+        "-output",
+        out,
+      ]);
+      expect(r2).toEqual({ code: 0, err: "" });
+      expect(seen.at(-1)).toMatchObject({ method: "PUT", url: "/c", body: "from-file" });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
