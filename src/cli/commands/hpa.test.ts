@@ -319,6 +319,12 @@ describe("hpa explain bad input: exit 2, one line naming the field", () => {
       "metrics[0]: set exactly one of error, value, values, pods",
     ],
     ["unknown snapshot field", (s) => (s.pod = []), 'pod: unknown field "pod" (did you mean "pods"?)'],
+    ["now beyond year 9999", (s) => (s.now = 1e20), "now: time is after 9999-12-31T23:59:59Z"],
+    [
+      "history time beyond year 9999",
+      (s) => (s.history.recommendations[0].time = 1e17),
+      "history.recommendations[0].time: time is after 9999-12-31T23:59:59Z",
+    ],
   ];
   it.each(cases)("%s", async (_n, mutate, expected) => {
     const snap = parse(await readFile(EXAMPLE, "utf8"));

@@ -34,7 +34,47 @@ export async function explainFile(file: string): Promise<{ input: ReconcileInput
   const value = parseYamlText(text, file);
   if (value === null || value === undefined) throw invalidInput(file, "file is empty");
   const { input } = parseSnapshot(value, file);
+  checkTimes(input, file);
   return { input, result: reconcile(input) };
+}
+
+/** The last instant RFC 3339 can print (9999-12-31T23:59:59.999Z), as Go's time.Format does. */
+const LATEST_TIME_MS = 253_402_300_799_999;
+
+/**
+ * Rejects instants after year 9999: they cannot be printed as RFC 3339 (and JavaScript dates end at
+ * year 275760), so `now: 1e20` or a huge Unix time in the history is an input error, not a crash.
+ */
+function checkTimes(input: ReconcileInput, file: string): void {
+  const check = (where: string, ms: number | undefined) => {
+    if (ms !== undefined && !(ms <= LATEST_TIME_MS))
+      throw invalidInput(`${file}: ${where}`, "time is after 9999-12-31T23:59:59Z");
+  };
+  check("now", input.now);
+  input.state.recommendations.forEach((r, i) => {
+    check(`history.recommendations[${i}].time`, r.timestamp);
+  });
+  input.state.scaleUpEvents.forEach((e, i) => {
+    check(`history.scaleUpEvents[${i}].time`, e.timestamp);
+  });
+  input.state.scaleDownEvents.forEach((e, i) => {
+    check(`history.scaleDownEvents[${i}].time`, e.timestamp);
+  });
+  check("status.lastScaleTime", input.status?.lastScaleTime);
+  input.status?.conditions.forEach((c, i) => {
+    check(`status.conditions[${i}].lastTransitionTime`, c.lastTransitionTime);
+  });
+  input.pods.forEach((p, i) => {
+    check(`pods[${i}].startTime`, p.startTime);
+    check(`pods[${i}].readyTransitionTime`, p.readyTransitionTime);
+    check(`pods[${i}].deletionTimestamp`, p.deletionTimestamp);
+  });
+  input.metrics.forEach((m, i) => {
+    if (m && "samples" in m)
+      m.samples.forEach((s, j) => {
+        check(`metrics[${i}].pods[${j}].timestamp`, s.timestamp);
+      });
+  });
 }
 
 function proposalJson(p: MetricProposal, input: ReconcileInput): Record<string, unknown> {
@@ -215,7 +255,12 @@ export async function runExplain(
 export function register(program: Command): void {
   const hpa = program
     .command("hpa")
-    .description("Work with HorizontalPodAutoscalers through the exact autoscaling/v2 engine.");
+    .description("Work with HorizontalPodAutoscalers through the exact autoscaling/v2 engine.")
+    .addHelpText(
+      "after",
+      "\nExample:\n  tidescale hpa explain examples/explain-snapshot.yaml\n" +
+        "  tidescale hpa explain --help   # the snapshot format is in docs/hpa-explain.md",
+    );
   hpa
     .command("explain")
     .description(
