@@ -70,7 +70,12 @@ describe("attack end to end on loopback (in-process CLI, targets files)", () => 
   it("sends json and http targets in turn with default headers, own headers, bodies and the attack name", async () => {
     const { createServer } = await import("node:http");
     const { readFileSync } = await import("node:fs");
-    const seen: Array<{ method?: string; url?: string; h: Record<string, unknown>; body: string }> = [];
+    const seen: Array<{
+      method: string | undefined;
+      url: string | undefined;
+      h: Record<string, unknown>;
+      body: string;
+    }> = [];
     const server = createServer((req, res) => {
       let body = "";
       req.on("data", (c: Buffer) => {
