@@ -68,6 +68,7 @@ async function scrapeCounts(url: string, path: string): Promise<Record<string, n
 }
 
 interface JsonReport {
+  model: string;
   requests: number;
   scheduled: number;
   dropped: number;
@@ -206,6 +207,7 @@ describe("attack + report against the sample app", () => {
     ]);
     expect(report.requests).toBeGreaterThan(20);
     expect(report.lateness.max).toBe(0);
+    expect(report.model).toBe("closed");
     expect(await scrapeCounts(url, "/closed")).toEqual({ "200": report.requests });
   });
 });

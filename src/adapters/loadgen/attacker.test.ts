@@ -160,7 +160,9 @@ describe("runAttack on loopback", () => {
       durationMs: 100,
     });
     expect(summary.sent).toBeGreaterThan(3);
-    expect(results.every((r) => r.lateness === 0 && r.code === 200)).toBe(true);
+    expect(results.every((r) => r.lateness === 0 && r.code === 200 && r.closed === true)).toBe(true);
+    const open = await attack({ durationMs: 20 });
+    expect(open.results.every((r) => r.closed === undefined)).toBe(true);
   });
 });
 

@@ -224,6 +224,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
       headers: null,
       lateness: Math.max(0, Math.round((h.sentAt - intendedAt) * 1e6)),
       dropped: false,
+      ...(closed ? { closed: true } : {}),
     });
   };
 

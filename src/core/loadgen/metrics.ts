@@ -52,6 +52,11 @@ export interface Metrics {
   intended: LatencyStats;
   /** How late requests were sent relative to their intended time. */
   lateness: LatencyStats;
+  /**
+   * How the requests were paced: `open` (a schedule, the default), `closed` (`-rate 0 -max-workers N`,
+   * no schedule, lateness 0 by definition) or `mixed` (results of both kinds were merged).
+   */
+  model: "open" | "closed" | "mixed";
   /** Distributions for quantile-based reports (hdrplot). */
   distributions: { latency: Distribution; intended: Distribution; lateness: Distribution };
 }
@@ -89,6 +94,7 @@ export class MetricsAccumulator {
   private requests = 0;
   private successes = 0;
   private dropped = 0;
+  private closedCount = 0;
   private earliest: Instant | null = null;
   private latest: Instant | null = null;
   private end: Instant | null = null;
@@ -110,6 +116,7 @@ export class MetricsAccumulator {
       return;
     }
     this.requests++;
+    if (r.closed) this.closedCount++;
     if (this.earliest === null || compareInstants(r.timestamp, this.earliest) < 0)
       this.earliest = r.timestamp;
     if (this.latest === null || compareInstants(r.timestamp, this.latest) > 0) this.latest = r.timestamp;
@@ -158,6 +165,7 @@ export class MetricsAccumulator {
       dropped: this.dropped,
       intended: stats(intended, this.intendedTotal),
       lateness: stats(lateness, this.latenessTotal),
+      model: this.closedCount === 0 ? "open" : this.closedCount === n ? "closed" : "mixed",
       distributions: { latency, intended, lateness },
     };
   }

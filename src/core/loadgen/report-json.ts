@@ -1,7 +1,7 @@
 /**
  * The JSON report: vegeta's `Metrics` JSON (`lib/metrics.go` field names and order; durations in integer
- * ns, times RFC 3339, `errors` never null, `buckets` only with a histogram) plus our `scheduled`,
- * `dropped`, `intended_latencies` and `lateness` keys.
+ * ns, times RFC 3339, `errors` never null, `buckets` only with a histogram) plus our `model`,
+ * `scheduled`, `dropped`, `intended_latencies` and `lateness` keys.
  */
 import type { Histogram } from "./histogram.js";
 import type { LatencyStats, Metrics } from "./metrics.js";
@@ -47,6 +47,7 @@ export function jsonReport(m: Metrics, hist?: Histogram): Record<string, unknown
     success: m.success,
     status_codes: m.statusCodes,
     errors: m.errors,
+    model: m.model,
     scheduled: m.scheduled,
     dropped: m.dropped,
     intended_latencies: latencies(m.intended),

@@ -11,6 +11,12 @@ import { layoutTabs } from "./tab-layout.js";
 const d = (ns: number): string => formatGoDuration(roundToNextUnit(ns));
 const lat = (s: LatencyStats): string => [s.min, s.mean, s.p50, s.p90, s.p95, s.p99, s.max].map(d).join(", ");
 
+const MODEL_NOTE = {
+  open: "",
+  closed: "  (closed model, -rate 0: no schedule, so no lateness)",
+  mixed: "  (includes closed-model results, which have no schedule)",
+} as const;
+
 /** Renders the text report. */
 export function renderTextReport(m: Metrics): string {
   let head =
@@ -26,7 +32,7 @@ export function renderTextReport(m: Metrics): string {
   for (const e of m.errors) head += `${e}\n`;
   const vegeta = layoutTabs(head);
   const ours = layoutTabs(
-    `Schedule\t[intended, sent, dropped]\t${m.scheduled}, ${m.requests}, ${m.dropped}\n` +
+    `Schedule\t[intended, sent, dropped]\t${m.scheduled}, ${m.requests}, ${m.dropped}${MODEL_NOTE[m.model]}\n` +
       `Intended\t[min, mean, 50, 90, 95, 99, max]\t${lat(m.intended)}\n` +
       `Lateness\t[min, mean, 50, 90, 95, 99, max]\t${lat(m.lateness)}\n`,
     { minWidths: [14, 34] },

@@ -86,6 +86,19 @@ describe("metrics (vegeta field meanings)", () => {
   });
 });
 
+describe("closed model", () => {
+  it("is labelled in the text and json reports", () => {
+    const closed = computeMetrics([result(0, { closed: true }), result(1, { closed: true })]);
+    expect(closed.model).toBe("closed");
+    expect(renderTextReport(closed)).toContain(
+      "Schedule      [intended, sent, dropped]         2, 2, 0  (closed model, -rate 0: no schedule, so no lateness)\n",
+    );
+    expect(jsonReport(closed).model).toBe("closed");
+    expect(computeMetrics([result(0, { closed: true }), result(1)]).model).toBe("mixed");
+    expect(computeMetrics([result(0)]).model).toBe("open");
+  });
+});
+
 describe("tab layout (Go tabwriter subset)", () => {
   it("aligns column blocks and leaves the last cell unpadded", () => {
     expect(layoutTabs("a\tbb\tx\nccc\td\ty  \nend\n")).toBe("a    bb  x\nccc  d   y  \nend\n");

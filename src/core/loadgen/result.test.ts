@@ -77,6 +77,14 @@ describe("result encodings", () => {
     expect(decodeResultCsv(row.trimEnd(), "f:1")).toEqual(sample);
     expect(decodeResultLine(row.trimEnd(), "f:1")).toEqual(sample);
   });
+  it("marks closed-model results in JSON and CSV only when set", () => {
+    const closed = { ...sample, closed: true };
+    expect(encodeResultJson(sample)).not.toContain("closed");
+    expect(encodeResultJson(closed).trimEnd().endsWith(',"dropped":false,"closed":true}')).toBe(true);
+    expect(decodeResultJson(encodeResultJson(closed), "f:1")).toEqual(closed);
+    expect(encodeResultCsv(closed).trimEnd().endsWith(",false,closed")).toBe(true);
+    expect(decodeResultCsv(encodeResultCsv(closed).trimEnd(), "f:1")).toEqual(closed);
+  });
   it("reads vegeta JSON without our fields", () => {
     const r = decodeResultJson(
       '{"attack":"","seq":0,"code":200,"timestamp":"2026-11-28T01:00:00.5+01:00","latency":5,"bytes_out":0,"bytes_in":0,"error":"","body":null,"method":"GET","url":"http://x/","headers":null}',

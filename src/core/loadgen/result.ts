@@ -35,6 +35,11 @@ export interface AttackResult {
   lateness: number;
   /** The request was scheduled but never sent (the attack ended with it still waiting for a free worker). */
   dropped: boolean;
+  /**
+   * Sent by a closed-model attack (`-rate 0 -max-workers N`: each loop sends when its previous response
+   * ends), so there was no schedule and lateness is 0 by definition. Written only when true.
+   */
+  closed?: boolean;
 }
 
 /** Nanoseconds from `a` to `b` (exact for spans below ~104 days). */
@@ -127,7 +132,7 @@ export function createResultJsonEncoder(): (r: AttackResult) => string {
       `"bytes_out":${r.bytesOut},"bytes_in":${r.bytesIn},"error":${r.error === "" ? '""' : str(r.error)},` +
       `"body":${r.body === null ? "null" : JSON.stringify(r.body)},"method":${str(r.method)},` +
       `"url":${str(r.url)},"headers":${r.headers === null ? "null" : JSON.stringify(r.headers)},` +
-      `"lateness":${r.lateness},"dropped":${r.dropped}}\n`
+      `"lateness":${r.lateness},"dropped":${r.dropped}${r.closed ? ',"closed":true' : ""}}\n`
     );
   };
 }
@@ -148,7 +153,8 @@ function headersWire(h: Record<string, string[]> | null): string {
 /**
  * Encodes one result as a CSV row in vegeta's column order (unix ns timestamp, code, latency ns,
  * bytes out, bytes in, error, base64 body, attack, seq, method, url, base64 wire headers) followed by our
- * lateness ns and dropped (true/false). No header row, as vegeta.
+ * lateness ns and dropped (true/false), and a 15th column `closed` for closed-model results. No header
+ * row, as vegeta.
  */
 export function encodeResultCsv(r: AttackResult): string {
   const ts = `${r.timestamp.sec}${String(r.timestamp.nsec).padStart(9, "0")}`;
@@ -168,6 +174,7 @@ export function encodeResultCsv(r: AttackResult): string {
       headersWire(r.headers),
       String(r.lateness),
       String(r.dropped),
+      ...(r.closed ? ["closed"] : []),
     ].join(",") + "\n"
   );
 }
@@ -216,6 +223,9 @@ export function decodeResultJson(line: string, where: string): AttackResult {
     headers: (headers ?? null) as Record<string, string[]> | null,
     lateness: opt("lateness", isInt, 0, "must be a non-negative integer (ns)"),
     dropped: opt("dropped", (x): x is boolean => typeof x === "boolean", false, "must be true or false"),
+    ...(opt("closed", (x): x is boolean => typeof x === "boolean", false, "must be true or false")
+      ? { closed: true }
+      : {}),
   };
 }
 
@@ -277,7 +287,7 @@ export function decodeResultCsv(line: string, where: string): AttackResult {
   } catch (e) {
     throw invalidInput(where, `malformed CSV result: ${(e as Error).message}`);
   }
-  if (f.length !== 12 && f.length !== 14) {
+  if (f.length !== 12 && f.length !== 14 && !(f.length === 15 && f[14] === "closed")) {
     throw invalidInput(where, `malformed CSV result: want 12 or 14 columns, got ${f.length}`);
   }
   const int = (i: number, name: string): number => {
@@ -295,7 +305,7 @@ export function decodeResultCsv(line: string, where: string): AttackResult {
   } catch {
     throw invalidInput(where, "column 12 (headers): not base64");
   }
-  const dropped = f.length === 14 ? f[13] === "true" : false;
+  const dropped = f.length >= 14 ? f[13] === "true" : false;
   return {
     timestamp: { sec: Number(ts.slice(0, -9)), nsec: Number(ts.slice(-9)) },
     code: int(1, "code"),
@@ -309,8 +319,9 @@ export function decodeResultCsv(line: string, where: string): AttackResult {
     method: f[9]!,
     url: f[10]!,
     headers,
-    lateness: f.length === 14 ? int(12, "lateness") : 0,
+    lateness: f.length >= 14 ? int(12, "lateness") : 0,
     dropped,
+    ...(f.length === 15 ? { closed: true } : {}),
   };
 }
 
