@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
 import type { SpikeRange } from "../../core/predict/backtest.js";
-import { toRegularGrid } from "../../core/predict/grid.js";
+import { MAX_GRID_SLOTS, toRegularGrid } from "../../core/predict/grid.js";
 import type { RegularSeries } from "../../core/predict/types.js";
 import { parseSeriesCsv } from "../../core/series/csv.js";
 import { createPrometheusClient } from "../prometheus/client.js";
@@ -24,7 +24,13 @@ function readText(path: string): string {
     return readFileSync(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw invalidInput(path, code === "ENOENT" ? "no such file" : `cannot read (${code ?? String(e)})`);
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a directory"
+          : `cannot read (${code ?? String(e)})`;
+    throw invalidInput(path, why);
   }
 }
 
@@ -39,7 +45,29 @@ export function loadCsvSeries(path: string, step?: number): LoadedSeries {
   }
   const ts = pts.map((p) => p.t / 1000);
   const vs = pts.map((p) => p.v);
-  return { name: path, series: toRegularGrid(ts, vs, step), points: pts.length };
+  const big = vs.findIndex((v) => Math.abs(v) > MAX_ABS_VALUE);
+  if (big >= 0)
+    throw invalidInput(
+      `${path}:${dataLine(text, big)}`,
+      `value ${vs[big]} is too large (at most ${MAX_ABS_VALUE} in magnitude; sums of squares must stay finite)`,
+    );
+  return { name: path, series: toRegularGrid(ts, vs, step, path), points: pts.length };
+}
+
+/** Largest value magnitude a series may hold: the models square and sum values, which must stay finite. */
+export const MAX_ABS_VALUE = 1e100;
+
+/** 1-based line number of the `index`-th data row (after the header; blank and `#` lines skipped). */
+function dataLine(text: string, index: number): number {
+  const lines = text.split("\n");
+  let seen = -1; // the header is row -1
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!.replace(/^\uFEFF/, "").trim();
+    if (l === "" || l.startsWith("#")) continue;
+    if (seen === index) return i + 1;
+    seen++;
+  }
+  return lines.length;
 }
 
 /** Prometheus refuses range queries over 11,000 points per series; chunks stay under this. */
@@ -56,6 +84,12 @@ export async function loadPrometheusSeries(opts: {
   stepSec: number;
   endSec: number;
 }): Promise<LoadedSeries> {
+  const slots = Math.floor(opts.rangeSec / opts.stepSec) + 1;
+  if (!(slots <= MAX_GRID_SLOTS))
+    throw invalidInput(
+      "--range",
+      `${opts.rangeSec}s at a ${opts.stepSec}s step is ${slots} points; at most ${MAX_GRID_SLOTS} (raise --step)`,
+    );
   const client = createPrometheusClient({ url: opts.url });
   try {
     const start = opts.endSec - opts.rangeSec;

@@ -3,21 +3,25 @@
  * over one or more `timestamp,value` CSVs: WAPE, MAE, under-prediction, window-peak ratios and the share
  * of windows whose peak is under-forecast by more than 10 %, with and without marked spikes.
  */
-import { writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { writeOutputFile } from "../../adapters/forecast/output-file.js";
 import { loadCsvSeries, loadSpikes } from "../../adapters/forecast/series-source.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
 import { type BacktestMetrics, backtest, hourlyOrigins } from "../../core/predict/backtest.js";
 import { forecasterRegistry } from "../../core/predict/registry.js";
 import type { QuantileName } from "../../core/predict/types.js";
+import { MAX_HORIZON_SLOTS, parseUtcOffset } from "./forecast.js";
 
 /** One row of the report. */
 export interface BacktestRow extends Omit<BacktestMetrics, "windowScores"> {
   file: string;
   origins: number;
 }
+
+/** Most origins one backtest evaluates per file (the default, 7 days hourly, is 168). */
+export const MAX_ORIGINS = 5_000;
 
 const DEFAULT_MODELS = [
   "multi-seasonal",
@@ -109,9 +113,7 @@ export function register(program: Command): void {
       const q = String(o.quantile);
       if (q !== "p50" && q !== "p90" && q !== "p99")
         throw invalidInput("--quantile", `want p50, p90 or p99, got "${q}"`);
-      const utcOffsetHours = Number(o.utcOffset);
-      if (!Number.isFinite(utcOffsetHours))
-        throw invalidInput("--utc-offset", `not a number: "${o.utcOffset}"`);
+      const utcOffsetHours = parseUtcOffset(o.utcOffset);
       const registry = forecasterRegistry();
       const models = String(o.models)
         .split(",")
@@ -128,7 +130,17 @@ export function register(program: Command): void {
         const series = l.series;
         const spikes = loadSpikes(files[i]!, series, o.events);
         const horizon = Math.max(1, Math.round(horizonSec / series.step));
+        if (horizon > MAX_HORIZON_SLOTS)
+          throw invalidInput(
+            "--horizon",
+            `${o.horizon} is ${horizon} steps of ${series.step}s; at most ${MAX_HORIZON_SLOTS}`,
+          );
         const origins = hourlyOrigins(series, days, horizon, everySec);
+        if (origins.length > MAX_ORIGINS)
+          throw invalidInput(
+            "--every",
+            `${origins.length} origins over ${days}d every ${o.every}; at most ${MAX_ORIGINS} (raise --every or lower --days)`,
+          );
         if (origins.length === 0)
           throw invalidInput(
             files[i]!,
@@ -174,7 +186,7 @@ export function register(program: Command): void {
               2,
             )}\n`
           : formatBacktestTable(rows);
-      if (o.output) writeFileSync(o.output, text);
+      if (o.output) writeOutputFile(o.output, text, "--output");
       else process.stdout.write(text);
     });
 }

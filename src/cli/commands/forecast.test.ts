@@ -56,6 +56,16 @@ describe("tidescale forecast: bad input names the line and exits 2", () => {
     ["nan.csv", "timestamp,value\n60,1\n120,abc\n", /nan\.csv:3: value "abc" is not a number/],
     ["empty.csv", "", /empty\.csv: empty series/],
     ["single.csv", "timestamp,value\n60,1\n", /single\.csv:2: only one data point/],
+    [
+      "stray-timestamp.csv",
+      "timestamp,value\n60,1\n120,2\n99999999999999999999,3\n",
+      /stray-timestamp\.csv: timestamps 60 to .* slots of 60s; at most 1000000/,
+    ],
+    [
+      "huge-value.csv",
+      "timestamp,value\n\n60,1\n# note\n120,1e300\n180,2\n",
+      /huge-value\.csv:5: value 1e\+300 is too large/,
+    ],
   ];
   for (const [name, text, re] of cases) {
     it(name, async () => {
@@ -71,6 +81,46 @@ describe("tidescale forecast: bad input names the line and exits 2", () => {
     expect((await run(["forecast", p, "--model", "nope"])).err).toMatch(/--model: unknown model "nope"/);
     expect((await run(["forecast", p, "--horizon", "soon"])).code).toBe(2);
     expect((await run(["forecast", p, "-o", "xml"])).code).toBe(2);
+  });
+
+  it("bounds what a flag can ask for: horizon, step, utc offset, Prometheus range", async () => {
+    const p = file("ok.csv", dailyCsv(1));
+    const cases: Array<[string[], string]> = [
+      [["--horizon", "100000h"], "error: --horizon: 100000h is 6000000 steps of 60s; at most 100000\n"],
+      [["--step", "1ms"], `error: ${p}: timestamps 1713139200 to 1713225540 span 86340001 slots of 0.001s`],
+      [["--utc-offset", "1e9"], "error: --utc-offset: want hours between -14 and 14, got 1e9\n"],
+    ];
+    for (const [flags, expected] of cases) {
+      const r = await run(["forecast", p, ...flags]);
+      expect(r.code).toBe(2);
+      expect(r.err.startsWith(expected)).toBe(true);
+      expect(r.err.split("\n").filter(Boolean)).toHaveLength(1);
+    }
+    const prom = await run(
+      ["forecast", "--prometheus-url", "http://127.0.0.1:9", "--query", "up"].concat([
+        "--range",
+        "1000d",
+        "--step",
+        "1s",
+      ]),
+    );
+    expect(prom.code).toBe(2);
+    expect(prom.err).toMatch(/^error: --range: 86400000s at a 1s step is 86400001 points; at most 1000000/);
+  });
+
+  it("an unwritable --output or --svg is one line naming the flag, exit 2", async () => {
+    const p = file("ok.csv", dailyCsv(1));
+    const out = await run(["forecast", p, "--output", dir]);
+    expect(out.code).toBe(2);
+    // the notes about abstaining models come first; the error is the last line
+    expect(out.err.endsWith(`\nerror: --output: cannot write ${dir}: is a directory\n`)).toBe(true);
+    const svg = await run(["forecast", p, "--svg", join(dir, "missing", "x.svg")]);
+    expect(svg.code).toBe(2);
+    expect(svg.err).toContain(
+      `error: --svg: cannot write ${join(dir, "missing", "x.svg")}: no such directory\n`,
+    );
+    const dirInput = await run(["forecast", dir]);
+    expect(dirInput).toMatchObject({ code: 2, err: `error: ${dir}: is a directory\n` });
   });
 });
 
@@ -217,5 +267,21 @@ describe("tidescale backtest", () => {
     const ev = file("bad.json", "{");
     expect((await run(["backtest", p, "--events", ev])).err).toMatch(/bad\.json: not valid JSON/);
     expect((await run(["backtest", p, "--days", "7", "--horizon", "3d"])).code).toBe(2);
+  });
+
+  it("bounds the origins and the horizon, and names an unwritable --output", async () => {
+    const p = file("d.csv", dailyCsv(4));
+    const every = await run(["backtest", p, "--days", "4", "--every", "1m"]);
+    expect(every.code).toBe(2);
+    expect(every.err).toMatch(/^error: --every: \d+ origins over 4d every 1m; at most 5000/);
+    const horizon = await run(["backtest", p, "--days", "1", "--horizon", "10000h"]);
+    expect(horizon.err).toBe("error: --horizon: 10000h is 600000 steps of 60s; at most 100000\n");
+    const offset = await run(["backtest", p, "--utc-offset", "99"]);
+    expect(offset).toMatchObject({
+      code: 2,
+      err: "error: --utc-offset: want hours between -14 and 14, got 99\n",
+    });
+    const out = await run(["backtest", p, "--days", "1", "--models", "recent-level", "--output", dir]);
+    expect(out).toMatchObject({ code: 2, err: `error: --output: cannot write ${dir}: is a directory\n` });
   });
 });

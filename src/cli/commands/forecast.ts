@@ -3,9 +3,9 @@
  * the window peak an autoscaler would serve, an optional SVG chart and `--explain` (periods, scores,
  * model choice). See docs/forecasting.md.
  */
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { readCraneDspFile } from "../../adapters/forecast/crane-config.js";
+import { writeOutputFile } from "../../adapters/forecast/output-file.js";
 import {
   type LoadedSeries,
   loadCsvSeries,
@@ -25,6 +25,16 @@ const num = (v: number): number => Number(v.toPrecision(10));
 function parseQuantile(text: string): QuantileName {
   if (text === "p50" || text === "p90" || text === "p99") return text;
   throw invalidInput("--quantile", `want p50, p90 or p99, got "${text}"`);
+}
+
+/** Most forecast points one run may produce (a week at 6 s; a horizon is usually minutes to a day). */
+export const MAX_HORIZON_SLOTS = 100_000;
+
+/** `--utc-offset` in hours: real offsets are within -12..+14; anything else is a typo. */
+export function parseUtcOffset(text: string): number {
+  const v = parseNumber(text, "--utc-offset");
+  if (v < -14 || v > 14) throw invalidInput("--utc-offset", `want hours between -14 and 14, got ${text}`);
+  return v;
 }
 
 function parseNumber(text: string, where: string): number {
@@ -100,7 +110,7 @@ export function register(program: Command): void {
       const horizonSec = parseDurationMs(o.horizon, "--horizon") / 1000;
       const windowSec = parseDurationMs(o.window, "--window") / 1000;
       const quantile = parseQuantile(o.quantile);
-      const utcOffsetHours = parseNumber(o.utcOffset, "--utc-offset");
+      const utcOffsetHours = parseUtcOffset(o.utcOffset);
       const seed = parseNumber(o.seed, "--seed");
       const stepSec = o.step ? parseDurationMs(o.step, "--step") / 1000 : undefined;
       if (stepSec !== undefined && !(stepSec > 0)) throw invalidInput("--step", "must be positive");
@@ -138,9 +148,14 @@ export function register(program: Command): void {
       }
       const series = loaded.series;
       const horizon = Math.max(1, Math.ceil(horizonSec / series.step));
+      if (horizon > MAX_HORIZON_SLOTS)
+        throw invalidInput(
+          "--horizon",
+          `${o.horizon} is ${horizon} steps of ${series.step}s; at most ${MAX_HORIZON_SLOTS}`,
+        );
       const r = model.forecast(series, { horizon, seed, utcOffsetHours });
       const out = (text: string) => {
-        if (o.output) writeFileSync(o.output, text);
+        if (o.output) writeOutputFile(o.output, text, "--output");
         else process.stdout.write(text);
       };
       if (!r.ok) {
@@ -158,9 +173,10 @@ export function register(program: Command): void {
       if (o.svg) {
         const shown = Math.min(172_800, Math.max(21_600, 8 * horizonSec));
         const recent = tail(series, Math.round(shown / series.step));
-        writeFileSync(
+        writeOutputFile(
           o.svg,
           forecastChartSvg({ actual: recent, forecast: f, title: `${loaded.name}: ${f.model}` }),
+          "--svg",
         );
       }
       if (o.explain) process.stderr.write(`${explain(f, loaded).join("\n")}\n`);
