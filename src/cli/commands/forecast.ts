@@ -100,7 +100,7 @@ export function register(program: Command): void {
       "after",
       "\nExit codes: 0 forecast written (also when `auto` fell back after an abstention, which is reported);\n" +
         '1 the forced --model abstained (the reason is printed; -o json prints {"abstained": ...}); 2 bad input.\n' +
-        "\nExample:\n  tidescale forecast ../shared/data/traces/t1_retail_webshop.csv --horizon 1h --explain --svg t1.svg\n" +
+        "\nExample:\n  tidescale forecast examples/traces/checkout-qps.csv --horizon 1h --explain --svg checkout.svg\n" +
         "  tidescale forecast --prometheus-url http://127.0.0.1:9090 --query 'sum(rate(http_requests_total[1m]))' --range 3d --step 1m -o json",
     )
     .action(async (csv: string | undefined, o, cmd: Command) => {
