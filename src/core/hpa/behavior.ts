@@ -127,15 +127,22 @@ export function stabilizeLegacy(
 ): Stabilized {
   let max = proposal;
   let oldIndex = -1;
-  recommendations.forEach((rec, i) => {
+  for (let i = 0; i < recommendations.length; i++) {
+    const rec = recommendations[i]!;
     if (now - rec.timestamp >= windowMs) oldIndex = i;
     else if (rec.replicas > max) max = rec.replicas;
-  });
+  }
   const next = recommendations.slice(); // entries are immutable: replaced, never edited
   if (oldIndex >= 0) next[oldIndex] = { replicas: proposal, timestamp: now };
   else next.push({ replicas: proposal, timestamp: now });
   const cond = max !== proposal ? DOWN_STABILIZED : READY;
-  return { replicas: max, recommendations: next, ...cond, downRecommendation: max };
+  return {
+    replicas: max,
+    recommendations: next,
+    reason: cond.reason,
+    message: cond.message,
+    downRecommendation: max,
+  };
 }
 
 /** Outcome of a limiting step (ScalingLimited reason/message). */
@@ -204,12 +211,13 @@ export function stabilizeWithBehavior(
   let upRec = proposal;
   let downRec = proposal;
   let oldIndex = -1;
-  recommendations.forEach((rec, i) => {
-    const age = now - rec.timestamp;
-    if (age < upMs) upRec = Math.min(rec.replicas, upRec);
-    if (age < downMs) downRec = Math.max(rec.replicas, downRec);
+  for (let i = 0; i < recommendations.length; i++) {
+    const r = recommendations[i]!;
+    const age = now - r.timestamp;
+    if (age < upMs) upRec = Math.min(r.replicas, upRec);
+    if (age < downMs) downRec = Math.max(r.replicas, downRec);
     if (age >= upMs && age >= downMs) oldIndex = i;
-  });
+  }
   let rec = currentReplicas;
   if (rec < upRec) rec = upRec;
   if (rec > downRec) rec = downRec;
@@ -220,7 +228,8 @@ export function stabilizeWithBehavior(
   return {
     replicas: rec,
     recommendations: next,
-    ...cond,
+    reason: cond.reason,
+    message: cond.message,
     upRecommendation: upRec,
     downRecommendation: downRec,
   };
@@ -323,27 +332,36 @@ export function limitWithBehavior(args: {
   if (desired > c) {
     const up = scaleUpLimit(c, args.upEvents, args.downEvents, args.behavior.scaleUp, now);
     const limit = Math.max(up.limit, c);
-    const cap = maxReplicas > limit ? { max: limit, ...SCALE_UP_LIMIT } : { max: maxReplicas, ...TOO_MANY };
-    if (desired > cap.max)
-      return { replicas: cap.max, reason: cap.reason, message: cap.message, limit, proposals: up.proposals };
-    return { replicas: desired, ...WITHIN, limit, proposals: up.proposals };
+    const capped = maxReplicas > limit;
+    const max = capped ? limit : maxReplicas;
+    const why = capped ? SCALE_UP_LIMIT : TOO_MANY;
+    if (desired > max)
+      return { replicas: max, reason: why.reason, message: why.message, limit, proposals: up.proposals };
+    return {
+      replicas: desired,
+      reason: WITHIN.reason,
+      message: WITHIN.message,
+      limit,
+      proposals: up.proposals,
+    };
   }
   if (desired < c) {
     const down = scaleDownLimit(c, args.upEvents, args.downEvents, args.behavior.scaleDown, now);
     const limit = Math.min(down.limit, c);
-    const floor =
-      minReplicas < limit ? { min: limit, ...SCALE_DOWN_LIMIT } : { min: minReplicas, ...TOO_FEW };
-    if (desired < floor.min)
-      return {
-        replicas: floor.min,
-        reason: floor.reason,
-        message: floor.message,
-        limit,
-        proposals: down.proposals,
-      };
-    return { replicas: desired, ...WITHIN, limit, proposals: down.proposals };
+    const floored = minReplicas < limit;
+    const min = floored ? limit : minReplicas;
+    const why = floored ? SCALE_DOWN_LIMIT : TOO_FEW;
+    if (desired < min)
+      return { replicas: min, reason: why.reason, message: why.message, limit, proposals: down.proposals };
+    return {
+      replicas: desired,
+      reason: WITHIN.reason,
+      message: WITHIN.message,
+      limit,
+      proposals: down.proposals,
+    };
   }
-  return { replicas: desired, ...WITHIN, proposals: [] };
+  return { replicas: desired, reason: WITHIN.reason, message: WITHIN.message, proposals: [] };
 }
 
 /** The longest periodSeconds among the policies (getLongestPolicyPeriod). */

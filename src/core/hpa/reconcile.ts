@@ -553,9 +553,21 @@ function identifier(m: MetricIdentifier): MetricIdentifier {
   return id;
 }
 
+const CONDITION_KEYS = ["type", "status", "reason", "message", "lastTransitionTime"];
+
+/** A plain object with exactly the fields {@link putCondition} writes, in that order. */
+function isPlainCondition(c: Condition): boolean {
+  if (Object.getPrototypeOf(c) !== Object.prototype) return false;
+  const keys = Object.keys(c);
+  if (keys.length !== CONDITION_KEYS.length) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== CONDITION_KEYS[i]) return false;
+  return true;
+}
+
 /**
- * Puts back the previous result's entry where the new one is equal to it (an entry this engine made),
- * so a condition that did not change over the reconcile is one shared object.
+ * Puts back the previous status's entry where the new one equals it (and it is a plain entry of the
+ * same fields), so a condition that did not change over the reconcile is one object shared between
+ * results (entries are immutable).
  */
 function keepUnchanged(list: Condition[], previous: readonly Condition[]): void {
   for (let i = 0; i < list.length; i++) {
@@ -569,7 +581,7 @@ function keepUnchanged(list: Condition[], previous: readonly Condition[]): void 
         p.reason === c.reason &&
         p.message === c.message &&
         p.lastTransitionTime === c.lastTransitionTime &&
-        ownConditions.has(p)
+        isPlainCondition(p)
       )
         list[i] = p;
       break;
@@ -599,13 +611,9 @@ function policiesText(proposals: readonly PolicyProposal[]): string {
     .join(", ");
 }
 
-/** Condition entries this engine made (immutable, of the fixed shape below), which may be kept as they are. */
-const ownConditions = new WeakSet<Condition>();
-
 /**
  * setCondition (status.ts, upstream setConditionInList) on the reconcile's own copy of the list, edited
- * in place: an absent type is appended; the transition time changes only on a status flip. An entry this
- * engine made that would not change is kept (so unchanged conditions are shared between results).
+ * in place: an absent type is appended; the transition time changes only on a status flip.
  */
 function putCondition(
   list: Condition[],
@@ -620,17 +628,7 @@ function putCondition(
   const existing = list[i];
   const lastTransitionTime =
     existing === undefined || existing.status !== status ? now : existing.lastTransitionTime;
-  if (
-    existing !== undefined &&
-    existing.status === status &&
-    existing.reason === reason &&
-    existing.message === message &&
-    ownConditions.has(existing)
-  )
-    return list;
-  const next: Condition = { type, status, reason, message, lastTransitionTime };
-  ownConditions.add(next);
-  list[i] = next;
+  list[i] = { type, status, reason, message, lastTransitionTime };
   return list;
 }
 
@@ -827,7 +825,6 @@ function computeReplicasForMetrics(
 /** The controller configuration: the input's fields over the defaults (the last merge is reused). */
 let lastConfigIn: Partial<ControllerConfig> | undefined;
 let lastConfig: ControllerConfig = DEFAULT_CONTROLLER_CONFIG;
-const CONFIG_KEYS = Object.keys(DEFAULT_CONTROLLER_CONFIG) as (keyof ControllerConfig)[];
 function controllerConfig(given: Partial<ControllerConfig> | undefined): ControllerConfig {
   if (given === undefined) return DEFAULT_CONTROLLER_CONFIG;
   if (given === lastConfigIn && sameMerge(given, lastConfig)) return lastConfig;
@@ -837,11 +834,20 @@ function controllerConfig(given: Partial<ControllerConfig> | undefined): Control
 }
 /** Whether `merged` still is `{...DEFAULT_CONTROLLER_CONFIG, ...given}` (the input may have been edited). */
 function sameMerge(given: Partial<ControllerConfig>, merged: ControllerConfig): boolean {
-  for (let i = 0; i < CONFIG_KEYS.length; i++) {
-    const k = CONFIG_KEYS[i]!;
-    if ((k in given ? given[k] : DEFAULT_CONTROLLER_CONFIG[k]) !== merged[k]) return false;
-  }
-  return true;
+  const d = DEFAULT_CONTROLLER_CONFIG;
+  // An explicitly undefined field (which the spread copies) never matches here, so it merges anew.
+  return (
+    (given.tolerance ?? d.tolerance) === merged.tolerance &&
+    (given.cpuInitializationPeriodMs ?? d.cpuInitializationPeriodMs) === merged.cpuInitializationPeriodMs &&
+    (given.initialReadinessDelayMs ?? d.initialReadinessDelayMs) === merged.initialReadinessDelayMs &&
+    (given.downscaleStabilizationWindowMs ?? d.downscaleStabilizationWindowMs) ===
+      merged.downscaleStabilizationWindowMs &&
+    (given.syncPeriodMs ?? d.syncPeriodMs) === merged.syncPeriodMs &&
+    (given.scaleUpLimitFactor ?? d.scaleUpLimitFactor) === merged.scaleUpLimitFactor &&
+    (given.scaleUpLimitMinimum ?? d.scaleUpLimitMinimum) === merged.scaleUpLimitMinimum &&
+    (given.configurableTolerance ?? d.configurableTolerance) === merged.configurableTolerance &&
+    (given.podLevelResources ?? d.podLevelResources) === merged.podLevelResources
+  );
 }
 
 /** `Kind/namespace/name` of the scale target, as the controller's messages name it. */
