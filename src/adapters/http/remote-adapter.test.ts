@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +15,7 @@ import { freePort } from "../../../test/support/process.js";
 import { ToolkitError } from "../../core/errors.js";
 import { DEFAULT_REQUEST_HEADERS, DelegatingAuthenticator } from "./auth/authentication.js";
 import { parseCertBundle } from "./auth/client-cert.js";
+import { buildRemoteAdapter } from "./auth/index.js";
 import { kubeApiFromConfig } from "./auth/kube-client.js";
 import {
   createRemoteAdapter,
@@ -374,5 +376,42 @@ describe("parseRemoteTarget and option checks", () => {
   it("refuses insecure-skip-tls-verify together with a CA file, and a cert without a key", async () => {
     await expect(createRemoteAdapter(options({ insecureSkipTLSVerify: true }))).rejects.toThrow(ToolkitError);
     await expect(createRemoteAdapter(options({ clientKeyFile: undefined }))).rejects.toThrow("go together");
+  });
+
+  it("refuses at start a CA file without a certificate and a client key that does not match the certificate", async () => {
+    // before: both started, then every discovery and every forwarded request failed the handshake
+    await expect(createRemoteAdapter(options({ caFile: bCA.keyFile }))).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      where: "--remote-adapter-ca-file",
+      message: `${bCA.keyFile} holds no PEM certificate`,
+    });
+    await expect(createRemoteAdapter(options({ clientKeyFile: bCA.keyFile }))).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      where: "--remote-adapter-client-key",
+      message: expect.stringContaining("key values mismatch"),
+    });
+  });
+
+  it("refuses a discovery interval under one second (a tight polling loop)", async () => {
+    await expect(
+      buildRemoteAdapter({ remoteAdapter: bUrl, remoteAdapterDiscoveryInterval: "0s" }),
+    ).rejects.toMatchObject({
+      where: "--remote-adapter-discovery-interval",
+      message: "must be at least 1s, got 0ms",
+    });
+  });
+
+  it("a kubeconfig that is not YAML is a one-line error naming the flag", () => {
+    let caught: ToolkitError | undefined;
+    const garbage = bCA.keyFile.replace(/[^/]+$/, "garbage.bin");
+    writeFileSync(garbage, Buffer.from([0, 1, 2, 255, 58, 10, 45, 32, 91, 0]));
+    try {
+      kubeApiFromConfig(garbage, "--authentication-kubeconfig");
+    } catch (e) {
+      caught = e as ToolkitError;
+    }
+    expect(caught?.where).toBe("--authentication-kubeconfig");
+    expect(caught?.message).toMatch(/^cannot load kubeconfig /);
+    expect(caught?.message).not.toContain("\n");
   });
 });

@@ -15,6 +15,7 @@
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
+import { createSecureContext } from "node:tls";
 import { ToolkitError } from "../../core/errors.js";
 import type { KubeApi } from "./auth/kube-client.js";
 import { type SecurityLog, silentLog } from "./auth/tls.js";
@@ -218,9 +219,30 @@ export class HttpRemoteAdapter implements RemoteAdapter {
       maxSockets: 64,
       rejectUnauthorized: !o.insecureSkipTLSVerify,
     };
-    if (o.caFile) agentOpts.ca = read(o.caFile, "--remote-adapter-ca-file");
+    if (o.caFile) {
+      const ca = read(o.caFile, "--remote-adapter-ca-file");
+      // Node accepts a bundle without any certificate and then fails every handshake; say so at start.
+      if (!ca.toString("latin1").includes("-----BEGIN CERTIFICATE-----"))
+        throw new ToolkitError(
+          "INVALID_INPUT",
+          "--remote-adapter-ca-file",
+          `${o.caFile} holds no PEM certificate`,
+        );
+      agentOpts.ca = ca;
+    }
     if (o.clientCertFile) agentOpts.cert = read(o.clientCertFile, "--remote-adapter-client-cert");
     if (o.clientKeyFile) agentOpts.key = read(o.clientKeyFile, "--remote-adapter-client-key");
+    if (agentOpts.cert && agentOpts.key) {
+      try {
+        createSecureContext({ cert: agentOpts.cert, key: agentOpts.key });
+      } catch (e) {
+        throw new ToolkitError(
+          "INVALID_INPUT",
+          "--remote-adapter-client-key",
+          `cannot use ${o.clientCertFile} with ${o.clientKeyFile}: ${(e as Error).message}`,
+        );
+      }
+    }
     return new https.Agent(agentOpts);
   }
 

@@ -185,6 +185,12 @@ function durationMs(value: string | undefined, flag: string, fallback: number): 
   return parseDurationMs(value, flag);
 }
 
+/** A refresh period under one second would poll the remote in a tight loop; it is an input error. */
+function atLeastOneSecond(ms: number, flag: string): number {
+  if (ms < 1000) throw new ToolkitError("INVALID_INPUT", flag, `must be at least 1s, got ${ms}ms`);
+  return ms;
+}
+
 function readCaFile(file: string, flag: string): { pem: string; certs: X509Certificate[] } {
   let pem: string;
   try {
@@ -294,10 +300,9 @@ export async function buildRemoteAdapter(
     insecureSkipTLSVerify: flags.remoteAdapterInsecureSkipTlsVerify,
     clientCertFile: flags.remoteAdapterClientCert,
     clientKeyFile: flags.remoteAdapterClientKey,
-    discoveryIntervalMs: durationMs(
-      flags.remoteAdapterDiscoveryInterval,
+    discoveryIntervalMs: atLeastOneSecond(
+      durationMs(flags.remoteAdapterDiscoveryInterval, "--remote-adapter-discovery-interval", 60_000),
       "--remote-adapter-discovery-interval",
-      60_000,
     ),
     log,
   });

@@ -36,7 +36,8 @@ export function kubeApiFromConfig(kubeconfig: string | undefined, flag: string):
     throw new ToolkitError(
       "INVALID_INPUT",
       flag,
-      `cannot load kubeconfig ${kubeconfig ?? "(in-cluster)"}: ${(e as Error).message}`,
+      // one line: the YAML parser's message carries a multi-line excerpt of the file
+      `cannot load kubeconfig ${kubeconfig ?? "(in-cluster)"}: ${(e as Error).message.split("\n")[0]}`,
     );
   }
   const cluster = kc.getCurrentCluster();
