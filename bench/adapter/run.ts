@@ -46,7 +46,8 @@ setFlagsFromString("--expose_gc");
 const gc = runInNewContext("gc") as () => void;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = 8;
-const REPEATS = 3;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const PHASES = new Set((process.env.BENCH_PHASES ?? "latency,discovery").split(","));
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -109,9 +110,14 @@ async function latencyPhase(): Promise<string[]> {
     const cfgFile = join(dir, "rules.yaml");
     writeFileSync(cfgFile, RULES);
     const port = await freePort();
+    // BENCH_ADAPTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the adapter process.
+    const nodeArgs = (process.env.BENCH_ADAPTER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
     adapter = await startProcess(
-      join(REPO, "node_modules/.bin/tsx"),
+      process.execPath,
       [
+        ...nodeArgs,
+        "--import",
+        "tsx",
         join(REPO, "src/cli/main.ts"),
         "adapter",
         "--config",
@@ -124,7 +130,11 @@ async function latencyPhase(): Promise<string[]> {
         "--log-level",
         "warn",
       ],
-      { timeoutMs: 60_000, ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok },
+      {
+        timeoutMs: 60_000,
+        ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+        cwd: REPO,
+      },
     );
     const adapterUrl = `http://127.0.0.1:${port}/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NS}/pods/*/http_requests_qps`;
     // The exact PromQL the adapter sends for this request.
@@ -288,8 +298,9 @@ async function discoveryPhase(): Promise<string[]> {
 const lines = [
   `date: ${new Date().toISOString().slice(0, 10)}; node ${process.version}; ${execFileSync("nproc").toString().trim()} cores (shared with concurrent work)`,
   "",
-  ...(await latencyPhase()),
+  // BENCH_PHASES=latency or =discovery runs one phase only.
+  ...(PHASES.has("latency") ? await latencyPhase() : []),
   "",
-  ...(await discoveryPhase()),
+  ...(PHASES.has("discovery") ? await discoveryPhase() : []),
 ];
 process.stdout.write(`${lines.join("\n")}\n`);

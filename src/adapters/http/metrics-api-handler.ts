@@ -18,6 +18,7 @@ import {
   EXTERNAL_GROUP,
   externalMetricValueList,
   metricValueList,
+  metricValueListJson,
   nodeMetrics,
   nodeMetricsList,
   podMetrics,
@@ -60,8 +61,8 @@ export interface ApiRequest {
 }
 
 export type ApiResponse =
-  | { kind: "json"; status: number; body: unknown }
-  | { kind: "forward"; reason: string };
+  /** `json`, when present, is the body already serialized (exactly `JSON.stringify(body)`). */
+  { kind: "json"; status: number; body: unknown; json?: string } | { kind: "forward"; reason: string };
 
 /** What the handler reads on every request. */
 export interface HandlerContext {
@@ -268,8 +269,11 @@ async function customMetric(
   if (!rule) return fail(404, `${notFoundMsg}: its rule ${entry.ruleId} is no longer in the config`);
 
   // Object names.
-  let names: string[];
+  let names: readonly string[];
   const wildcard = r.name === "*";
+  const memo = memoFor(entry, rule);
+  const metricSelText = q.get("metricLabelSelector") ?? "";
+  let fromSeries: SeriesNames | undefined;
   if (!wildcard) names = [r.name];
   else if (ctx.lister) {
     const objs = await ctx.lister.list(resource, r.namespace, q.get("labelSelector") ?? "");
@@ -280,19 +284,29 @@ async function customMetric(
         `${notFoundMsg}: no ${gr} match labelSelector ${JSON.stringify(q.get("labelSelector") ?? "")}${r.namespace !== undefined ? ` in namespace ${r.namespace}` : ""} (${ctx.lister.source})`,
       );
   } else {
-    names = [];
-    for (const o of entry.objects.values()) {
-      if (namespaced && o.namespace !== r.namespace) continue;
-      if (matches(labelSel, o.labels)) names.push(o.name);
+    // Without a lister the names depend only on the (immutable) entry, the namespace and the selector
+    // text: remember them, and the PromQL built for them, per entry.
+    const nkey = `${r.namespace ?? "\u0000"}\u0000${q.get("labelSelector") ?? ""}`;
+    fromSeries = memo.bySeries.get(nkey);
+    if (!fromSeries) {
+      const found: string[] = [];
+      for (const o of entry.objects.values()) {
+        if (namespaced && o.namespace !== r.namespace) continue;
+        if (matches(labelSel, o.labels)) found.push(o.name);
+      }
+      found.sort();
+      fromSeries = { names: found, built: new Map() };
+      if (memo.bySeries.size >= QUERY_MEMO_MAX) memo.bySeries.clear();
+      memo.bySeries.set(nkey, fromSeries);
     }
-    names.sort();
+    names = fromSeries.names;
     if (names.length === 0)
       return fail(
         404,
         `${notFoundMsg}: no ${gr} with series of ${entry.seriesName}${r.namespace !== undefined ? ` in namespace ${r.namespace}` : ""} match labelSelector ${JSON.stringify(q.get("labelSelector") ?? "")} (objects come from Prometheus series: no Kubernetes lister configured)`,
       );
   }
-  const built = cachedCustomQuery(entry, rule, r.namespace, names, q.get("metricLabelSelector") ?? "", () =>
+  const build = () =>
     buildCustomQuery({
       rule,
       seriesName: entry.seriesName,
@@ -300,8 +314,17 @@ async function customMetric(
       namespace: r.namespace,
       names,
       metricSelector: metricSel.requirements,
-    }),
-  );
+    });
+  let built: BuiltQuery;
+  if (fromSeries) {
+    const hit = fromSeries.built.get(metricSelText);
+    if (hit) built = hit;
+    else {
+      built = build();
+      if (fromSeries.built.size >= QUERY_MEMO_MAX) fromSeries.built.clear();
+      fromSeries.built.set(metricSelText, built);
+    }
+  } else built = cachedCustomQuery(memo, r.namespace, names, metricSelText, build);
   if (!built.ok) {
     const bad =
       built.error.includes("not supported by Prometheus") ||
@@ -319,44 +342,64 @@ async function customMetric(
     );
   }
   const selector = metricSel.requirements.length > 0 ? toLabelSelector(metricSel.requirements) : null;
-  return json(
-    200,
-    metricValueList(
-      r.version,
-      found.map((f) => ({
-        resource,
-        namespace: namespaced ? r.namespace : undefined,
-        name: f.name,
-        metricName: r.metric,
-        selector,
-        timestampMs: ctx.nowMs,
-        value: f.value,
-      })),
-    ),
-  );
+  const common = {
+    resource,
+    namespace: namespaced ? r.namespace : undefined,
+    metricName: r.metric,
+    selector,
+    timestampMs: ctx.nowMs,
+  };
+  // The answer goes out as text written directly (same bytes as JSON.stringify of the object); the
+  // object itself is only built when someone reads `body`.
+  const version = r.version;
+  return {
+    kind: "json",
+    status: 200,
+    json: metricValueListJson(version, common, found),
+    get body() {
+      return metricValueList(
+        version,
+        found.map((f) => ({ ...common, name: f.name, value: f.value })),
+      );
+    },
+  };
 }
 
 // The HPA asks the same question every sync period: remember the PromQL per registry entry (a relist or a
-// config reload makes new entries and rules, which drops the memo).
-const queryMemo = new WeakMap<
-  CustomMetricEntry,
-  { rule: CompiledRule; byKey: Map<string, ReturnType<typeof buildCustomQuery>> }
->();
+// config reload makes new entries and rules, which drops the memo). Registry entries are not changed
+// after buildRegistry returns, so what is derived from one stays valid as long as the entry lives.
+type BuiltQuery = ReturnType<typeof buildCustomQuery>;
+interface SeriesNames {
+  names: readonly string[];
+  /** By metricLabelSelector text. */
+  built: Map<string, BuiltQuery>;
+}
+interface EntryMemo {
+  rule: CompiledRule;
+  /** By namespace, metricLabelSelector and names (names from a lister). */
+  byKey: Map<string, BuiltQuery>;
+  /** By namespace and labelSelector text (names from the entry's series objects). */
+  bySeries: Map<string, SeriesNames>;
+}
+const queryMemo = new WeakMap<CustomMetricEntry, EntryMemo>();
 const QUERY_MEMO_MAX = 256;
 
+function memoFor(entry: CustomMetricEntry, rule: CompiledRule): EntryMemo {
+  let memo = queryMemo.get(entry);
+  if (!memo || memo.rule !== rule) {
+    memo = { rule, byKey: new Map(), bySeries: new Map() };
+    queryMemo.set(entry, memo);
+  }
+  return memo;
+}
+
 function cachedCustomQuery(
-  entry: CustomMetricEntry,
-  rule: CompiledRule,
+  memo: EntryMemo,
   namespace: string | undefined,
   names: readonly string[],
   metricSelector: string,
-  build: () => ReturnType<typeof buildCustomQuery>,
-): ReturnType<typeof buildCustomQuery> {
-  let memo = queryMemo.get(entry);
-  if (!memo || memo.rule !== rule) {
-    memo = { rule, byKey: new Map() };
-    queryMemo.set(entry, memo);
-  }
+  build: () => BuiltQuery,
+): BuiltQuery {
   const key = `${namespace ?? "\u0000"}\u0000${metricSelector}\u0000${names.join("\u0000")}`;
   const hit = memo.byKey.get(key);
   if (hit) return hit;

@@ -22,6 +22,7 @@ import {
   type Authenticator,
   type Authorizer,
   allowAll,
+  INSECURE_DEV_USER,
   type RemoteAdapter,
   type UserInfo,
 } from "./security.js";
@@ -83,6 +84,17 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
   const now = opts.now ?? Date.now;
   const authn = opts.authenticator ?? allowAll;
   const authz = opts.authorizer ?? allowAll;
+  // No security configured (allowAll both ways, `--insecure-dev`): the answer is known without awaiting
+  // anything; the same users as the general gate below would give.
+  const openGate =
+    !opts.gate && authn === allowAll && authz === allowAll
+      ? (req: IncomingMessage): GateResult => ({
+          ok: true,
+          user: alwaysAllowPath(req.url ?? "/")
+            ? { name: "system:anonymous", groups: [] }
+            : INSECURE_DEV_USER,
+        })
+      : undefined;
   const gate =
     opts.gate ??
     (async (req: IncomingMessage): Promise<GateResult> => {
@@ -96,12 +108,30 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
       return { ok: true, user: a.user };
     });
 
+  // prom-client children resolved once per label set instead of hashing the labels on every request.
+  const counters = new Map<string, { inc(): void }>();
+  const timers = new Map<PathGroup, { observe(v: number): void }>();
+  const record = (code: number, group: PathGroup, seconds: number) => {
+    const key = `${code} ${group}`;
+    let c = counters.get(key);
+    if (!c) {
+      c = opts.metrics.requests.labels({ code: String(code), path: group });
+      counters.set(key, c);
+    }
+    c.inc();
+    let h = timers.get(group);
+    if (!h) {
+      h = opts.metrics.requestSeconds.labels({ path: group });
+      timers.set(group, h);
+    }
+    h.observe(seconds);
+  };
+
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now();
     let group: PathGroup = "other";
     res.on("finish", () => {
-      opts.metrics.requests.inc({ code: String(res.statusCode), path: group });
-      opts.metrics.requestSeconds.observe({ path: group }, (performance.now() - t0) / 1000);
+      record(res.statusCode, group, (performance.now() - t0) / 1000);
     });
     serve(req, res, (g) => {
       group = g;
@@ -131,7 +161,7 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
       sendText(res, req, 200, "ok");
       return;
     }
-    const g = await gate(req);
+    const g = openGate ? openGate(req) : await gate(req);
     if (!g.ok) {
       setGroup(path.startsWith("/apis") ? "discovery" : "other");
       send(res, req, g.code, g.status);
@@ -179,7 +209,8 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
     }
     if (r.status >= 500)
       opts.log.warn({ url: rawUrl, code: r.status, message: messageOf(r.body) }, "request failed");
-    send(res, req, r.status, r.body);
+    if (r.json !== undefined) sendJsonText(res, req, r.status, r.json);
+    else send(res, req, r.status, r.body);
   }
 
   const server: Server = opts.tls ? https.createServer(opts.tls, handler) : http.createServer(handler);
@@ -230,6 +261,12 @@ function messageOf(body: unknown): string | undefined {
 function send(res: ServerResponse, req: IncomingMessage, code: number, body: unknown): void {
   // Encode once: the length and the bytes come from the same buffer.
   const buf = Buffer.from(JSON.stringify(body), "utf8");
+  res.writeHead(code, { "content-type": "application/json", "content-length": buf.length });
+  res.end(req.method === "HEAD" ? undefined : buf);
+}
+
+function sendJsonText(res: ServerResponse, req: IncomingMessage, code: number, text: string): void {
+  const buf = Buffer.from(text, "utf8");
   res.writeHead(code, { "content-type": "application/json", "content-length": buf.length });
   res.end(req.method === "HEAD" ? undefined : buf);
 }

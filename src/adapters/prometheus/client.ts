@@ -9,7 +9,7 @@
  * - INVALID_INPUT: Prometheus rejected the request (4xx, e.g. `bad_data: parse error ...`).
  * `where` is `prometheus <path>`, so logs and Status messages show which call failed.
  */
-import { Agent, type Dispatcher, request } from "undici";
+import { Agent } from "undici";
 import { ToolkitError } from "../../core/errors.js";
 
 /** One labelled sample of an instant vector: value is [unix seconds, "number"]. */
@@ -87,6 +87,8 @@ const TRANSIENT_CODES = new Set([
   "UND_ERR_CLOSED",
 ]);
 
+const ENCODED_MAX = 256;
+
 function toSeconds(t: PromTime): string {
   const s = t instanceof Date ? t.getTime() / 1000 : t;
   return s.toFixed(3);
@@ -122,22 +124,19 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
   else if (opts.basicAuth)
     headers.authorization = `Basic ${Buffer.from(`${opts.basicAuth.username}:${opts.basicAuth.password}`).toString("base64")}`;
   const method = opts.method ?? "GET";
+  const encodedQueries = new Map<string, string>();
 
-  async function once(path: string, params: Array<[string, string]>): Promise<unknown> {
-    const qs = new URLSearchParams(params).toString();
-    const url = new URL(base.origin);
-    url.pathname = prefix + path;
-    const reqOpts: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: string } = {
+  // Per-request work kept small: the origin and path prefix are fixed, the headers object is shared
+  // (undici does not modify it), and the dispatcher is called with origin + path (no URL parsing).
+  const origin = base.origin;
+  const postHeaders = { ...headers, "content-type": "application/x-www-form-urlencoded" };
+  async function once(path: string, qs: string): Promise<unknown> {
+    const res = await agent.request({
+      origin,
+      path: method === "POST" || qs === "" ? prefix + path : `${prefix}${path}?${qs}`,
       method,
-      headers: { ...headers },
-    };
-    if (method === "POST") {
-      reqOpts.headers["content-type"] = "application/x-www-form-urlencoded";
-      reqOpts.body = qs;
-    } else url.search = qs;
-    const res = await request(url, {
-      ...reqOpts,
-      dispatcher: agent,
+      headers: method === "POST" ? postHeaders : headers,
+      ...(method === "POST" ? { body: qs } : {}),
       signal: AbortSignal.timeout(timeoutMs),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -173,13 +172,14 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
     throw new ToolkitError("INVALID_INPUT", where, said);
   }
 
-  async function call(path: string, params: Array<[string, string]>): Promise<unknown> {
+  async function call(path: string, params: Array<[string, string]> | string): Promise<unknown> {
+    const qs = typeof params === "string" ? params : new URLSearchParams(params).toString();
     const t0 = performance.now();
     let last: ToolkitError | undefined;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
       try {
-        const data = await once(path, params);
+        const data = await once(path, qs);
         opts.onRequest?.({ path, seconds: (performance.now() - t0) / 1000, outcome: "ok" });
         return data;
       } catch (e) {
@@ -194,9 +194,16 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
 
   return {
     async query(expr, time) {
-      const params: Array<[string, string]> = [["query", expr]];
-      if (time !== undefined) params.push(["time", toSeconds(time)]);
-      const data = (await call("/api/v1/query", params)) as InstantResult;
+      // The adapter sends the same few expressions again and again: encode each once.
+      let encoded = encodedQueries.get(expr);
+      if (encoded === undefined) {
+        encoded = new URLSearchParams([["query", expr]]).toString();
+        if (encodedQueries.size >= ENCODED_MAX) encodedQueries.clear();
+        encodedQueries.set(expr, encoded);
+      }
+      // toSeconds gives digits and a dot: nothing to encode.
+      const qs = time === undefined ? encoded : `${encoded}&time=${toSeconds(time)}`;
+      const data = (await call("/api/v1/query", qs)) as InstantResult;
       if (!data || typeof data !== "object" || !("resultType" in data))
         throw new ToolkitError("UNAVAILABLE", "prometheus /api/v1/query", "answer has no resultType");
       return data;

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { formatMetricValue } from "../quantity/quantity.js";
 import {
   apiGroup,
   apiGroupList,
   externalMetricValueList,
   metricValueList,
+  metricValueListJson,
+  metricValueText,
   nodeMetricsList,
   podMetrics,
   rfc3339,
@@ -188,5 +191,90 @@ describe("wire objects (§5)", () => {
         { key: "c", operator: "Exists" },
       ],
     });
+  });
+});
+
+describe("fast wire text (same bytes as the objects)", () => {
+  // Deterministic spread of magnitudes, signs and fractions (a small LCG, no Math.random).
+  let seed = 12345;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const samples: number[] = [
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    1.5,
+    2,
+    1000,
+    1e6,
+    1e9,
+    1e12,
+    1.005,
+    64.1,
+    0.0001,
+    -0.0009,
+    999.9999,
+    1e15,
+    9.007e12,
+    9.1e12,
+    1e16,
+    1e18,
+    1e19,
+    1e21,
+    -1e21,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    Number.NaN,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 63 / 1000,
+    -(2 ** 63) / 1000,
+    123456.789,
+    1e-300,
+  ];
+  for (let i = 0; i < 4000; i++) {
+    const mag = 10 ** Math.floor(next() * 24 - 6);
+    const v = (next() - 0.3) * mag;
+    samples.push(v, Math.round(v), Math.round(v) * 1000);
+  }
+
+  it("metricValueText prints exactly what formatMetricValue prints", () => {
+    const differ = samples.filter((v) => metricValueText(v) !== formatMetricValue(v));
+    expect(differ.map((v) => [v, metricValueText(v), formatMetricValue(v)])).toEqual([]);
+  });
+
+  it("metricValueListJson is JSON.stringify of metricValueList, for both versions and every option", () => {
+    const variants = [
+      { namespace: "default", selector: null, windowSeconds: undefined },
+      { namespace: undefined, selector: null, windowSeconds: undefined },
+      { namespace: "", selector: { matchLabels: { verb: "GET" } }, windowSeconds: 60 },
+      {
+        namespace: 'we"ird\\ns\u00e9\u2028',
+        selector: { matchExpressions: [{ key: "k", operator: "In", values: ["a", "b"] }] },
+        windowSeconds: 0.5,
+      },
+    ];
+    const values = [
+      { name: "p-1", value: 1.5 },
+      { name: 'q"\\\n\u0001\u00fc\ud83d\ude00', value: Number.NaN },
+      { name: "r", value: 1e21 },
+      { name: "s", value: -2000 },
+    ];
+    for (const version of ["v1beta1", "v1beta2"])
+      for (const v of variants)
+        for (const resource of [pods, lookupResource("deployments.apps")!, lookupResource("nodes")!]) {
+          const common = { resource, metricName: 'm"x', timestampMs: T, ...v };
+          const expected = JSON.stringify(
+            metricValueList(
+              version,
+              values.map((x) => ({ ...common, ...x })),
+            ),
+          );
+          expect(metricValueListJson(version, common, values)).toBe(expected);
+          expect(metricValueListJson(version, common, [])).toBe(JSON.stringify(metricValueList(version, [])));
+        }
   });
 });

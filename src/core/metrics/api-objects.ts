@@ -103,7 +103,7 @@ export function metricValueList(version: string, items: readonly MetricValueInpu
     apiVersion: `${CUSTOM_GROUP}/${version}`,
     metadata: {},
     items: items.map((v) => {
-      const value = formatMetricValue(Number.isNaN(v.value) ? 0 : v.value);
+      const value = metricValueText(Number.isNaN(v.value) ? 0 : v.value);
       if (version === "v1beta1") {
         const item: Record<string, unknown> = {
           describedObject: describedObject(v),
@@ -125,6 +125,81 @@ export function metricValueList(version: string, items: readonly MetricValueInpu
       return item;
     }),
   };
+}
+
+const DECIMAL_SUFFIX: Readonly<Record<number, string>> = {
+  [-3]: "m",
+  0: "",
+  3: "k",
+  6: "M",
+  9: "G",
+  12: "T",
+  15: "P",
+  18: "E",
+};
+
+/**
+ * Same text as `formatMetricValue(value)` (upstream `NewMilliQuantity(int64(v*1000), DecimalSI)`
+ * printed canonically), with a plain-number fast path for milli values within ±2^53: trailing groups
+ * of three zeros move into the SI suffix (`1500m`, `2`, `3k`). Larger, infinite or NaN values take the
+ * exact BigInt path.
+ */
+export function metricValueText(value: number): string {
+  const product = value * 1000;
+  if (!(product > -9007199254740992 && product < 9007199254740992)) return formatMetricValue(value);
+  let m = Math.trunc(product);
+  if (m === 0) return "0";
+  let e = -3;
+  while (m % 1000 === 0 && e < 18) {
+    m /= 1000;
+    e += 3;
+  }
+  return `${m}${DECIMAL_SUFFIX[e]}`;
+}
+
+/** What every item of a MetricValueList answer shares (the handler stamps one time on all items). */
+export interface MetricValueListCommon {
+  resource: ResourceInfo;
+  namespace?: string | undefined;
+  metricName: string;
+  selector: LabelSelectorObject | null;
+  timestampMs: number;
+  windowSeconds?: number | undefined;
+}
+
+/**
+ * The JSON text of `metricValueList(version, values.map(v => ({ ...common, ...v })))`, byte for byte
+ * what `JSON.stringify` gives for it, written directly: the parts every item shares are encoded once and
+ * each item only adds its name and value (the hot path of a wildcard request over many objects).
+ */
+export function metricValueListJson(
+  version: string,
+  common: MetricValueListCommon,
+  values: ReadonlyArray<{ name: string; value: number }>,
+): string {
+  const ns = common.namespace ? `"namespace":${JSON.stringify(common.namespace)},` : "";
+  const head = `{"describedObject":{"kind":${JSON.stringify(common.resource.kind)},${ns}"name":`;
+  const apiVersion = `,"apiVersion":${JSON.stringify(describedApiVersion(common.resource))}}`;
+  const selector = JSON.stringify(common.selector);
+  const stamp = JSON.stringify(rfc3339(common.timestampMs));
+  const w = common.windowSeconds;
+  let middle: string;
+  let tail: string;
+  if (version === "v1beta1") {
+    middle = `${apiVersion},"metricName":${JSON.stringify(common.metricName)},"timestamp":${stamp}${w !== undefined ? `,"window":${JSON.stringify(w)}` : ""},"value":`;
+    tail = `,"selector":${selector}}`;
+  } else {
+    middle = `${apiVersion},"metric":{"name":${JSON.stringify(common.metricName)},"selector":${selector}},"timestamp":${stamp}${w !== undefined ? `,"windowSeconds":${JSON.stringify(w)}` : ""},"value":`;
+    tail = "}";
+  }
+  let out = `{"kind":"MetricValueList","apiVersion":${JSON.stringify(`${CUSTOM_GROUP}/${version}`)},"metadata":{},"items":[`;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (i > 0) out += ",";
+    const text = metricValueText(Number.isNaN(v.value) ? 0 : v.value);
+    out += `${head}${JSON.stringify(v.name)}${middle}"${text}"${tail}`;
+  }
+  return `${out}]}`;
 }
 
 /** One external metric value. `metricLabels` null for scalar results. */
