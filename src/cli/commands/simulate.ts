@@ -59,11 +59,11 @@ export async function runSimulate(
   if (o.csv) await writeOutputFile(o.csv, timelineCsv(run), "--csv");
   if (o.json) await writeOutputFile(o.json, `${JSON.stringify(simulationJson(run), null, 2)}\n`, "--json");
   if (o.svg) {
-    const steps = run.steps;
+    const tl = run.timeline;
     const svg = renderChartSvg({
       title: `${run.name}: HPA ${run.hpa.metadata.name} on ${referenceOf(run)}`,
-      tMs: steps.map((s) => s.tMs),
-      load: steps.map((s) => s.load),
+      tMs: tl.tMs.subarray(0, tl.length),
+      load: tl.load.subarray(0, tl.length),
       endMs: run.durationMs,
       ...(Number.isFinite(run.capacityPerPod)
         ? {
@@ -74,7 +74,7 @@ export async function runSimulate(
             underProvisioned: run.underProvisioned,
           }
         : {}),
-      replicas: steps.map((s) => s.replicas),
+      replicas: tl.replicas.subarray(0, tl.length),
       maxReplicas: run.hpa.spec.maxReplicas,
       loadLabel: "load (per second)",
     });

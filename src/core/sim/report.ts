@@ -2,18 +2,13 @@
  * Everything the simulator prints: the `kubectl get hpa -w` table, the events in `kubectl get events`
  * style, the summary, and the CSV and JSON timelines. Pure: a run in, strings and plain objects out.
  */
-import type { MetricSpec, MetricStatus } from "../hpa/index.js";
-import { tryParseQuantity } from "../quantity/quantity.js";
+import type { MetricSpec, MetricStatus, MetricValueStatus } from "../hpa/index.js";
+import { Quantity, tryParseQuantity } from "../quantity/quantity.js";
 import { compactDuration } from "./chart-svg.js";
 import { formatTable, humanDuration } from "./kubectl-format.js";
 import type { LoadComponent } from "./load.js";
-import {
-  conditionsText,
-  type SimulationRun,
-  type StepRecord,
-  stepProposals,
-  stepValues,
-} from "./simulate.js";
+import type { SimulationRun } from "./simulate.js";
+import { currentOf, isUtilization, type StepRecord, type Timeline } from "./timeline.js";
 
 /** Canonical printing of a target quantity, as the API server stores it and kubectl shows it. */
 function canonicalQuantity(text: string | undefined): string {
@@ -32,16 +27,23 @@ export function formatTargets(
   specs: readonly MetricSpec[],
   statuses: readonly MetricStatus[] | undefined,
 ): string {
+  return formatTargetsWith(specs, (i) => currentOf(specs[i]!, statuses?.[i]));
+}
+
+/** {@link formatTargets} with the current values given per metric index. */
+export function formatTargetsWith(
+  specs: readonly MetricSpec[],
+  currentAt: (i: number) => MetricValueStatus | undefined,
+): string {
   if (specs.length === 0) return "<none>";
   const list: string[] = [];
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i]!;
-    const st = statuses?.[i];
+    const cur = currentAt(i);
     switch (spec.type) {
       case "External":
       case "Object": {
         const src = spec.type === "External" ? spec.external : spec.object;
-        const cur = spec.type === "External" ? st?.external?.current : st?.object?.current;
         if (src.target.averageValue !== undefined) {
           list.push(
             `${cur?.averageValue ?? "<unknown>"}/${canonicalQuantity(src.target.averageValue)} (avg)`,
@@ -52,14 +54,11 @@ export function formatTargets(
         break;
       }
       case "Pods":
-        list.push(
-          `${st?.pods?.current.averageValue ?? "<unknown>"}/${canonicalQuantity(spec.pods.target.averageValue)}`,
-        );
+        list.push(`${cur?.averageValue ?? "<unknown>"}/${canonicalQuantity(spec.pods.target.averageValue)}`);
         break;
       case "Resource":
       case "ContainerResource": {
         const src = spec.type === "Resource" ? spec.resource : spec.containerResource;
-        const cur = spec.type === "Resource" ? st?.resource?.current : st?.containerResource?.current;
         if (src.target.averageValue !== undefined) {
           list.push(
             `${src.name}: ${cur?.averageValue ?? "<unknown>"}/${canonicalQuantity(src.target.averageValue)}`,
@@ -78,6 +77,39 @@ export function formatTargets(
   }
   if (list.length > 2) return `${list.slice(0, 2).join(", ")} + ${list.length - 2} more...`;
   return list.join(", ");
+}
+
+/** The TARGETS column for row `k` of a timeline (quantities printed as the status prints them). */
+export function targetsAt(specs: readonly MetricSpec[], timeline: Timeline, k: number): string {
+  return formatTargetsWith(specs, currentsAt(specs, timeline, k));
+}
+
+/** Per metric index, the `current` status block of row `k`, rebuilt from the timeline's columns. */
+export function currentsAt(
+  specs: readonly MetricSpec[],
+  timeline: Timeline,
+  k: number,
+): (i: number) => MetricValueStatus | undefined {
+  return (i) => {
+    const v = timeline.rawValue(k, i);
+    if (Number.isNaN(v)) return undefined;
+    if (isUtilization(specs[i]!)) return { averageUtilization: v };
+    const text = milliText(v);
+    return { averageValue: text, value: text };
+  };
+}
+
+const milliTexts = new Map<number, string>();
+
+/** `NewMilliQuantity(v, DecimalSI).String()`, memoized. */
+function milliText(v: number): string {
+  let t = milliTexts.get(v);
+  if (t === undefined) {
+    if (milliTexts.size > 10_000) milliTexts.clear();
+    t = Quantity.fromMilli(v).toString();
+    milliTexts.set(v, t);
+  }
+  return t;
 }
 
 /** One printed line of the watch table, with the simulated time it was printed at. */
@@ -106,19 +138,27 @@ export function watchRows(run: SimulationRun): WatchRow[] {
       replicas: 0,
     },
   ];
-  let prev = rows[0]!;
-  for (const s of run.steps) {
-    const row: WatchRow = {
-      tMs: s.tMs,
-      targets: formatTargets(spec.metrics, s.currentMetrics),
+  const tl = run.timeline;
+  const n = spec.metrics.length;
+  let prevK = -1;
+  let prevReplicas = 0;
+  for (let k = 0; k < tl.length; k++) {
+    let changed = prevK < 0 || tl.currentReplicas[k] !== prevReplicas;
+    for (let i = 0; i < n && !changed; i++) {
+      const a = tl.rawValue(k, i);
+      const b = tl.rawValue(prevK, i);
+      changed = !(a === b || (Number.isNaN(a) && Number.isNaN(b)));
+    }
+    if (!changed) continue;
+    rows.push({
+      tMs: tl.tMs[k]!,
+      targets: targetsAt(spec.metrics, tl, k),
       minPods: spec.minReplicas,
       maxPods: spec.maxReplicas,
-      replicas: s.currentReplicas,
-    };
-    if (row.targets !== prev.targets || row.replicas !== prev.replicas) {
-      rows.push(row);
-      prev = row;
-    }
+      replicas: tl.currentReplicas[k]!,
+    });
+    prevK = k;
+    prevReplicas = tl.currentReplicas[k]!;
   }
   return rows;
 }
@@ -239,7 +279,9 @@ export function timelineCsv(run: SimulationRun): string {
   for (let i = 0; i < nm; i++) header.push(`m${i}_value`, `m${i}_proposal`);
   const events = eventsByTime(run);
   const out: string[] = [header.join(",")];
-  for (const s of run.steps) {
+  const steps = run.steps;
+  for (let k = 0; k < steps.length; k++) {
+    const s = steps[k]!;
     const cells = [
       timeText(run, s.tMs),
       String(s.tMs / 1000),
@@ -251,15 +293,13 @@ export function timelineCsv(run: SimulationRun): string {
       String(s.currentReplicas),
       String(s.desiredReplicas),
       String(s.replicas),
-      csvCell(formatTargets(run.hpa.spec.metrics, s.currentMetrics)),
-      csvCell(conditionsText(s.conditions)),
+      csvCell(targetsAt(run.hpa.spec.metrics, run.timeline, k)),
+      csvCell(s.conditions),
       csvCell(events.get(s.tMs) ?? ""),
     ];
-    const values = stepValues(s, run.hpa.spec.metrics);
-    const proposals = stepProposals(s, nm);
     for (let i = 0; i < nm; i++) {
-      const v = values[i];
-      const p = proposals[i];
+      const v = s.values[i];
+      const p = s.proposals[i];
       cells.push(v === undefined ? "" : num(v), p === undefined ? "" : String(p));
     }
     out.push(cells.join(","));
@@ -314,11 +354,11 @@ export function simulationJson(run: SimulationRun): Record<string, unknown> {
       currentReplicas: s.currentReplicas,
       desiredReplicas: s.desiredReplicas,
       replicas: s.replicas,
-      metrics: stepValues(s, spec.metrics).map((v, i) => ({
+      metrics: s.values.map((v, i) => ({
         value: v === undefined ? null : round(v),
-        proposal: stepProposals(s, spec.metrics.length)[i] ?? null,
+        proposal: s.proposals[i] ?? null,
       })),
-      conditions: conditionsText(s.conditions),
+      conditions: s.conditions,
     })),
   };
 }

@@ -3,9 +3,15 @@
  * tested in core/hpa; the seed-scenario test in seed-qps.test.ts runs the real one end to end).
  */
 import { describe, expect, it } from "vitest";
-import type { HpaObject, ReconcileInput, ReconcileResult } from "../hpa/index.js";
+import {
+  reconcile as engine,
+  type HpaObject,
+  type ReconcileInput,
+  type ReconcileResult,
+} from "../hpa/index.js";
 import { loadFunction } from "./load.js";
 import { PodSet } from "./pods.js";
+import { currentsAt, formatTargets, formatTargetsWith, targetsAt } from "./report.js";
 import type { ScenarioSpec } from "./scenario.js";
 import { simulate } from "./simulate.js";
 
@@ -320,16 +326,63 @@ describe("simulate with the real engine", () => {
     // t=0: one pod serves 100 (capacity): cpu 10m + 2m x 100 = 210m of 500m = 42 %, ratio 0.84 -> ceil(0.84 x 1) = 1
     // memory 200Mi + 100 x 1Mi = 300Mi = target -> ratio 1 -> 1
     const first = run.steps[0]!;
-    expect(first.metricProposals.map((p) => [p.valid, p.replicas])).toEqual([
-      [true, 1],
-      [true, 1],
-    ]);
-    expect(first.metricProposals[0]!.utilization).toBe(42);
-    expect(first.metricProposals[1]!.rawAverage).toBe(300 * mi);
-    expect(first.currentMetrics[0]!.containerResource).toEqual({
-      name: "cpu",
-      container: "server",
-      current: { averageUtilization: 42, averageValue: "210m" },
-    });
+    expect(first.proposals).toEqual([1, 1]);
+    expect(first.values).toEqual([42, 300 * 1024 * 1024]);
+    // status quantities are DecimalSI milli-quantities, so kubectl prints memory as plain bytes
+    expect(targetsAt(h.spec.metrics, run.timeline, 0)).toBe("cpu: 42%/50%, memory: 314572800/300Mi");
+  });
+});
+
+describe("timeline columns", () => {
+  it("reproduce the engine's status.currentMetrics exactly in TARGETS, for every metric kind", () => {
+    const h: HpaObject = {
+      ...hpa,
+      spec: {
+        ...hpa.spec,
+        metrics: [
+          ...hpa.spec.metrics,
+          {
+            type: "External",
+            external: { metric: { name: "queue" }, target: { type: "AverageValue", averageValue: "1500m" } },
+          },
+          {
+            type: "Object",
+            object: {
+              describedObject: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", name: "main" },
+              metric: { name: "hits" },
+              target: { type: "Value", value: "2k" },
+            },
+          },
+        ],
+      },
+    };
+    const seen: ReconcileResult[] = [];
+    const run = simulate(
+      spec({ durationMs: 3_600_000 }),
+      h,
+      loadFunction([
+        { kind: "sine", mean: 300, amplitude: 250, periodMs: 1_200_000, peakAtMs: 0 },
+        { kind: "noise", amplitude: 7.3, intervalMs: 15_000, seed: 3 },
+      ]),
+      {
+        reconcile: (input) => {
+          const r = engine(input);
+          seen.push(r);
+          return r;
+        },
+      },
+    );
+    expect(run.timeline.length).toBe(240);
+    const specs = h.spec.metrics;
+    for (let k = 0; k < run.timeline.length; k++) {
+      expect(targetsAt(specs, run.timeline, k)).toBe(formatTargets(specs, seen[k]!.currentMetrics));
+      // TARGETS shows two metrics; compare each one on its own too
+      const cur = currentsAt(specs, run.timeline, k);
+      for (let i = 0; i < specs.length; i++)
+        expect(formatTargetsWith([specs[i]!], () => cur(i))).toBe(
+          formatTargets([specs[i]!], [seen[k]!.currentMetrics[i]!]),
+        );
+    }
+    expect(new Set(seen.map((r) => r.desiredReplicas)).size).toBeGreaterThan(1);
   });
 });

@@ -12,26 +12,26 @@
 
 import { invalidInput } from "../errors.js";
 import type {
-  Condition,
   ContainerUsage,
   ControllerConfig,
   HpaEvent,
   HpaObject,
   HpaState,
   HpaStatus,
-  MetricProposal,
   MetricReading,
   MetricSample,
   MetricSpec,
-  MetricStatus,
   PodInfo,
   ReconcileInput,
   ReconcileResult,
 } from "../hpa/index.js";
 import { reconcile as engineReconcile } from "../hpa/index.js";
-import { tryParseQuantity } from "../quantity/quantity.js";
 import { suggest } from "../validation.js";
 import type { LoadFunction } from "./load.js";
+import { type StepRecord, Timeline } from "./timeline.js";
+
+export type { StepRecord } from "./timeline.js";
+
 import { PodSet, type SimPod } from "./pods.js";
 import type { MetricModel, MetricSource, ScenarioSpec, WorkloadModel } from "./scenario.js";
 
@@ -41,33 +41,6 @@ const RESOURCE_METRIC_WINDOW_MS = 15_000;
 const CUSTOM_METRIC_WINDOW_MS = 60_000;
 /** Pods that exist at the start have been Ready this long (past the CPU initialization period). */
 const SEED_AGE_MS = 3_600_000;
-
-/** One reconcile as the timeline records it. */
-export interface StepRecord {
-  /** Simulated time since the start, ms. */
-  readonly tMs: number;
-  /** Offered load at this instant. */
-  readonly load: number;
-  /** Load the Ready pods serve at this instant (capped by capacity). */
-  readonly served: number;
-  /** Ready pods × capacity per pod (Infinity when the workload sets no capacity). */
-  readonly capacity: number;
-  readonly readyPods: number;
-  /** Pods that exist (any phase) when the reconcile runs. */
-  readonly pods: number;
-  /** `scale.spec.replicas` the reconcile read (also the HPA's `status.currentReplicas`). */
-  readonly currentReplicas: number;
-  /** `status.desiredReplicas` after the reconcile. */
-  readonly desiredReplicas: number;
-  /** `scale.spec.replicas` after the reconcile. */
-  readonly replicas: number;
-  /** What each spec metric proposed (the engine's records; see {@link stepProposals}, {@link stepValues}). */
-  readonly metricProposals: readonly MetricProposal[];
-  /** `status.currentMetrics` after the reconcile. */
-  readonly currentMetrics: readonly MetricStatus[];
-  /** `status.conditions` after the reconcile (see {@link conditionsText}). */
-  readonly conditions: readonly Condition[];
-}
 
 /** An event the controller recorded, with its simulated time. */
 export interface SimEvent extends HpaEvent {
@@ -105,6 +78,9 @@ export interface SimulationRun {
   readonly durationMs: number;
   readonly startReplicas: number;
   readonly capacityPerPod: number;
+  /** One row per reconcile, in columns (empty with `recordSteps: false`). */
+  readonly timeline: Timeline;
+  /** The timeline as objects (built on first access). */
   readonly steps: readonly StepRecord[];
   readonly events: readonly SimEvent[];
   /**
@@ -196,7 +172,7 @@ export function simulate(
   let replicas = startReplicas;
   let state: HpaState = { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
   let status: HpaStatus | undefined;
-  const steps: StepRecord[] = [];
+  const timeline = new Timeline(hpa.spec.metrics);
   const events: SimEvent[] = [];
   let podMs = 0;
   let underMs = 0;
@@ -261,20 +237,20 @@ export function simulate(
       if (replicas < lowest) lowest = replicas;
     }
     if (record)
-      steps.push({
-        tMs: t,
-        load: offered,
+      timeline.push(
+        t,
+        offered,
         served,
-        capacity: ready * cap,
-        readyPods: ready,
-        pods: podCount,
-        currentReplicas: before,
-        desiredReplicas: res.desiredReplicas,
+        ready * cap,
+        ready,
+        podCount,
+        before,
+        res.desiredReplicas,
         replicas,
-        metricProposals: res.metricProposals,
-        currentMetrics: res.currentMetrics,
-        conditions: res.conditions,
-      });
+        res.metricProposals,
+        res.currentMetrics,
+        res.conditions,
+      );
     // Integrate until the next reconcile: the load is sampled every `resolution` and held; pods change
     // only at reconciles, and their start/ready transitions in between are taken at their exact times.
     const end = Math.min(t + spec.syncPeriodMs, spec.durationMs);
@@ -306,6 +282,7 @@ export function simulate(
     }
   }
 
+  let materialized: StepRecord[] | undefined;
   return {
     name: spec.name,
     hpa,
@@ -314,7 +291,11 @@ export function simulate(
     durationMs: spec.durationMs,
     startReplicas,
     capacityPerPod: cap,
-    steps,
+    timeline,
+    get steps(): readonly StepRecord[] {
+      if (!materialized) materialized = Array.from({ length: timeline.length }, (_, k) => timeline.step(k));
+      return materialized;
+    },
     events,
     readyTrace,
     underProvisioned: underSpans,
@@ -594,52 +575,4 @@ class PodInfoCache {
       containers,
     };
   }
-}
-
-/** Per spec metric: the replica proposal of a step (undefined when invalid or not evaluated). */
-export function stepProposals(step: StepRecord, metricCount: number): (number | undefined)[] {
-  const out: (number | undefined)[] = [];
-  for (let i = 0; i < metricCount; i++) {
-    const p = step.metricProposals[i];
-    out.push(p?.valid ? p.replicas : undefined);
-  }
-  return out;
-}
-
-/**
- * Per spec metric: the current value of a step as `status.currentMetrics` reports it (and TARGETS
- * prints it): the percent for Utilization targets, the average for AverageValue targets, the value for
- * Value targets, in units (not milli-units). Undefined when the metric failed.
- */
-export function stepValues(step: StepRecord, specs: readonly MetricSpec[]): (number | undefined)[] {
-  return specs.map((m, i) => {
-    const st = step.currentMetrics[i];
-    const cur =
-      m.type === "Resource"
-        ? st?.resource?.current
-        : m.type === "ContainerResource"
-          ? st?.containerResource?.current
-          : m.type === "Pods"
-            ? st?.pods?.current
-            : m.type === "Object"
-              ? st?.object?.current
-              : st?.external?.current;
-    if (!cur) return undefined;
-    if (cur.averageUtilization !== undefined) return cur.averageUtilization;
-    const text = cur.averageValue ?? cur.value;
-    if (text === undefined) return undefined;
-    const q = tryParseQuantity(text);
-    return q.ok ? q.value.toNumber() : undefined;
-  });
-}
-
-/** `status/reason` of AbleToScale, ScalingActive and ScalingLimited (`-` when unset), space-separated. */
-export function conditionsText(conditions: readonly Condition[]): string {
-  const get = (type: string) => conditions.find((c) => c.type === type);
-  return ["AbleToScale", "ScalingActive", "ScalingLimited"]
-    .map((type) => {
-      const c = get(type);
-      return c ? `${c.status}/${c.reason}` : "-";
-    })
-    .join(" ");
 }
