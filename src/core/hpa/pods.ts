@@ -142,15 +142,17 @@ export function tallyPods(
   let foundSum = 0;
   for (let i = 0; i < pods.length; i++) {
     const metric = byPod[i];
+    let value = 0;
     if (metric !== undefined) {
+      value = metric.value;
       found++;
-      foundSum += metric.value;
+      foundSum += value;
     }
     const group = podGroup(pods[i]!, metric, cpu, timing);
     codes[i] = group;
     if (group === READY) {
       ready++;
-      readySum += metric!.value;
+      readySum += value;
     } else if (group === UNREADY) unready++;
     else if (group === MISSING) missing++;
   }
