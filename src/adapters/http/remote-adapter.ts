@@ -18,7 +18,7 @@ import https from "node:https";
 import { createSecureContext } from "node:tls";
 import { ToolkitError } from "../../core/errors.js";
 import type { KubeApi } from "./auth/kube-client.js";
-import { type SecurityLog, silentLog } from "./auth/tls.js";
+import { assertKeyMatchesCert, type SecurityLog, silentLog } from "./auth/tls.js";
 import type { APIResource, RemoteAdapter, UserInfo } from "./security.js";
 
 /** The group-versions whose discovery is fetched from the remote by default. */
@@ -235,6 +235,7 @@ export class HttpRemoteAdapter implements RemoteAdapter {
     if (agentOpts.cert && agentOpts.key) {
       try {
         createSecureContext({ cert: agentOpts.cert, key: agentOpts.key });
+        assertKeyMatchesCert(agentOpts.cert as Buffer, agentOpts.key as Buffer);
       } catch (e) {
         throw new ToolkitError(
           "INVALID_INPUT",

@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import {
 } from "../../../../test/support/pki.js";
 import { ToolkitError } from "../../../core/errors.js";
 import { buildSecurity, type Security, type SecurityFlags } from "./index.js";
+import { servingTls } from "./tls.js";
 
 interface Reply {
   status: number;
@@ -458,6 +459,24 @@ describe("serving certificate", () => {
     } finally {
       await b.close();
     }
+  });
+
+  it("refuses at start a key that is not the certificate's, also where OpenSSL's own check passes it", () => {
+    const dir = mkdtempSync(join(work, "mismatch-"));
+    // An RSA key next to an EC certificate: OpenSSL keeps them in separate slots and reports no mismatch,
+    // so before this check the adapter started and every handshake then failed.
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const certFile = join(dir, "tls.crt");
+    const keyFile = join(dir, "tls.key");
+    writeFileSync(certFile, serving.cert);
+    writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }));
+    expect(() => servingTls({ certFile, keyFile, certDir: dir })).toThrow(
+      expect.objectContaining({
+        code: "INVALID_INPUT",
+        where: "--tls-cert-file",
+        message: expect.stringContaining("private key does not match public key"),
+      }),
+    );
   });
 
   it("serves a rewritten certificate without a restart", async () => {

@@ -6,6 +6,7 @@
  * (upstream's DynamicServingCertificateController); a broken pair is logged and the old one kept.
  */
 import { execFileSync } from "node:child_process";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, unwatchFile, watchFile } from "node:fs";
 import type https from "node:https";
 import { hostname } from "node:os";
@@ -135,7 +136,18 @@ function readPair(certFile: string, keyFile: string, ca: string | undefined): Se
   if (ca) opts.ca = ca;
   // Throws "key values mismatch" and friends before a broken pair reaches a server.
   createSecureContext(opts);
+  assertKeyMatchesCert(opts.cert as Buffer, opts.key as Buffer);
   return opts;
+}
+
+/**
+ * Throws unless `key` is the private key of the first certificate in `cert`. OpenSSL's own check in
+ * createSecureContext misses some pairs (two unrelated P-256 keys pass), and the server would then fail
+ * every handshake; Go's tls.X509KeyPair refuses such a pair, and so do we.
+ */
+export function assertKeyMatchesCert(cert: Buffer, key: Buffer): void {
+  if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key)))
+    throw new Error("private key does not match public key");
 }
 
 /** Loads (or generates) the serving pair and starts watching it. Throws ToolkitError on bad flags. */
