@@ -461,7 +461,6 @@ function computeMetric(
     case "External": {
       const e = spec.external;
       const reason = "FailedGetExternalMetric";
-      const outerPrefix = `failed to get ${e.metric.name} external metric value: `;
       if (e.target.averageValue !== undefined) {
         const fetched = fetchExternalMetric(reading);
         if (!fetched.ok) {
@@ -471,7 +470,7 @@ function computeMetric(
             spec.type,
             reason,
             inner,
-            `${outerPrefix}failed to get ${e.metric.name} external metric: ${inner}`,
+            `${externalOuterPrefix(e.metric.name)}failed to get ${e.metric.name} external metric: ${inner}`,
           );
         }
         const t = targetMilli(e.target.averageValue);
@@ -500,7 +499,7 @@ function computeMetric(
             spec.type,
             reason,
             inner,
-            `${outerPrefix}failed to get external metric ${e.metric.name}: ${inner}`,
+            `${externalOuterPrefix(e.metric.name)}failed to get external metric ${e.metric.name}: ${inner}`,
           );
         }
         const t = targetMilli(e.target.value);
@@ -517,7 +516,7 @@ function computeMetric(
             spec.type,
             reason,
             calc.error,
-            `${outerPrefix}failed to get external metric ${e.metric.name}: ${calc.error}`,
+            `${externalOuterPrefix(e.metric.name)}failed to get external metric ${e.metric.name}: ${calc.error}`,
           );
         const status: MetricStatus = {
           type: "External",
@@ -530,7 +529,7 @@ function computeMetric(
       }
       const inner =
         "invalid external metric source: neither a value target nor an average value target was set";
-      return failed(index, spec.type, reason, inner, `${outerPrefix}${inner}`);
+      return failed(index, spec.type, reason, inner, `${externalOuterPrefix(e.metric.name)}${inner}`);
     }
     default: {
       const type = String((spec as { type: string }).type);
@@ -538,6 +537,11 @@ function computeMetric(
       return failed(index, type, "InvalidMetricSourceType", inner, inner);
     }
   }
+}
+
+/** The start of an External metric's outer error (built only on failure). */
+function externalOuterPrefix(name: string): string {
+  return `failed to get ${name} external metric value: `;
 }
 
 type MetricStatusCurrent = NonNullable<MetricStatus["resource"]>["current"];
@@ -767,7 +771,8 @@ function computeReplicasForMetrics(
   let metric = "";
   let invalid = 0;
   let firstFailure: { reason: string; inner: string; outer: string } | undefined;
-  specs.forEach((spec, i) => {
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
     const out = computeMetric(spec, i, ctx, input.metrics[i]) as MetricOutcome & { detail?: string };
     proposals.push(out.proposal);
     statuses.push(out.proposal.status);
@@ -776,7 +781,7 @@ function computeReplicasForMetrics(
       if (firstFailure === undefined) firstFailure = out.failure;
       invalid++;
       explanation?.push(`Metric ${i} (${spec.type}) failed [${out.failure.reason}]: ${out.failure.inner}.`);
-      return;
+      continue;
     }
     const p = out.proposal.replicas!;
     explanation?.push(`Metric ${i} (${out.proposal.name}): ${out.detail ?? ""} -> proposes ${p}.`);
@@ -784,7 +789,7 @@ function computeReplicasForMetrics(
       replicas = p;
       metric = out.proposal.name;
     }
-  });
+  }
   if (invalid >= specs.length || (invalid > 0 && replicas < input.currentReplicas)) {
     const f = firstFailure ?? { reason: "", inner: "", outer: "" };
     conditions = putCondition(
