@@ -330,7 +330,10 @@ export function readyPodsCount(
   if (pods.length === 0)
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   let count = 0;
-  for (const p of pods) if (p.phase === "Running" && p.ready === "True") count++;
+  for (let i = 0; i < pods.length; i++) {
+    const p = pods[i]!;
+    if (p.phase === "Running" && p.ready === "True") count++;
+  }
   return { ok: true, count };
 }
 
