@@ -2,22 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../program.js";
-
-/** Runs the CLI in-process and captures stderr and the exit code (stdout is not expected). */
-async function run(args: string[]): Promise<{ code: number; err: string }> {
-  let err = "";
-  const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((s: unknown) => {
-    err += String(s);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), err };
-  } finally {
-    process.stderr.write = orig;
-  }
-}
+import { captureMain } from "../../../test/support/cli.js";
 
 describe("attack rejects bad input before sending anything (exit 2, one line)", () => {
   const dir = mkdtempSync(join(tmpdir(), "tidescale-attack-"));
@@ -59,7 +44,7 @@ describe("attack rejects bad input before sending anything (exit 2, one line)", 
       /^error: .*b\.txt: @nope\.json: cannot read "nope\.json": no such file/,
     ],
   ])("%j", async (args, message) => {
-    const r = await run(["attack", ...args]);
+    const r = await captureMain(["attack", ...args]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
@@ -96,7 +81,7 @@ describe("attack end to end on loopback (in-process CLI, targets files)", () => 
         `{"method":"POST","url":"${base}/a","body":"aGk=","header":{"X-Default":["own"]}}\n{"method":"GET","url":"${base}/b"}\n`,
       );
       const out = join(dir, "r.jsonl");
-      const r = await run([
+      const r = await captureMain([
         "attack",
         "-targets",
         jsonTargets,
@@ -113,7 +98,7 @@ describe("attack end to end on loopback (in-process CLI, targets files)", () => 
         "-output",
         out,
       ]);
-      expect(r).toEqual({ code: 0, err: "" });
+      expect(r).toMatchObject({ code: 0, err: "" });
       const results = readFileSync(out, "utf8")
         .trimEnd()
         .split("\n")
@@ -137,7 +122,7 @@ describe("attack end to end on loopback (in-process CLI, targets files)", () => 
       writeFileSync(join(dir, "body.txt"), "from-file");
       const httpTargets = join(dir, "t.txt");
       writeFileSync(httpTargets, `PUT ${base}/c\nContent-Type: text/plain\n@${join(dir, "body.txt")}\n`);
-      const r2 = await run([
+      const r2 = await captureMain([
         "attack",
         "-targets",
         httpTargets,
@@ -148,7 +133,7 @@ describe("attack end to end on loopback (in-process CLI, targets files)", () => 
         "-output",
         out,
       ]);
-      expect(r2).toEqual({ code: 0, err: "" });
+      expect(r2).toMatchObject({ code: 0, err: "" });
       expect(seen.at(-1)).toMatchObject({ method: "PUT", url: "/c", body: "from-file" });
     } finally {
       server.closeAllConnections();

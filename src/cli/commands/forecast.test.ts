@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../program.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { captureMain } from "../../../test/support/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tidescale-forecast-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -11,28 +11,6 @@ function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
-}
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
 }
 
 /** A daily sine at 1-minute steps over `days` days. */
@@ -69,7 +47,7 @@ describe("tidescale forecast: bad input names the line and exits 2", () => {
   ];
   for (const [name, text, re] of cases) {
     it(name, async () => {
-      const r = await run(["forecast", file(name, text)]);
+      const r = await captureMain(["forecast", file(name, text)]);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(re);
       expect(r.err.split("\n").filter(Boolean)).toHaveLength(1);
@@ -78,9 +56,11 @@ describe("tidescale forecast: bad input names the line and exits 2", () => {
 
   it("unknown model and bad flags", async () => {
     const p = file("ok.csv", dailyCsv(1));
-    expect((await run(["forecast", p, "--model", "nope"])).err).toMatch(/--model: unknown model "nope"/);
-    expect((await run(["forecast", p, "--horizon", "soon"])).code).toBe(2);
-    expect((await run(["forecast", p, "-o", "xml"])).code).toBe(2);
+    expect((await captureMain(["forecast", p, "--model", "nope"])).err).toMatch(
+      /--model: unknown model "nope"/,
+    );
+    expect((await captureMain(["forecast", p, "--horizon", "soon"])).code).toBe(2);
+    expect((await captureMain(["forecast", p, "-o", "xml"])).code).toBe(2);
   });
 
   it("bounds what a flag can ask for: horizon, step, utc offset, Prometheus range", async () => {
@@ -91,12 +71,12 @@ describe("tidescale forecast: bad input names the line and exits 2", () => {
       [["--utc-offset", "1e9"], "error: --utc-offset: want hours between -14 and 14, got 1e9\n"],
     ];
     for (const [flags, expected] of cases) {
-      const r = await run(["forecast", p, ...flags]);
+      const r = await captureMain(["forecast", p, ...flags]);
       expect(r.code).toBe(2);
       expect(r.err.startsWith(expected)).toBe(true);
       expect(r.err.split("\n").filter(Boolean)).toHaveLength(1);
     }
-    const prom = await run(
+    const prom = await captureMain(
       ["forecast", "--prometheus-url", "http://127.0.0.1:9", "--query", "up"].concat([
         "--range",
         "1000d",
@@ -110,23 +90,23 @@ describe("tidescale forecast: bad input names the line and exits 2", () => {
 
   it("an unwritable --output or --svg is one line naming the flag, exit 2", async () => {
     const p = file("ok.csv", dailyCsv(1));
-    const out = await run(["forecast", p, "--output", dir]);
+    const out = await captureMain(["forecast", p, "--output", dir]);
     expect(out.code).toBe(2);
     // the notes about abstaining models come first; the error is the last line
     expect(out.err.endsWith(`\nerror: --output: cannot write ${dir}: is a directory\n`)).toBe(true);
-    const svg = await run(["forecast", p, "--svg", join(dir, "missing", "x.svg")]);
+    const svg = await captureMain(["forecast", p, "--svg", join(dir, "missing", "x.svg")]);
     expect(svg.code).toBe(2);
     expect(svg.err).toContain(
       `error: --svg: cannot write ${join(dir, "missing", "x.svg")}: no such directory\n`,
     );
-    const dirInput = await run(["forecast", dir]);
+    const dirInput = await captureMain(["forecast", dir]);
     expect(dirInput).toMatchObject({ code: 2, err: `error: ${dir}: is a directory\n` });
   });
 });
 
 describe("tidescale forecast: output", () => {
   it("writes JSON with quantiles, window peak, candidates and notes", async () => {
-    const r = await run([
+    const r = await captureMain([
       "forecast",
       file("d3.csv", dailyCsv(3)),
       "--horizon",
@@ -152,10 +132,22 @@ describe("tidescale forecast: output", () => {
     const svg1 = join(dir, "a.svg");
     const svg2 = join(dir, "b.svg");
     expect(
-      (await run(["forecast", p, "--model", "multi-seasonal", "-o", "csv", "--output", out, "--svg", svg1]))
-        .code,
+      (
+        await captureMain([
+          "forecast",
+          p,
+          "--model",
+          "multi-seasonal",
+          "-o",
+          "csv",
+          "--output",
+          out,
+          "--svg",
+          svg1,
+        ])
+      ).code,
     ).toBe(0);
-    await run(["forecast", p, "--model", "multi-seasonal", "-o", "csv", "--svg", svg2]);
+    await captureMain(["forecast", p, "--model", "multi-seasonal", "-o", "csv", "--svg", svg2]);
     const lines = readFileSync(out, "utf8").trim().split("\n");
     expect(lines[0]).toBe("timestamp,p50,p90,p99");
     expect(lines).toHaveLength(61);
@@ -164,7 +156,7 @@ describe("tidescale forecast: output", () => {
 
   it("a forced model that abstains exits 1 with the reason (JSON: abstained)", async () => {
     const p = file("d1.csv", dailyCsv(1));
-    const r = await run(["forecast", p, "--model", "crane-dsp", "-o", "json"]);
+    const r = await captureMain(["forecast", p, "--model", "crane-dsp", "-o", "json"]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/error: forecast: model crane-dsp abstained \(too-little-history\)/);
     expect(JSON.parse(r.out).abstained.code).toBe("too-little-history");
@@ -192,7 +184,7 @@ describe("tidescale forecast --crane-dsp", () => {
 
   it("reproduces an EHPA's DSP settings and its prediction window", async () => {
     const p = file("d3c.csv", dailyCsv(3));
-    const r = await run([
+    const r = await captureMain([
       "forecast",
       p,
       "--crane-dsp",
@@ -211,10 +203,10 @@ describe("tidescale forecast --crane-dsp", () => {
 
   it("rejects what Crane would silently default, naming the field", async () => {
     const p = file("d3d.csv", dailyCsv(3));
-    const r = await run(["forecast", p, "--crane-dsp", file("ehpa1d.yaml", ehpa("1d"))]);
+    const r = await captureMain(["forecast", p, "--crane-dsp", file("ehpa1d.yaml", ehpa("1d"))]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/spec\.prediction\.predictionAlgorithm\.dsp: historyLength: must be at least 48h/);
-    const typo = await run([
+    const typo = await captureMain([
       "forecast",
       p,
       "--crane-dsp",
@@ -235,7 +227,7 @@ describe("tidescale backtest", () => {
         ],
       }),
     );
-    const r = await run([
+    const r = await captureMain([
       "backtest",
       p,
       "--days",
@@ -258,30 +250,48 @@ describe("tidescale backtest", () => {
       expect(row.origins).toBe(24);
       expect(row.windowsWithoutSpikes).toBe(row.windows - 1);
     }
-    const text = await run(["backtest", p, "--days", "1", "--models", "recent-level", "--events", ev]);
+    const text = await captureMain([
+      "backtest",
+      p,
+      "--days",
+      "1",
+      "--models",
+      "recent-level",
+      "--events",
+      ev,
+    ]);
     expect(text.out.split("\n")[0]).toMatch(/^FILE\s+MODEL\s+WAPE\s+MAE\s+UNDER/);
   });
 
   it("rejects a bad events file and too short series", async () => {
     const p = file("c.csv", dailyCsv(2));
     const ev = file("bad.json", "{");
-    expect((await run(["backtest", p, "--events", ev])).err).toMatch(/bad\.json: not valid JSON/);
-    expect((await run(["backtest", p, "--days", "7", "--horizon", "3d"])).code).toBe(2);
+    expect((await captureMain(["backtest", p, "--events", ev])).err).toMatch(/bad\.json: not valid JSON/);
+    expect((await captureMain(["backtest", p, "--days", "7", "--horizon", "3d"])).code).toBe(2);
   });
 
   it("bounds the origins and the horizon, and names an unwritable --output", async () => {
     const p = file("d.csv", dailyCsv(4));
-    const every = await run(["backtest", p, "--days", "4", "--every", "1m"]);
+    const every = await captureMain(["backtest", p, "--days", "4", "--every", "1m"]);
     expect(every.code).toBe(2);
     expect(every.err).toMatch(/^error: --every: \d+ origins over 4d every 1m; at most 5000/);
-    const horizon = await run(["backtest", p, "--days", "1", "--horizon", "10000h"]);
+    const horizon = await captureMain(["backtest", p, "--days", "1", "--horizon", "10000h"]);
     expect(horizon.err).toBe("error: --horizon: 10000h is 600000 steps of 60s; at most 100000\n");
-    const offset = await run(["backtest", p, "--utc-offset", "99"]);
+    const offset = await captureMain(["backtest", p, "--utc-offset", "99"]);
     expect(offset).toMatchObject({
       code: 2,
       err: "error: --utc-offset: want hours between -14 and 14, got 99\n",
     });
-    const out = await run(["backtest", p, "--days", "1", "--models", "recent-level", "--output", dir]);
+    const out = await captureMain([
+      "backtest",
+      p,
+      "--days",
+      "1",
+      "--models",
+      "recent-level",
+      "--output",
+      dir,
+    ]);
     expect(out).toMatchObject({ code: 2, err: `error: --output: cannot write ${dir}: is a directory\n` });
   });
 });

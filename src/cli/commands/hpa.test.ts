@@ -4,29 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { main } from "../program.js";
+import { captureMain } from "../../../test/support/cli.js";
 
 const FIX = "test/fixtures/hpa";
 const EXAMPLE = "examples/explain-snapshot.yaml";
 
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => out.push(String(s)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => err.push(String(s)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await fn();
-    return { code, out: out.join(""), err: err.join("") };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
-
 async function explainJson(file: string): Promise<Record<string, any>> {
-  const r = await capture(() => main(["hpa", "explain", file, "-o", "json"]));
+  const r = await captureMain(["hpa", "explain", file, "-o", "json"]);
   expect(r.err).toBe("");
   expect(r.code).toBe(0);
   return JSON.parse(r.out);
@@ -233,7 +217,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
 
 describe("hpa explain output formats", () => {
   it("prints text by default with the proposal table, conditions, events and explanation", async () => {
-    const r = await capture(() => main(["hpa", "explain", EXAMPLE]));
+    const r = await captureMain(["hpa", "explain", EXAMPLE]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("Desired replicas: 5 (scale 1 -> 5)");
     expect(r.out).toMatch(/0\s+pods metric http_requests_qps\s+5\s+average 240 \(target 50\), ratio 4\.8/);
@@ -243,14 +227,14 @@ describe("hpa explain output formats", () => {
   });
 
   it("-o yaml is the same document as -o json", async () => {
-    const j = await capture(() => main(["hpa", "explain", EXAMPLE, "-o", "json"]));
-    const y = await capture(() => main(["hpa", "explain", EXAMPLE, "-o", "yaml"]));
+    const j = await captureMain(["hpa", "explain", EXAMPLE, "-o", "json"]);
+    const y = await captureMain(["hpa", "explain", EXAMPLE, "-o", "yaml"]);
     expect(y.code).toBe(0);
     expect(parse(y.out)).toEqual(JSON.parse(j.out));
   });
 
   it("rejects an unknown output format with exit 2", async () => {
-    const r = await capture(() => main(["hpa", "explain", EXAMPLE, "-o", "xml"]));
+    const r = await captureMain(["hpa", "explain", EXAMPLE, "-o", "xml"]);
     expect(r.code).toBe(2);
     expect(r.err).toBe('error: --output: want "text", "json" or "yaml", got "xml"\n');
   });
@@ -331,7 +315,7 @@ describe("hpa explain bad input: exit 2, one line naming the field", () => {
     mutate(snap);
     const file = join(dir, `${_n.replace(/\W+/g, "-")}.json`);
     await writeFile(file, JSON.stringify(snap));
-    const r = await capture(() => main(["hpa", "explain", file]));
+    const r = await captureMain(["hpa", "explain", file]);
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
     expect(r.err.startsWith(`error: ${file}: ${expected}`)).toBe(true);
@@ -339,7 +323,7 @@ describe("hpa explain bad input: exit 2, one line naming the field", () => {
   });
 
   it("an unreadable file", async () => {
-    const r = await capture(() => main(["hpa", "explain", join(dir, "nope.yaml")]));
+    const r = await captureMain(["hpa", "explain", join(dir, "nope.yaml")]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(`error: ${join(dir, "nope.yaml")}: cannot read file: no such file\n`);
   });
@@ -347,7 +331,7 @@ describe("hpa explain bad input: exit 2, one line naming the field", () => {
   it("a YAML syntax error is one line naming the file", async () => {
     const file = join(dir, "broken.yaml");
     await writeFile(file, "now: 1\nhpa: [\n");
-    const r = await capture(() => main(["hpa", "explain", file]));
+    const r = await captureMain(["hpa", "explain", file]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
       new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}(:\\d+)?: invalid YAML`),

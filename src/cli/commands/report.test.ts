@@ -2,42 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { captureMain } from "../../../test/support/cli.js";
 import { renderPlotHtml } from "../../core/loadgen/plot-html.js";
 import { decodeResultJson } from "../../core/loadgen/result.js";
-import { main } from "../program.js";
 
 const FIXTURES = join(import.meta.dirname, "../../../test/fixtures/loadgen");
 const RESULTS = join(FIXTURES, "results.jsonl");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
-
-/** Runs the CLI in-process and captures stdout, stderr and the exit code. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const capture =
-    (append: (s: string) => void) =>
-    (chunk: unknown, enc?: unknown, cb?: unknown): boolean => {
-      append(String(chunk));
-      const done = typeof enc === "function" ? enc : cb;
-      if (typeof done === "function") done();
-      return true;
-    };
-  const origOut = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = capture((s) => {
-    out += s;
-  }) as typeof process.stdout.write;
-  process.stderr.write = capture((s) => {
-    err += s;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = origOut;
-    process.stderr.write = origErr;
-  }
-}
 
 function golden(name: string, actual: string): void {
   const path = join(FIXTURES, name);
@@ -52,14 +23,14 @@ describe("report goldens (deterministic results in test/fixtures/loadgen/results
     ["hdrplot", "hdrplot.golden.txt"],
     ["hist[0,20ms,25ms,30ms,50ms,100ms]", "hist.golden.txt"],
   ])("-type %s", async (type, file) => {
-    const r = await run(["report", "-type", type, RESULTS]);
+    const r = await captureMain(["report", "-type", type, RESULTS]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     golden(file, r.out);
   });
   it("accepts --type, -o json and -buckets", async () => {
-    const a = await run(["report", "--type=json", RESULTS]);
-    const b = await run(["report", "-o", "json", "-buckets", "[0,25ms]", RESULTS]);
+    const a = await captureMain(["report", "--type=json", RESULTS]);
+    const b = await captureMain(["report", "-o", "json", "-buckets", "[0,25ms]", RESULTS]);
     expect(JSON.parse(b.out).buckets).toEqual({ "0": 146, "25000000": 151 });
     const { buckets: _, ...rest } = JSON.parse(b.out);
     expect(rest).toEqual(JSON.parse(a.out));
@@ -69,20 +40,20 @@ describe("report goldens (deterministic results in test/fixtures/loadgen/results
     const lines = readFileSync(RESULTS, "utf8").trimEnd().split("\n");
     writeFileSync(join(dir, "a.jsonl"), `${lines.slice(0, 120).join("\n")}\n`);
     writeFileSync(join(dir, "b.jsonl"), `${lines.slice(120).join("\n")}\n`);
-    const merged = await run(["report", "-type", "json", join(dir, "a.jsonl"), join(dir, "b.jsonl")]);
-    const whole = await run(["report", "-type", "json", RESULTS]);
+    const merged = await captureMain(["report", "-type", "json", join(dir, "a.jsonl"), join(dir, "b.jsonl")]);
+    const whole = await captureMain(["report", "-type", "json", RESULTS]);
     expect(merged.out).toBe(whole.out);
   });
 });
 
 describe("encode", () => {
   it("writes CSV (golden) and converts it back to the same JSON", async () => {
-    const csv = await run(["encode", "-to", "csv", RESULTS]);
+    const csv = await captureMain(["encode", "-to", "csv", RESULTS]);
     expect(csv.code).toBe(0);
     golden("encode.golden.csv", csv.out);
     const dir = mkdtempSync(join(tmpdir(), "tidescale-encode-"));
     writeFileSync(join(dir, "r.csv"), csv.out);
-    const json = await run(["encode", "-to=json", join(dir, "r.csv")]);
+    const json = await captureMain(["encode", "-to=json", join(dir, "r.csv")]);
     expect(json.out).toBe(readFileSync(RESULTS, "utf8"));
   });
 });
@@ -102,7 +73,7 @@ describe("plot", () => {
     golden("plot.golden.html", html);
   });
   it("inlines uPlot from node_modules", async () => {
-    const r = await run(["plot", "-title", "t", "-threshold", "100", RESULTS]);
+    const r = await captureMain(["plot", "-title", "t", "-threshold", "100", RESULTS]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("<title>t</title>");
     expect(r.out.length).toBeGreaterThan(40_000);
@@ -128,7 +99,7 @@ describe("bad input exits 2 with one line", () => {
     [["encode", "-to", "gob", RESULTS], /^error: -to: want csv or json, got "gob"\n$/],
     [["plot", "-threshold", "x", RESULTS], /^error: -threshold: want an integer >= 3/],
   ])("%j", async (args, message) => {
-    const r = await run(args);
+    const r = await captureMain(args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);

@@ -2,27 +2,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../program.js";
+import { captureMain } from "../../../test/support/cli.js";
 import { runSimulate } from "./simulate.js";
 
 const SEED = "examples/seed-qps.yaml";
 const FIX = "test/fixtures/sim";
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => out.push(String(s)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => err.push(String(s)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await fn();
-    return { code, out: out.join(""), err: err.join("") };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
 
 let dir = "";
 beforeAll(async () => {
@@ -128,9 +112,18 @@ describe("simulate examples/seed-qps.yaml (the real engine)", () => {
 
   it("writes -o json, --json, --csv and --svg", async () => {
     const files = { csv: join(dir, "t.csv"), json: join(dir, "t.json"), svg: join(dir, "t.svg") };
-    const { code, out } = await capture(() =>
-      main(["simulate", SEED, "-o", "json", "--csv", files.csv, "--json", files.json, "--svg", files.svg]),
-    );
+    const { code, out } = await captureMain([
+      "simulate",
+      SEED,
+      "-o",
+      "json",
+      "--csv",
+      files.csv,
+      "--json",
+      files.json,
+      "--svg",
+      files.svg,
+    ]);
     expect(code).toBe(0);
     const doc = JSON.parse(out);
     expect(JSON.parse(await readFile(files.json, "utf8"))).toEqual(doc);
@@ -252,7 +245,7 @@ describe("simulate: bad input exits 2 with one line naming the place", () => {
       /^error: --csv: cannot write \/nonexistent-dir\/x\.csv: no such directory\n$/,
     ],
   ])("%j", async (args, pattern) => {
-    const { code, err } = await capture(() => main(["simulate", ...args]));
+    const { code, err } = await captureMain(["simulate", ...args]);
     expect(err).toMatch(pattern);
     expect(code).toBe(2);
   });
