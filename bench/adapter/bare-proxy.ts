@@ -9,7 +9,11 @@ import { Agent, request } from "undici";
 const [portArg, target] = process.argv.slice(2);
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 const server = createServer((_req, res) => {
-  request(target!, { dispatcher: agent })
+  // `time` = now per request, as the adapter sends it.
+  request(`${target}&time=${(Date.now() / 1000).toFixed(3)}`, {
+    dispatcher: agent,
+    headers: { accept: "application/json" },
+  })
     .then(async (r) => {
       const body = Buffer.from(await r.body.arrayBuffer());
       res.writeHead(r.statusCode, { "content-type": "application/json", "content-length": body.length });

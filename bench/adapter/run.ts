@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { Agent, request } from "undici";
 import { createPrometheusClient } from "../../src/adapters/prometheus/client.js";
 import { relist } from "../../src/adapters/prometheus/discovery.js";
 import { compileConfig } from "../../src/core/metrics/config.js";
@@ -56,32 +57,47 @@ function pct(xs: number[], p: number): number {
 const median = (xs: number[]) => pct(xs, 50);
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
-async function timed(url: string): Promise<number> {
+// The client: undici.request over keep-alive connections, as light as a Go client, and without
+// `accept-encoding`, so no path gets a compressed answer (fetch() asks for gzip, which Prometheus honours
+// and the adapter does not, so the direct path used to pay gzip + gunzip that the adapter path did not).
+// BENCH_CLIENT=fetch restores the earlier client (fetch, gzip accepted) for comparison.
+const FETCH_CLIENT = process.env.BENCH_CLIENT === "fetch";
+const client = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+/** A URL whose query string gets `&time=<now>` per request, exactly as the adapter asks Prometheus. */
+const withTime = (url: string) => `${url}&time=${(Date.now() / 1000).toFixed(3)}`;
+
+async function timed(url: string | (() => string)): Promise<number> {
   const t0 = performance.now();
-  const r = await fetch(url);
-  const body = await r.text();
-  if (r.status !== 200) throw new Error(`${url}: HTTP ${r.status}: ${body.slice(0, 200)}`);
+  const u = typeof url === "string" ? url : url();
+  if (FETCH_CLIENT) {
+    const f = await fetch(u);
+    const text = await f.text();
+    if (f.status !== 200) throw new Error(`${u}: HTTP ${f.status}: ${text.slice(0, 200)}`);
+    return performance.now() - t0;
+  }
+  const r = await request(u, { dispatcher: client, headers: { accept: "application/json" } });
+  const body = await r.body.text();
+  if (r.statusCode !== 200) throw new Error(`${u}: HTTP ${r.statusCode}: ${body.slice(0, 200)}`);
   return performance.now() - t0;
 }
+type Target = string | (() => string);
 
-/** `count` sequential requests alternating between the two URLs; returns both latency lists. */
-async function sequential(a: string, b: string, count: number): Promise<[number[], number[]]> {
-  const la: number[] = [];
-  const lb: number[] = [];
-  for (let i = 0; i < count; i++) {
-    if (i % 2 === 0) {
-      la.push(await timed(a));
-      lb.push(await timed(b));
-    } else {
-      lb.push(await timed(b));
-      la.push(await timed(a));
+/**
+ * `count` rounds of one sequential request per target, the order rotating every round (so no target is
+ * always first after an idle gap); returns the latency list of each target.
+ */
+async function sequential(targets: Target[], count: number): Promise<number[][]> {
+  const out = targets.map(() => [] as number[]);
+  for (let i = 0; i < count; i++)
+    for (let k = 0; k < targets.length; k++) {
+      const j = (i + k) % targets.length;
+      out[j]!.push(await timed(targets[j]!));
     }
-  }
-  return [la, lb];
+  return out;
 }
 
 /** `count` requests with `CONCURRENCY` in flight; returns requests per second. */
-async function throughput(url: string, count: number): Promise<number> {
+async function throughput(url: Target, count: number): Promise<number> {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -157,46 +173,52 @@ async function latencyPhase(): Promise<string[]> {
       metricSelector: [],
     });
     if (!q.ok) throw new Error(q.error);
-    const directUrl = `${prom.url}/api/v1/query?query=${encodeURIComponent(q.value.query)}`;
+    // The very request the adapter sends: same encoding, `time` = now per request.
+    const directBase = `${prom.url}/api/v1/query?${new URLSearchParams([["query", q.value.query]])}`;
+    const directUrl = () => withTime(directBase);
     // Peer 2: a bare Node proxy hop for the same query (no adapter logic).
     const proxyPort = await freePort();
     bare = await startProcess(
       join(REPO, "node_modules/.bin/tsx"),
-      [join(REPO, "bench/adapter/bare-proxy.ts"), String(proxyPort), directUrl],
+      [join(REPO, "bench/adapter/bare-proxy.ts"), String(proxyPort), directBase],
       { timeoutMs: 60_000, ready: async () => (await fetch(`http://127.0.0.1:${proxyPort}/`)).ok },
     );
     const bareUrl = `http://127.0.0.1:${proxyPort}/`;
     const check = (await (await fetch(adapterUrl)).json()) as { items: unknown[] };
     if (check.items.length !== PODS.length) throw new Error(`adapter returned ${check.items.length} items`);
-    // Warm up both paths.
-    await sequential(adapterUrl, directUrl, 40);
-    await sequential(bareUrl, directUrl, 40);
+    // Warm up every path, sequentially and with requests in flight.
+    const targets: Target[] = [adapterUrl, directUrl, bareUrl];
+    await sequential(targets, 60);
+    for (const t of targets) await throughput(t, 80);
     const rows: Array<
-      Record<"ap50" | "ap99" | "dp50" | "dp99" | "at" | "dt" | "bp50" | "bp99" | "bt", number>
+      Record<"ap50" | "ap99" | "dp50" | "dp99" | "at" | "dt" | "bp50" | "bp99" | "bt" | "ratio", number>
     > = [];
     for (let r = 0; r < REPEATS; r++) {
-      const [la, ld] = await sequential(adapterUrl, directUrl, REQUESTS);
-      const [lb] = await sequential(bareUrl, directUrl, REQUESTS / 2);
-      const at = await throughput(adapterUrl, REQUESTS);
-      const dt = await throughput(directUrl, REQUESTS);
-      const bt = await throughput(bareUrl, REQUESTS);
+      const [la, ld, lb] = (await sequential(targets, REQUESTS)) as [number[], number[], number[]];
+      // Throughput one path at a time (they would compete for the 2 cores otherwise), order rotating.
+      const tp = [0, 0, 0];
+      for (let k = 0; k < 3; k++) {
+        const j = (r + k) % 3;
+        tp[j] = await throughput(targets[j]!, REQUESTS);
+      }
       rows.push({
         ap50: pct(la, 50),
         ap99: pct(la, 99),
         dp50: pct(ld, 50),
         dp99: pct(ld, 99),
-        at,
-        dt,
+        at: tp[0]!,
+        dt: tp[1]!,
         bp50: pct(lb, 50),
         bp99: pct(lb, 99),
-        bt,
+        bt: tp[2]!,
+        ratio: pct(la, 50) / pct(ld, 50),
       });
     }
     const m = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
     const ap50 = m("ap50");
     const dp50 = m("dp50");
     out.push(
-      `wildcard pods request over ${PODS.length} pods (${REQUESTS} sequential requests per path, interleaved; throughput with ${CONCURRENCY} in flight; median of ${REPEATS} repeats)`,
+      `wildcard pods request over ${PODS.length} pods (${REQUESTS} sequential requests per path, interleaved round by round; throughput with ${CONCURRENCY} in flight; median of ${REPEATS} repeats)`,
       "",
       "| path | p50 | p99 | throughput |",
       "|---|---|---|---|",
@@ -204,11 +226,13 @@ async function latencyPhase(): Promise<string[]> {
       `| same PromQL direct to Prometheus | ${ms(dp50)} | ${ms(m("dp99"))} | ${m("dt").toFixed(0)} req/s |`,
       `| same PromQL through a bare Node proxy (one hop, no logic) | ${ms(m("bp50"))} | ${ms(m("bp99"))} | ${m("bt").toFixed(0)} req/s |`,
       "",
+      `per-repeat adapter/direct p50 ratios: ${rows.map((x) => x.ratio.toFixed(2)).join(", ")}`,
       `adapter/direct p50 ratio: ${(ap50 / dp50).toFixed(2)} (overhead ${ms(ap50 - dp50)} = ${(((ap50 - dp50) / dp50) * 100).toFixed(0)}% of the query time); ` +
         `throughput ratio ${(m("at") / m("dt")).toFixed(2)}; ` +
         `a bare Node hop alone adds ${ms(m("bp50") - dp50)}, so the adapter's own work is ${ms(ap50 - m("bp50"))}`,
     );
   } finally {
+    await client.close();
     await adapter?.stop();
     await bare?.stop();
     await prom.stop();
