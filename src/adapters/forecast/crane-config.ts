@@ -59,7 +59,16 @@ export async function readCraneDspFile(path: string): Promise<CraneDspFile> {
       throw invalidInput(`${path}: spec.prediction.predictionAlgorithm.algorithmType`, 'must be "dsp"');
     block = algo.dsp ?? {};
     prefix = `${path}: spec.prediction.predictionAlgorithm.dsp`;
-    if (typeof prediction?.predictionWindowSeconds === "number") window = prediction.predictionWindowSeconds;
+    const w = prediction?.predictionWindowSeconds;
+    if (w !== undefined && w !== null) {
+      // Crane's field is an *int32 of seconds; anything else would silently change the served window.
+      if (typeof w !== "number" || !Number.isInteger(w) || w <= 0 || w > 2_147_483_647)
+        throw invalidInput(
+          `${path}: spec.prediction.predictionWindowSeconds`,
+          `must be a positive integer number of seconds, got ${JSON.stringify(w)}`,
+        );
+      window = w;
+    }
   }
   const spec = dropUndefined(parseWith(dspSchema, block, prefix)) as CraneDspSpec;
   const r = parseCraneDspSpec(spec);

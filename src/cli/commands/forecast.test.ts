@@ -201,6 +201,25 @@ describe("tidescale forecast --crane-dsp", () => {
     expect(doc.windowPeak.windowSeconds).toBe(1800);
   });
 
+  it("rejects a prediction window that is not a positive number of seconds", async () => {
+    const p = file("d3w.csv", dailyCsv(3));
+    for (const [name, w] of [
+      ["neg", "-5"],
+      ["zero", "0"],
+      ["text", '"30m"'],
+    ] as const) {
+      const f = file(
+        `ehpa-${name}.yaml`,
+        ehpa("3d").replace("predictionWindowSeconds: 1800", `predictionWindowSeconds: ${w}`),
+      );
+      const r = await captureMain(["forecast", p, "--crane-dsp", f]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `error: ${f}: spec.prediction.predictionWindowSeconds: must be a positive integer number of seconds, got ${w}\n`,
+      );
+    }
+  });
+
   it("rejects what Crane would silently default, naming the field", async () => {
     const p = file("d3d.csv", dailyCsv(3));
     const r = await captureMain(["forecast", p, "--crane-dsp", file("ehpa1d.yaml", ehpa("1d"))]);
