@@ -2,25 +2,15 @@
  * `tidescale forecast --prometheus-url`: a real exporter serves a known series (10 + seconds since start),
  * a real Prometheus scrapes it every second, and the CLI forecasts from a range query.
  */
-import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
-const repoRoot = resolve(import.meta.dirname, "../..");
 let server: Server | undefined;
 let prom: RunningPrometheus | undefined;
 let port = 0;
 const t0 = Date.now();
-
-function cli(args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", resolve(repoRoot, "src/cli/main.ts"), ...args], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-}
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -45,9 +35,9 @@ afterAll(async () => {
 });
 
 describe("forecast from a real Prometheus", () => {
-  it("forecasts the known linear series from a range query", () => {
+  it("forecasts the known linear series from a range query", async () => {
     const end = Math.floor(Date.now() / 1000) - 1;
-    const r = cli([
+    const r = await runCli([
       "forecast",
       "--prometheus-url",
       prom!.url,
@@ -66,8 +56,8 @@ describe("forecast from a real Prometheus", () => {
       "-o",
       "json",
     ]);
-    expect(r.status, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
     expect(doc.model).toBe("linear-trend");
     expect(doc.points).toHaveLength(5);
     const expected = 10 + (end + 1 - t0 / 1000);
@@ -76,10 +66,10 @@ describe("forecast from a real Prometheus", () => {
     expect(doc.points[4].p50 - doc.points[0].p50).toBeLessThan(6);
   });
 
-  it("splits long ranges into queries under Prometheus' 11,000-point limit", () => {
+  it("splits long ranges into queries under Prometheus' 11,000-point limit", async () => {
     const end = Math.floor(Date.now() / 1000) - 1;
     // 12 s at 1 ms steps = 12,001 points: one query would be refused by Prometheus.
-    const r = cli([
+    const r = await runCli([
       "forecast",
       "--prometheus-url",
       prom!.url,
@@ -98,14 +88,14 @@ describe("forecast from a real Prometheus", () => {
       "-o",
       "json",
     ]);
-    expect(r.status, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
     expect(doc.points).toHaveLength(5);
     expect(doc.step).toBe(0.001);
   });
 
-  it("a query returning several series is bad input (exit 2), an unreachable Prometheus exit 1", () => {
-    const many = cli([
+  it("a query returning several series is bad input (exit 2), an unreachable Prometheus exit 1", async () => {
+    const many = await runCli([
       "forecast",
       "--prometheus-url",
       prom!.url,
@@ -116,9 +106,9 @@ describe("forecast from a real Prometheus", () => {
       "--step",
       "1s",
     ]);
-    expect(many.status).toBe(2);
-    expect(many.stderr).toMatch(/error: --query: the query returned \d+ series/);
-    const down = cli([
+    expect(many.code).toBe(2);
+    expect(many.err).toMatch(/error: --query: the query returned \d+ series/);
+    const down = await runCli([
       "forecast",
       "--prometheus-url",
       "http://127.0.0.1:1",
@@ -129,7 +119,7 @@ describe("forecast from a real Prometheus", () => {
       "--step",
       "1s",
     ]);
-    expect(down.status).toBe(1);
-    expect(down.stderr.split("\n")[0]).toMatch(/^error: /);
+    expect(down.code).toBe(1);
+    expect(down.err.split("\n")[0]).toMatch(/^error: /);
   });
 });

@@ -4,17 +4,15 @@
  * stores `http_requests_total` with `namespace` and `pod` labels (from relabeling, or from the app's own
  * POD_NAME/POD_NAMESPACE via honor_labels) and the same count the attack sent.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml, stringify } from "yaml";
+import { CLI_COMMAND, REPO_ROOT as ROOT, runCli, runCommand } from "../support/cli.js";
 import { freePort, httpOk, type Started, startProcess } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")];
 const started: Started[] = [];
 let prom: RunningPrometheus | undefined;
 
@@ -22,27 +20,6 @@ afterAll(async () => {
   await prom?.stop();
   await Promise.all(started.map((s) => s.stop()));
 });
-
-function run(cmd: string[], input = ""): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      err += b.toString();
-    });
-    const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(kill);
-      resolve({ code: code ?? -1, out, err });
-    });
-    child.stdin.end(input);
-  });
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed manifests are navigated freely; the assertions check the shapes.
 type Obj = Record<string, any>;
@@ -101,8 +78,8 @@ describe("deploy/examples/prometheus-scrape.yaml with a real Prometheus", () => 
     const start = async (env: NodeJS.ProcessEnv) => {
       const port = await freePort();
       const app = await startProcess(
-        CLI[0]!,
-        [...CLI.slice(1), "sample-app", "--port", String(port), "--service-time", "0"],
+        CLI_COMMAND[0]!,
+        [...CLI_COMMAND.slice(1), "sample-app", "--port", String(port), "--service-time", "0"],
         {
           ready: () => httpOk(`http://127.0.0.1:${port}/readyz`),
           cwd: ROOT,
@@ -123,15 +100,14 @@ describe("deploy/examples/prometheus-scrape.yaml with a real Prometheus", () => 
     // promtool accepts the job as written in the example (this Debian build has no Kubernetes discovery).
     const dir = mkdtempSync(join(tmpdir(), "tidescale-scrape-"));
     writeFileSync(join(dir, "prometheus.yml"), scrape);
-    const check = await run(["/usr/bin/promtool", "check", "config", join(dir, "prometheus.yml")]);
+    const check = await runCommand(["/usr/bin/promtool", "check", "config", join(dir, "prometheus.yml")]);
     expect(check.code, check.out + check.err).toBe(0);
 
     prom = await startPrometheus({ extraConfig: scrape });
     for (const port of [plain, labelled]) {
-      const a = await run(
-        [...CLI, "attack", "-rate", "40/s", "-duration", "1s"],
-        `GET http://127.0.0.1:${port}/hpa\n`,
-      );
+      const a = await runCli(["attack", "-rate", "40/s", "-duration", "1s"], {
+        stdin: `GET http://127.0.0.1:${port}/hpa\n`,
+      });
       expect(a.code, a.err).toBe(0);
     }
     const plainSamples = await waitForQuery(prom.url, 'http_requests_total{job="plain",path="/hpa"}', {

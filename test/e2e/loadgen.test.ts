@@ -3,13 +3,11 @@
  * latencies with its configured service time, saturation shows 503s, an in-flight cap shows lateness and
  * dropped requests, stdin targets and pipes work, bad stdin targets exit 2. Each attack lasts 1-2 s.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CLI_COMMAND, CLI_SHELL, REPO_ROOT as ROOT, runCli, runCommand } from "../support/cli.js";
 import { freePort, httpOk, type Started, startProcess } from "../support/process.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")];
 const started: Started[] = [];
 
 afterAll(async () => {
@@ -19,40 +17,21 @@ afterAll(async () => {
 async function startApp(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; app: Started }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const app = await startProcess(CLI[0]!, [...CLI.slice(1), "sample-app", "--port", String(port), ...args], {
-    ready: () => httpOk(`${url}/readyz`),
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
+  const app = await startProcess(
+    CLI_COMMAND[0]!,
+    [...CLI_COMMAND.slice(1), "sample-app", "--port", String(port), ...args],
+    {
+      ready: () => httpOk(`${url}/readyz`),
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    },
+  );
   started.push(app);
   return { url, app };
 }
 
-/** Runs a shell pipeline or the CLI; resolves with exit code and output (bounded by a 60 s kill). */
-function run(cmd: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (b: Buffer) => {
-      out += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      err += b.toString();
-    });
-    const kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(kill);
-      resolve({ code: code ?? -1, out, err });
-    });
-    child.stdin.end(input ?? "");
-  });
-}
-
-const cli = (args: string[], input?: string) => run([...CLI, ...args], input);
-const sh = (script: string) => run(["sh", "-c", script]);
-const cliText = CLI.map((a) => `'${a}'`).join(" ");
+const cli = (args: string[], input?: string) => runCli(args, { stdin: input });
+const sh = (script: string) => runCommand(["sh", "-c", script]);
 
 /** Sum of the app's http_requests_total for `path`, per status. */
 async function scrapeCounts(url: string, path: string): Promise<Record<string, number>> {
@@ -130,7 +109,7 @@ describe("attack + report against the sample app", () => {
     expect(report.errors).toContain("503 Service Unavailable");
     expect(await scrapeCounts(url, "/sat")).toEqual(report.status_codes);
     const text = await sh(
-      `${cliText} attack -rate 200/s -duration 1s <<EOF | ${cliText} report\nGET ${url}/sat2\nEOF\n`,
+      `${CLI_SHELL} attack -rate 200/s -duration 1s <<EOF | ${CLI_SHELL} report\nGET ${url}/sat2\nEOF\n`,
     );
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/^Status Codes {2}\[code:count\] +200:\d+ {2}503:\d+ {2}$/m);
@@ -167,7 +146,7 @@ describe("attack + report against the sample app", () => {
   it("reads targets from stdin through a pipe, and rejects malformed ones with exit 2", async () => {
     const { url } = await startApp(["--service-time", "0"]);
     const piped = await sh(
-      `echo "GET ${url}/pipe" | ${cliText} attack -rate 50/s -duration 1s | ${cliText} report -type json`,
+      `echo "GET ${url}/pipe" | ${CLI_SHELL} attack -rate 50/s -duration 1s | ${CLI_SHELL} report -type json`,
     );
     expect(piped.code, piped.err).toBe(0);
     expect(JSON.parse(piped.out)).toMatchObject({ requests: 50, status_codes: { "200": 50 } });
@@ -185,11 +164,11 @@ describe("attack + report against the sample app", () => {
   it("stops quietly when the reader of its output goes away (| head)", async () => {
     const { url } = await startApp(["--service-time", "0"]);
     // -duration 0 runs until interrupted: only the closed pipe can end this attack.
-    const r = await run([
+    const r = await runCommand([
       "bash",
       "-c",
-      `echo "GET ${url}/head" | ${cliText} attack -rate 100/s -duration 0 | head -c 200 >/dev/null; echo "attack=\${PIPESTATUS[1]}"; ` +
-        `${cliText} report -type hdrplot ${join(ROOT, "test/fixtures/loadgen/results.jsonl")} | head -1 >/dev/null; echo "report=\${PIPESTATUS[0]}"`,
+      `echo "GET ${url}/head" | ${CLI_SHELL} attack -rate 100/s -duration 0 | head -c 200 >/dev/null; echo "attack=\${PIPESTATUS[1]}"; ` +
+        `${CLI_SHELL} report -type hdrplot ${join(ROOT, "test/fixtures/loadgen/results.jsonl")} | head -1 >/dev/null; echo "report=\${PIPESTATUS[0]}"`,
     ]);
     expect(r.err).toBe("");
     expect(r.out).toBe("attack=0\nreport=0\n");

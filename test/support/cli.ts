@@ -29,13 +29,13 @@ export interface CliResult {
 
 export interface RunOptions {
   /** Written to stdin, which is then closed. Without it stdin is /dev/null. */
-  stdin?: string;
+  stdin?: string | undefined;
   /** Replaces the environment (default: this process's). */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** SIGKILL after this long (default 60 s); the result then has code -1. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Working directory (default: the repository root). */
-  cwd?: string;
+  cwd?: string | undefined;
 }
 
 /** Runs `cmd[0] cmd[1..]` to completion and collects its output (bounded by `timeoutMs`). */
