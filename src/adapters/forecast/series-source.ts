@@ -146,24 +146,53 @@ export function loadSpikes(csvPath: string, series: RegularSeries, eventsPath?: 
     start: Math.floor((startSec - series.start) / series.step),
     end: Math.ceil((endSec - series.start) / series.step),
   });
-  const d = doc as Record<string, unknown>;
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+  const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+  /** Checks one event's bounds (numbers, end after start) and its optional boolean flag. */
+  const checkEvent = (e: unknown, where: string, from: string, to: string, flag: string) => {
+    if (!isObject(e)) throw invalidInput(where, "must be an object");
+    if (!finite(e[from]) || !finite(e[to])) throw invalidInput(where, `needs numeric ${from} and ${to}`);
+    if (e[to] <= e[from]) throw invalidInput(`${where}.${to}`, `must be greater than ${from} (${e[from]})`);
+    if (e[flag] !== undefined && typeof e[flag] !== "boolean")
+      throw invalidInput(`${where}.${flag}`, `must be true or false, got ${JSON.stringify(e[flag])}`);
+    return e as Record<string, number | boolean | undefined>;
+  };
+  const d = isObject(doc) ? doc : {};
   if (Array.isArray(d.events)) {
-    return (d.events as Array<Record<string, unknown>>).flatMap((e, i) => {
-      if (typeof e.start !== "number" || typeof e.end !== "number")
-        throw invalidInput(`${path}: events[${i}]`, "needs numeric start and end (Unix seconds)");
-      return e.countsAsSpike === false ? [] : [toSlots(e.start, e.end)];
+    return d.events.flatMap((raw, i) => {
+      const where = `${path}: events[${i}]`;
+      if (!isObject(raw) || !finite(raw.start) || !finite(raw.end))
+        throw invalidInput(where, "needs numeric start and end (Unix seconds)");
+      const e = checkEvent(raw, where, "start", "end", "countsAsSpike");
+      return e.countsAsSpike === false ? [] : [toSlots(e.start as number, e.end as number)];
     });
   }
   if (Array.isArray(d.traces)) {
     const base = basename(csvPath);
-    const tr = (d.traces as Array<Record<string, unknown>>).find((t) => t.file === base);
-    if (!tr) return [];
-    const start = Number(d.start_timestamp);
-    const step = Number((d.format as Record<string, unknown> | undefined)?.step_seconds ?? 60);
-    return ((tr.events as Array<Record<string, unknown>>) ?? [])
+    const i = d.traces.findIndex((t) => isObject(t) && t.file === base);
+    if (i < 0) return [];
+    const tr = d.traces[i] as Record<string, unknown>;
+    const start = d.start_timestamp;
+    if (!finite(start)) throw invalidInput(`${path}: start_timestamp`, "must be a number (Unix seconds)");
+    const step = isObject(d.format) ? (d.format.step_seconds ?? 60) : 60;
+    if (!finite(step) || step <= 0)
+      throw invalidInput(`${path}: format.step_seconds`, "must be a positive number");
+    if (tr.events !== undefined && !Array.isArray(tr.events))
+      throw invalidInput(`${path}: traces[${i}].events`, "must be a list");
+    return ((tr.events as unknown[] | undefined) ?? [])
+      .map((raw, j) =>
+        checkEvent(
+          raw,
+          `${path}: traces[${i}].events[${j}]`,
+          "start_index",
+          "end_index_exclusive",
+          "counts_as_spike",
+        ),
+      )
       .filter((e) => e.counts_as_spike === true)
       .map((e) =>
-        toSlots(start + Number(e.start_index) * step, start + Number(e.end_index_exclusive) * step),
+        toSlots(start + (e.start_index as number) * step, start + (e.end_index_exclusive as number) * step),
       );
   }
   throw invalidInput(
