@@ -3,6 +3,7 @@
  * line. Pure string generation with fixed number formatting, so the same input gives byte-identical
  * output (tests compare it; browsers render it).
  */
+import { civilFromDays } from "../civil-date.js";
 import type { QuantileForecast, RegularSeries } from "./types.js";
 
 /** What to draw: the recent actual series and the forecast that follows it. */
@@ -21,20 +22,9 @@ function esc(s: string): string {
 }
 
 function isoMinute(t: number): string {
-  // Pure UTC formatting without Date: days since epoch -> civil date (Howard Hinnant's algorithm).
   const days = Math.floor(t / 86_400);
   const secs = t - days * 86_400;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilFromDays(days);
   const hh = Math.floor(secs / 3600);
   const mm = Math.floor((secs % 3600) / 60);
   const p2 = (n: number) => String(n).padStart(2, "0");

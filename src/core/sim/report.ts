@@ -2,6 +2,7 @@
  * Everything the simulator prints: the `kubectl get hpa -w` table, the events in `kubectl get events`
  * style, the summary, and the CSV and JSON timelines. Pure: a run in, strings and plain objects out.
  */
+import { civilFromDays } from "../civil-date.js";
 import type { MetricSpec, MetricStatus, MetricValueStatus } from "../hpa/index.js";
 import { Quantity, tryParseQuantity } from "../quantity/quantity.js";
 import { compactDuration } from "./chart-svg.js";
@@ -402,18 +403,7 @@ export function isoTime(ms: number): string {
   const mm = Math.floor(rest / 60_000);
   rest -= mm * 60_000;
   const ss = Math.floor(rest / 1000);
-  // civil-from-days (Howard Hinnant)
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilFromDays(days);
   const p2 = (v: number) => String(v).padStart(2, "0");
   return `${String(y).padStart(4, "0")}-${p2(m)}-${p2(d)}T${p2(hh)}:${p2(mm)}:${p2(ss)}Z`;
 }
