@@ -120,11 +120,23 @@ export interface PodTally {
   found: number;
   /** Σ metric values of those pods. */
   foundSum: number;
+  /** With a {@link RequestSource}: Σ requests of the ready pods (pod-list order). */
+  readyRequests: number;
+  /** With a {@link RequestSource}: the first pod (list order) without a request, or -1. */
+  missingRequest: number;
+}
+
+/** Which request {@link podRequest} reads. */
+export interface RequestSource {
+  container: string;
+  resource: string;
+  podLevelResources: boolean;
 }
 
 /**
  * The grouping pass without lists: counts and sums per group, and each pod's group code written to
  * `codes[i]` (the caller's buffer, at least `pods.length` long). Same rules as {@link groupPods}.
+ * With `requests`, the same pass sums the ready pods' requests and finds the first pod without one.
  */
 export function tallyPods(
   pods: readonly PodInfo[],
@@ -132,8 +144,11 @@ export function tallyPods(
   resource: string,
   timing: ReadinessTiming,
   codes: Uint8Array,
+  requests?: RequestSource,
 ): PodTally {
   const cpu = resource === "cpu";
+  let readyRequests = 0;
+  let missingRequest = -1;
   let ready = 0;
   let unready = 0;
   let missing = 0;
@@ -148,15 +163,21 @@ export function tallyPods(
       found++;
       foundSum += value;
     }
-    const group = podGroup(pods[i]!, metric, cpu, timing);
+    const pod = pods[i]!;
+    const group = podGroup(pod, metric, cpu, timing);
     codes[i] = group;
     if (group === READY) {
       ready++;
       readySum += value;
     } else if (group === UNREADY) unready++;
     else if (group === MISSING) missing++;
+    if (requests !== undefined && missingRequest < 0) {
+      const r = podRequest(pod, requests.container, requests.resource, requests.podLevelResources);
+      if (r === undefined) missingRequest = i;
+      else if (group === READY) readyRequests += r;
+    }
   }
-  return { ready, unready, missing, readySum, found, foundSum };
+  return { ready, unready, missing, readySum, found, foundSum, readyRequests, missingRequest };
 }
 
 /** The pod names per group, in pod-list order, from the codes of {@link tallyPods}. */

@@ -13,7 +13,6 @@ import {
   type PodMetricsByPod,
   type PodMetricsMap,
   podRequest,
-  READY,
   type ReadinessTiming,
   requestError,
   tallyPods,
@@ -154,22 +153,20 @@ export function resourceUtilizationReplicas(
     return { ok: false, error: "no pods returned by selector while calculating replica count" };
   const metrics = input.metrics instanceof Map ? alignMetrics(pods, input.metrics) : input.metrics;
   const codes = groupCodes(pods.length);
-  const g = tallyPods(pods, metrics.byPod, input.resource, input.timing, codes);
+  // Requests of every listed pod come from the same pass (one missing request fails the metric).
+  const g = tallyPods(pods, metrics.byPod, input.resource, input.timing, codes, input);
   const groups = input.groupNames !== false ? groupNames(pods, codes) : undefined;
   // The metrics map after removing ignored and unready pods: ready pods plus superfluous entries.
   const entries = g.ready + (metrics.size - g.found);
   if (entries === 0)
     return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)", groups };
-  // Requests of every listed pod (one missing request fails the metric); entries with a request are
-  // exactly the ready pods (superfluous names have no request).
   const { container, resource, podLevelResources } = input;
-  let requestsTotal = 0;
-  for (let i = 0; i < pods.length; i++) {
-    const r = podRequest(pods[i]!, container, resource, podLevelResources);
-    if (r === undefined)
-      return { ok: false, error: requestError(pods[i]!, container, resource, podLevelResources), groups };
-    if (codes[i] === READY) requestsTotal += r;
+  if (g.missingRequest >= 0) {
+    const error = requestError(pods[g.missingRequest]!, container, resource, podLevelResources);
+    return { ok: false, error, groups };
   }
+  // Entries with a request are exactly the ready pods (superfluous names have no request).
+  const requestsTotal = g.readyRequests;
   const metricsTotal = g.readySum;
   const utilization = utilizationOf(metricsTotal, requestsTotal);
   if (utilization === undefined)
