@@ -81,13 +81,13 @@ export interface ReadinessTiming {
   initialReadinessDelayMs: number;
 }
 
-/** Group codes of {@link podGroup} (§5 order). */
+/** Group code of {@link podGroup} (§5): deleted or Failed. */
 export const IGNORED = 0;
-/** Pending, or failing the CPU readiness rule. */
+/** Group code: Pending, or unready by the CPU readiness rule. */
 export const UNREADY = 1;
-/** No metric. */
+/** Group code: no metric. */
 export const MISSING = 2;
-/** Everything else. */
+/** Group code: everything else. */
 export const READY = 3;
 
 /**
