@@ -4,11 +4,10 @@
  * 1.2x theirs; it does not crash on the low-volume trace; it abstains (and the fallback is scored) on the
  * non-periodic trace. Runs through the real CLI once (JSON report), then checks the numbers.
  */
-import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, REPO_ROOT as repoRoot, runCli } from "../support/cli.js";
 
-const repoRoot = resolve(import.meta.dirname, "../..");
 const traces = resolve(repoRoot, "../shared/data/traces");
 const files = [
   "t1_retail_webshop",
@@ -32,34 +31,33 @@ interface Row {
 }
 
 describe("forecasting on the development traces", () => {
-  const res = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      resolve(repoRoot, "src/cli/main.ts"),
-      "backtest",
-      ...files,
-      "--days",
-      "7",
-      "--horizon",
-      "60m",
-      "--models",
-      "multi-seasonal,crane-dsp,seasonal-naive",
-      "-o",
-      "json",
-    ],
-    { cwd: repoRoot, encoding: "utf8", timeout: 600_000 },
-  );
+  let res: CliResult = { code: -1, out: "", err: "" };
+  beforeAll(async () => {
+    res = await runCli(
+      [
+        "backtest",
+        ...files,
+        "--days",
+        "7",
+        "--horizon",
+        "60m",
+        "--models",
+        "multi-seasonal,crane-dsp,seasonal-naive",
+        "-o",
+        "json",
+      ],
+      { timeoutMs: 600_000 },
+    );
+  }, 600_000);
 
   it("the backtest command succeeds with 168 origins per trace", () => {
-    expect(res.status, res.stderr).toBe(0);
-    const rows: Row[] = JSON.parse(res.stdout).rows;
+    expect(res.code, res.err).toBe(0);
+    const rows: Row[] = JSON.parse(res.out).rows;
     expect(rows).toHaveLength(18);
     for (const r of rows) expect(r.origins).toBe(168);
   });
 
-  const rows = (): Row[] => JSON.parse(res.stdout).rows;
+  const rows = (): Row[] => JSON.parse(res.out).rows;
   const get = (file: string, model: string) =>
     rows().find((r) => r.file === `${file}.csv` && r.forecaster === model)!;
   const periodic = [
@@ -105,24 +103,10 @@ describe("forecasting on the development traces", () => {
     expect(d.peakMissShare).toBeLessThan(n.peakMissShare);
   });
 
-  it("forecast says so on the non-periodic trace", () => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        resolve(repoRoot, "src/cli/main.ts"),
-        "forecast",
-        files[5]!,
-        "--horizon",
-        "10m",
-        "-o",
-        "csv",
-      ],
-      { cwd: repoRoot, encoding: "utf8", timeout: 120_000 },
-    );
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/note: multi-seasonal: abstained \(no-period/);
-    expect(r.stdout.split("\n")[0]).toBe("timestamp,p50,p90,p99");
+  it("forecast says so on the non-periodic trace", async () => {
+    const r = await runCli(["forecast", files[5]!, "--horizon", "10m", "-o", "csv"], { timeoutMs: 120_000 });
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/note: multi-seasonal: abstained \(no-period/);
+    expect(r.out.split("\n")[0]).toBe("timestamp,p50,p90,p99");
   });
 });
