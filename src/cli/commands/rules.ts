@@ -24,9 +24,13 @@ async function run(client: PrometheusClient, query: string, nowMs: number): Prom
 }
 
 export function register(program: Command): void {
-  const rules = new Command("rules").description(
-    "Work with adapter rules files (prometheus-adapter format).",
-  );
+  const rules = new Command("rules")
+    .description("Work with adapter rules files (prometheus-adapter format).")
+    .addHelpText(
+      "after",
+      "\nExample:\n  tidescale rules test --config examples/rules.yaml --prometheus-url http://127.0.0.1:9090\n" +
+        "  tidescale rules test --help   # the rules format is in docs/adapter-config.md",
+    );
   const test = new Command("test")
     .description(
       "Run discovery once and show, for each rule: the series it matched, the metric names it exposes " +
