@@ -14,7 +14,8 @@ export async function main(argv: string[]): Promise<number> {
     )
     .version(VERSION, "--version")
     .option("--debug", "print stack traces on errors")
-    .showHelpAfterError("(add --help for usage)")
+    // Usage errors stay one line: "error: unknown option '--x' (see --help)".
+    .configureOutput({ outputError: (str, write) => write(`${str.trimEnd()} (see --help)\n`) })
     .exitOverride();
   for (const register of COMMANDS) register(program);
   // Every subcommand inherits exitOverride so that usage errors exit 2 through reportError.
