@@ -2,7 +2,7 @@
  * Micro-benchmark of the adapter's own CPU per request, without sockets or Prometheus:
  * `npx tsx bench/adapter/handler-cost.ts`. One wildcard pods request over 100 pods runs through the real
  * server request handler (routing, gate, handler, JSON answer, own metrics) with a Prometheus client
- * whose transport returns a canned 100-sample answer (parsed per request, as the real client does).
+ * whose transport returns a canned 100-sample answer (read per request, as the real client does).
  * Reports CPU microseconds per request (median of 7 rounds). Bounded: ROUNDS x PER_ROUND requests.
  */
 import { EventEmitter } from "node:events";
@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AdapterMetrics } from "../../src/adapters/http/adapter-metrics.js";
 import { createMetricsApiServer } from "../../src/adapters/http/metrics-api-server.js";
 import type { InstantResult, PrometheusClient } from "../../src/adapters/prometheus/client.js";
+import { scanVectorByLabel } from "../../src/adapters/prometheus/vector-scan.js";
 import { compileConfig } from "../../src/core/metrics/config.js";
 import { buildRegistry, type SeriesQueryOutcome } from "../../src/core/metrics/registry.js";
 
@@ -44,6 +45,10 @@ const body = JSON.stringify({
 const prometheus: PrometheusClient = {
   async query() {
     return (JSON.parse(body) as { data: InstantResult }).data;
+  },
+  // What the real client does with the answer text (the scan, or JSON.parse when it declines).
+  async queryByLabel(_expr, _time, label) {
+    return scanVectorByLabel(body, label) ?? (JSON.parse(body) as { data: InstantResult }).data;
   },
   async queryRange() {
     return [];

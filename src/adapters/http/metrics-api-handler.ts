@@ -33,7 +33,6 @@ import type { CompiledConfig, CompiledRule } from "../../core/metrics/config.js"
 import {
   assembleNodes,
   assemblePods,
-  associateByLabel,
   buildCustomQuery,
   buildExternalQuery,
   buildNodeResourceQuery,
@@ -49,7 +48,7 @@ import {
 } from "../../core/metrics/registry.js";
 import { groupResourceString, lookupResource, type ResourceInfo } from "../../core/metrics/resources.js";
 import { type Route, route } from "../../core/metrics/routes.js";
-import type { InstantResult, PrometheusClient } from "../prometheus/client.js";
+import type { InstantResult, LabelValues, PrometheusClient } from "../prometheus/client.js";
 import type { ObjectLister } from "./object-lister.js";
 import type { RemoteAdapter } from "./security.js";
 
@@ -210,27 +209,62 @@ function isResponse(x: unknown): x is ApiResponse {
 
 // ---------- Prometheus ----------
 
+function queryFailure(e: unknown, rule: string, query: string): ApiResponse {
+  if (e instanceof ToolkitError && (e.code === "UNAVAILABLE" || e.code === "TIMEOUT"))
+    return fail(
+      e.code === "TIMEOUT" ? 504 : 503,
+      `unable to fetch metrics: ${rule} query ${query}: ${e.oneLine()}`,
+    );
+  const said = e instanceof ToolkitError ? e.oneLine() : String(e);
+  return fail(500, `Internal error occurred: unable to fetch metrics: ${rule} query ${query}: ${said}`, [
+    `unable to fetch metrics: Prometheus rejected the query: ${said}`,
+  ]);
+}
+
+const notVector = (rule: string, query: string, resultType: string): ApiResponse =>
+  fail(
+    500,
+    `Internal error occurred: unable to fetch metrics: ${rule} query ${query} returned a ${resultType}, not a vector`,
+  );
+
 async function runVector(ctx: HandlerContext, rule: string, query: string): Promise<Sample[] | ApiResponse> {
   let res: InstantResult;
   try {
     res = await ctx.prometheus.query(query, ctx.nowMs / 1000);
   } catch (e) {
-    if (e instanceof ToolkitError && (e.code === "UNAVAILABLE" || e.code === "TIMEOUT"))
-      return fail(
-        e.code === "TIMEOUT" ? 504 : 503,
-        `unable to fetch metrics: ${rule} query ${query}: ${e.oneLine()}`,
-      );
-    const said = e instanceof ToolkitError ? e.oneLine() : String(e);
-    return fail(500, `Internal error occurred: unable to fetch metrics: ${rule} query ${query}: ${said}`, [
-      `unable to fetch metrics: Prometheus rejected the query: ${said}`,
-    ]);
+    return queryFailure(e, rule, query);
   }
-  if (res.resultType !== "vector")
-    return fail(
-      500,
-      `Internal error occurred: unable to fetch metrics: ${rule} query ${query} returned a ${res.resultType}, not a vector`,
-    );
+  if (res.resultType !== "vector") return notVector(rule, query, res.resultType);
   return res.result;
+}
+
+/**
+ * A vector query reduced to the sample count and the value text per value of `label` (the last sample
+ * wins, samples without the label are left out: what associateByLabel does). Uses the client's
+ * `queryByLabel` when it has one (no per-sample objects), else `query`.
+ */
+async function runByLabel(
+  ctx: HandlerContext,
+  rule: string,
+  query: string,
+  label: string,
+): Promise<Omit<LabelValues, "resultType"> | ApiResponse> {
+  let res: InstantResult | LabelValues;
+  try {
+    res = ctx.prometheus.queryByLabel
+      ? await ctx.prometheus.queryByLabel(query, ctx.nowMs / 1000, label)
+      : await ctx.prometheus.query(query, ctx.nowMs / 1000);
+  } catch (e) {
+    return queryFailure(e, rule, query);
+  }
+  if ("byLabel" in res) return res;
+  if (res.resultType !== "vector") return notVector(rule, query, res.resultType);
+  const byLabel = new Map<string, string>();
+  for (const s of res.result) {
+    const n = s.metric[label];
+    if (n !== undefined) byLabel.set(n, s.value[1]);
+  }
+  return { samples: res.result.length, byLabel };
 }
 
 // ---------- custom metrics ----------
@@ -331,14 +365,20 @@ async function customMetric(
       built.error.includes("not a valid Prometheus label name");
     return fail(bad ? 400 : 404, `${notFoundMsg}: ${built.error}`);
   }
-  const samples = await runVector(ctx, rule.id, built.value.query);
-  if (isResponse(samples)) return samples;
-  const found = associateByLabel(samples, built.value.resourceLabel, names);
+  const answer = await runByLabel(ctx, rule.id, built.value.query, built.value.resourceLabel);
+  if (isResponse(answer)) return answer;
+  // In the order of `names`, names without a sample left out (associateByLabel with names).
+  const found: Array<{ name: string; value: number }> = [];
+  for (const n of names) {
+    const text = answer.byLabel.get(n);
+    if (text !== undefined) found.push({ name: n, value: Number.parseFloat(text) });
+  }
   if (!wildcard && found.length === 0) {
+    const count = answer.samples;
     return fail(
       404,
-      `the server could not find the metric ${r.metric} for ${r.resource} ${r.name}: ${rule.id} query ${built.value.query} returned ${samples.length} sample(s), none with ${built.value.resourceLabel}=${JSON.stringify(r.name)}` +
-        (samples.length === 0 ? " (no data: is the series recent enough for the rate window?)" : ""),
+      `the server could not find the metric ${r.metric} for ${r.resource} ${r.name}: ${rule.id} query ${built.value.query} returned ${count} sample(s), none with ${built.value.resourceLabel}=${JSON.stringify(r.name)}` +
+        (count === 0 ? " (no data: is the series recent enough for the rate window?)" : ""),
     );
   }
   const selector = metricSel.requirements.length > 0 ? toLabelSelector(metricSel.requirements) : null;

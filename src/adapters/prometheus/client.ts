@@ -11,6 +11,9 @@
  */
 import { Agent } from "undici";
 import { ToolkitError } from "../../core/errors.js";
+import { type LabelValues, scanVectorByLabel } from "./vector-scan.js";
+
+export type { LabelValues } from "./vector-scan.js";
 
 /** One labelled sample of an instant vector: value is [unix seconds, "number"]. */
 export interface VectorSample {
@@ -37,6 +40,16 @@ export type PromTime = Date | number;
 export interface PrometheusClient {
   /** `GET /api/v1/query?query=expr[&time=t]`. */
   query(expr: string, time?: PromTime): Promise<InstantResult>;
+  /**
+   * The same request as `query`; when the answer is a plain vector it comes back reduced to the value
+   * text per value of `label` (no per-sample objects), otherwise as `query` returns it. Optional: a
+   * port without it is used through `query`.
+   */
+  queryByLabel?(
+    expr: string,
+    time: PromTime | undefined,
+    label: string,
+  ): Promise<LabelValues | InstantResult>;
   /** `GET /api/v1/query_range?query=expr&start&end&step` (step in seconds). */
   queryRange(expr: string, start: PromTime, end: PromTime, stepSeconds: number): Promise<MatrixSeries[]>;
   /** `GET /api/v1/series?match[]=m1&match[]=m2[&start][&end]`: the label sets of matching series. */
@@ -130,7 +143,7 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
   // (undici does not modify it), and the dispatcher is called with origin + path (no URL parsing).
   const origin = base.origin;
   const postHeaders = { ...headers, "content-type": "application/x-www-form-urlencoded" };
-  async function once(path: string, qs: string): Promise<unknown> {
+  async function once(path: string, qs: string, fastLabel: string | undefined): Promise<unknown> {
     const res = await agent.request({
       origin,
       path: method === "POST" || qs === "" ? prefix + path : `${prefix}${path}?${qs}`,
@@ -142,6 +155,10 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
       bodyTimeout: timeoutMs,
     });
     const text = await res.body.text();
+    if (fastLabel !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
+      const fast = scanVectorByLabel(text, fastLabel);
+      if (fast) return fast;
+    }
     let body: { status?: string; data?: unknown; errorType?: string; error?: string } | undefined;
     try {
       body = JSON.parse(text);
@@ -172,14 +189,18 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
     throw new ToolkitError("INVALID_INPUT", where, said);
   }
 
-  async function call(path: string, params: Array<[string, string]> | string): Promise<unknown> {
+  async function call(
+    path: string,
+    params: Array<[string, string]> | string,
+    fastLabel?: string,
+  ): Promise<unknown> {
     const qs = typeof params === "string" ? params : new URLSearchParams(params).toString();
     const t0 = performance.now();
     let last: ToolkitError | undefined;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
       try {
-        const data = await once(path, qs);
+        const data = await once(path, qs, fastLabel);
         opts.onRequest?.({ path, seconds: (performance.now() - t0) / 1000, outcome: "ok" });
         return data;
       } catch (e) {
@@ -192,21 +213,32 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
     throw last ?? new ToolkitError("INTERNAL", `prometheus ${path}`, "no attempt was made");
   }
 
+  async function instant(
+    expr: string,
+    time: PromTime | undefined,
+    label: string | undefined,
+  ): Promise<InstantResult | LabelValues> {
+    // The adapter sends the same few expressions again and again: encode each once.
+    let encoded = encodedQueries.get(expr);
+    if (encoded === undefined) {
+      encoded = new URLSearchParams([["query", expr]]).toString();
+      if (encodedQueries.size >= ENCODED_MAX) encodedQueries.clear();
+      encodedQueries.set(expr, encoded);
+    }
+    // toSeconds gives digits and a dot: nothing to encode.
+    const qs = time === undefined ? encoded : `${encoded}&time=${toSeconds(time)}`;
+    const data = (await call("/api/v1/query", qs, label)) as InstantResult | LabelValues;
+    if (!data || typeof data !== "object" || !("resultType" in data))
+      throw new ToolkitError("UNAVAILABLE", "prometheus /api/v1/query", "answer has no resultType");
+    return data;
+  }
+
   return {
-    async query(expr, time) {
-      // The adapter sends the same few expressions again and again: encode each once.
-      let encoded = encodedQueries.get(expr);
-      if (encoded === undefined) {
-        encoded = new URLSearchParams([["query", expr]]).toString();
-        if (encodedQueries.size >= ENCODED_MAX) encodedQueries.clear();
-        encodedQueries.set(expr, encoded);
-      }
-      // toSeconds gives digits and a dot: nothing to encode.
-      const qs = time === undefined ? encoded : `${encoded}&time=${toSeconds(time)}`;
-      const data = (await call("/api/v1/query", qs)) as InstantResult;
-      if (!data || typeof data !== "object" || !("resultType" in data))
-        throw new ToolkitError("UNAVAILABLE", "prometheus /api/v1/query", "answer has no resultType");
-      return data;
+    query(expr, time) {
+      return instant(expr, time, undefined) as Promise<InstantResult>;
+    },
+    queryByLabel(expr, time, label) {
+      return instant(expr, time, label);
     },
     async queryRange(expr, start, end, stepSeconds) {
       const data = (await call("/api/v1/query_range", [
