@@ -72,12 +72,15 @@ export function emptyState(): HpaState {
 
 const milliCache = new Map<string, number>();
 
-/** Milli-value of a target quantity (`Quantity.MilliValue()`, rounding up); memoized per text. */
+/**
+ * Milli-value of a target quantity (`Quantity.MilliValue()`, rounding up); memoized per text. Like
+ * upstream's int64 result it saturates at ±2^63 (`1e400` → int64 max), so no target is ever infinite.
+ */
 export function targetMilli(text: string): number {
   let v = milliCache.get(text);
   if (v === undefined) {
     const q = tryParseQuantity(text);
-    v = q.ok ? q.value.milliValue() : Number.NaN;
+    v = q.ok ? Math.max(-MAX_INT64, Math.min(q.value.milliValue(), MAX_INT64)) : Number.NaN;
     if (milliCache.size > 10_000) milliCache.clear();
     milliCache.set(text, v);
   }

@@ -188,7 +188,7 @@ export function resourceUtilizationReplicas(
         undefined,
       );
     return calcOk(
-      Math.ceil(ratio * g.ready),
+      capInt32(Math.ceil(ratio * g.ready)),
       ratio,
       rawAverage,
       "fast",
@@ -251,7 +251,7 @@ function rebalanceOutcome(
   else if ((ratio < 1.0 && newRatio > 1.0) || (ratio > 1.0 && newRatio < 1.0))
     path = "rebalanced-direction-flip";
   else {
-    const newReplicas = Math.ceil(newRatio * entries);
+    const newReplicas = capInt32(Math.ceil(newRatio * entries));
     if (
       (newRatio < 1.0 && newReplicas > currentReplicas) ||
       (newRatio > 1.0 && newReplicas < currentReplicas)
@@ -302,7 +302,16 @@ export function plainMetricReplicas(
         undefined,
         undefined,
       );
-    return calcOk(Math.ceil(ratio * g.ready), ratio, usage, "fast", undefined, groups, undefined, g.ready);
+    return calcOk(
+      capInt32(Math.ceil(ratio * g.ready)),
+      ratio,
+      usage,
+      "fast",
+      undefined,
+      groups,
+      undefined,
+      g.ready,
+    );
   }
   let total2 = total;
   let n2 = entries;
@@ -389,6 +398,11 @@ export function perPodReplicas(input: {
   return calcOk(replicas, ratio, average, "per-pod", undefined, undefined, undefined, undefined);
 }
 
+/**
+ * Replica counts are int32 upstream. Newer controllers cap proposals at MaxInt32 (Object/External, see
+ * docs); we cap every proposal the same way rather than reproduce Go's out-of-range float→int32
+ * conversion (math.MinInt32 on amd64). A NaN (impossible with validated, finite input) becomes 0.
+ */
 function capInt32(n: number): number {
   if (Number.isNaN(n)) return 0;
   return Math.min(n, MAX_INT32);

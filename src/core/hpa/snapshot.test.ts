@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ToolkitError } from "../errors.js";
+import { reconcile } from "./reconcile.js";
 import { GO_ZERO_TIME_MS, parseSnapshot } from "./snapshot.js";
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -153,5 +154,124 @@ describe("parseSnapshot", () => {
     expect(bad({ now: 0, hpa, target: { replicas: 1 }, pods: [{ name: "a", ready: "yes" }] })).toMatch(
       /^s\.yaml: pods\[0\]\.ready: /,
     );
+  });
+
+  it("replica counts say why a value is not one (int32, never negative), not that it is missing", () => {
+    const bad = (replicas: unknown) => {
+      try {
+        parseSnapshot({ now: 0, hpa, target: { replicas } }, "s.yaml");
+      } catch (e) {
+        if (e instanceof ToolkitError) return e.oneLine();
+        throw e;
+      }
+      return "no error";
+    };
+    expect(bad(undefined)).toBe("s.yaml: target.replicas: required field is missing");
+    expect(bad("abc")).toBe('s.yaml: target.replicas: must be a non-negative integer, got "abc"');
+    expect(bad(-3)).toBe("s.yaml: target.replicas: must be a non-negative integer, got -3");
+    expect(bad(Number.NaN)).toBe("s.yaml: target.replicas: must be a non-negative integer, got NaN");
+    expect(bad(Number.POSITIVE_INFINITY)).toBe(
+      "s.yaml: target.replicas: must be a non-negative integer, got Infinity",
+    );
+    expect(bad(2.5)).toBe("s.yaml: target.replicas: must be a non-negative integer, got 2.5");
+    expect(bad(3e9)).toBe("s.yaml: target.replicas: must be at most 2147483647 (int32), got 3000000000");
+    expect(bad(2_147_483_647)).toBe("no error");
+  });
+
+  it("refuses observed quantities beyond int64 milli-units, naming the field", () => {
+    const bad = (value: unknown) => {
+      try {
+        parseSnapshot(
+          {
+            now: 0,
+            hpa,
+            target: { replicas: 1 },
+            pods: [{ name: "a" }],
+            metrics: [{ pods: [{ name: "a", value }] }],
+          },
+          "s.yaml",
+        );
+      } catch (e) {
+        if (e instanceof ToolkitError) return e.oneLine();
+        throw e;
+      }
+      return "no error";
+    };
+    const range = "is out of range: the metrics APIs carry int64 milli-units (at most 9223372036854775807m)";
+    expect(bad(1e308)).toBe(`s.yaml: metrics[0].pods[0].value: 1e+308 ${range}`);
+    expect(bad("99999999999999999999999Ei")).toBe(
+      `s.yaml: metrics[0].pods[0].value: "99999999999999999999999Ei" ${range}`,
+    );
+    expect(bad("9223372036854775807m")).toBe("no error");
+  });
+
+  it("huge but valid metric values give int32 replica counts, never null/NaN", () => {
+    const doc = (value: string) => ({
+      now: 0,
+      hpa: {
+        ...hpa,
+        spec: {
+          ...hpa.spec,
+          maxReplicas: 2_147_483_647,
+          metrics: [
+            {
+              type: "Pods",
+              pods: { metric: { name: "qps" }, target: { type: "AverageValue", averageValue: "1m" } },
+            },
+          ],
+        },
+      },
+      target: { replicas: 1 },
+      pods: [{ name: "a" }],
+      metrics: [{ pods: [{ name: "a", value }] }],
+    });
+    for (const value of ["9223372036854775807m", "9P", "1P"]) {
+      const { input } = parseSnapshot(doc(value), "s.yaml");
+      const r = reconcile(input);
+      const json = JSON.stringify(r);
+      expect(json).not.toContain("null");
+      expect(r.metricProposals[0]?.replicas).toBe(2_147_483_647);
+      expect(r.desiredReplicas).toBe(4); // the legacy scale-up limit max(2 × 1, 4)
+      for (const rec of r.nextState.recommendations) {
+        expect(Number.isInteger(rec.replicas)).toBe(true);
+        expect(rec.replicas).toBeLessThanOrEqual(2_147_483_647);
+      }
+    }
+  });
+
+  it("a target averageValue of 1e400 saturates at int64 max (as MilliValue) and the math stays finite", () => {
+    const { input } = parseSnapshot(
+      {
+        now: 0,
+        hpa: {
+          ...hpa,
+          spec: {
+            ...hpa.spec,
+            metrics: [
+              {
+                type: "Pods",
+                pods: { metric: { name: "qps" }, target: { type: "AverageValue", averageValue: "1e400" } },
+              },
+            ],
+          },
+        },
+        target: { replicas: 3 },
+        pods: [{ name: "a" }, { name: "b" }, { name: "c" }],
+        metrics: [
+          {
+            pods: [
+              { name: "a", value: 5 },
+              { name: "b", value: 5 },
+              { name: "c", value: 5 },
+            ],
+          },
+        ],
+      },
+      "s.yaml",
+    );
+    const r = reconcile(input);
+    expect(JSON.stringify(r)).not.toContain("null");
+    expect(r.metricProposals[0]?.replicas).toBe(1); // ceil(5000m / (2^63 - 1)m × 3)
+    expect(r.desiredReplicas).toBe(3); // a fresh controller's history holds off the scale-down
   });
 });

@@ -35,6 +35,9 @@ export const SNAPSHOT_KIND = "HpaSnapshot";
 /** A time: RFC 3339, Unix seconds, or a negative Go duration meaning "that long before `now`". */
 const timeText = z.union([z.string(), z.number()], { error: "expected an RFC 3339 time or Unix seconds" });
 
+/** int64 max: observed quantities (metric values, usage, requests) must fit `MilliValue()`'s int64. */
+const INT64_MAX = (1n << 63n) - 1n;
+
 /** A quantity as text or a YAML number; becomes milli-units with ceiling rounding (`MilliValue()`). */
 const milli = z
   .union([z.string(), z.number()], { error: "must be a quantity such as 500m, 1.5 or 2Gi" })
@@ -44,8 +47,39 @@ const milli = z
       ctx.addIssue({ code: "custom", message: q.error.message });
       return z.NEVER;
     }
-    return q.value.milliValue();
+    const m = q.value.milliValueBig();
+    if (m > INT64_MAX || m < -INT64_MAX - 1n) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(v)} is out of range: the metrics APIs carry int64 milli-units (at most 9223372036854775807m)`,
+      });
+      return z.NEVER;
+    }
+    return Number(m);
   });
+
+/**
+ * A replica count as the Kubernetes API stores it (int32, never negative), with the real reason when the
+ * value is not one (`"abc"`, `-3`, `.nan`, `1e400` are not "missing").
+ */
+const replicaCount = z
+  .number({
+    error: (iss) =>
+      iss.input === undefined
+        ? "required field is missing"
+        : `must be a non-negative integer, got ${show(iss.input)}`,
+  })
+  .refine((n) => Number.isInteger(n) && n >= 0 && n <= 2_147_483_647, {
+    error: (iss) =>
+      typeof iss.input === "number" && Number.isInteger(iss.input) && iss.input > 0
+        ? `must be at most 2147483647 (int32), got ${show(iss.input)}`
+        : `must be a non-negative integer, got ${show(iss.input)}`,
+  });
+
+/** A value as the error message quotes it (`"abc"`, `-3`, `NaN`, `Infinity`). */
+function show(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = typeof v === "number" ? v * 1000 : tryParseDurationMs(v);
@@ -115,9 +149,9 @@ const metricReading = z
       });
   });
 
-const recommendation = z.strictObject({ replicas: z.number().int().min(0), time: timeText });
+const recommendation = z.strictObject({ replicas: replicaCount, time: timeText });
 const scaleEvent = z.strictObject({
-  change: z.number().int().min(0),
+  change: replicaCount,
   time: timeText,
   outdated: z.boolean().optional(),
 });
@@ -137,8 +171,8 @@ export const snapshotSchema = z.strictObject({
   now: timeText,
   hpa: z.unknown().refine((v) => v !== undefined, { error: "required field is missing" }),
   target: z.strictObject({
-    replicas: z.number({ error: "required field is missing" }).int().min(0),
-    statusReplicas: z.number().int().min(0).optional(),
+    replicas: replicaCount,
+    statusReplicas: replicaCount.optional(),
     selector: z.string().optional(),
     otherHpas: z
       .array(
@@ -159,7 +193,7 @@ export const snapshotSchema = z.strictObject({
     .optional(),
   status: z
     .strictObject({
-      desiredReplicas: z.number().int().min(0).optional(),
+      desiredReplicas: replicaCount.optional(),
       lastScaleTime: timeText.optional(),
       conditions: z.array(condition).optional(),
     })

@@ -38,7 +38,8 @@ const int32 = (what: string) =>
     .number({
       error: (i) => (i.input === undefined ? "required field is missing" : `${what} must be an integer`),
     })
-    .int({ error: `${what} must be an integer` });
+    .int({ error: `${what} must be an integer` })
+    .max(2_147_483_647, { error: `${what} must be at most 2147483647 (int32)` });
 
 const labelSelector = z
   .strictObject({

@@ -13,6 +13,15 @@ describe("formatMilli (NewMilliQuantity(v, DecimalSI).String())", () => {
     expect(formatMilli(50000)).toBe("50");
     expect(formatMilli(2 ** 63)).toBe("9223372036854775807m");
   });
+
+  it("prints unsafe integers exactly and saturates at the int64 bounds", () => {
+    expect(formatMilli(9e18)).toBe("9P");
+    expect(formatMilli(2 ** 60)).toBe(Quantity.fromMilli(2n ** 60n, "DecimalSI").toString());
+    expect(formatMilli(-(2 ** 60))).toBe(Quantity.fromMilli(-(2n ** 60n), "DecimalSI").toString());
+    expect(formatMilli(Number.POSITIVE_INFINITY)).toBe("9223372036854775807m");
+    expect(formatMilli(-(2 ** 64))).toBe("-9223372036854775808m");
+    expect(formatMilli(Number.NaN)).toBe("0");
+  });
 });
 
 describe("formatGoLabelSelector (%+v of *metav1.LabelSelector)", () => {

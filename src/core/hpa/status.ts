@@ -77,9 +77,18 @@ export function metricName(spec: MetricSpec): string {
 /** int64 max, printed exactly (a JS number cannot hold it). */
 const MAX_INT64_TEXT = "9223372036854775807m";
 
-/** `resource.NewMilliQuantity(milli, DecimalSI).String()`: `41200m`, `50`, `1k`. */
+/** int64 min, printed exactly. */
+const MIN_INT64_TEXT = "-9223372036854775808m";
+
+/**
+ * `resource.NewMilliQuantity(milli, DecimalSI).String()`: `41200m`, `50`, `1k`. The argument is an int64
+ * upstream: values beyond its range print as int64 max/min (saturated, as `MilliValue()` results are
+ * here), and a NaN (which no int64 can hold) prints as 0.
+ */
 export function formatMilli(milli: number): string {
   if (milli >= 2 ** 63) return MAX_INT64_TEXT;
+  if (milli <= -(2 ** 63)) return MIN_INT64_TEXT;
+  if (Number.isNaN(milli)) return "0";
   const m = Math.trunc(milli);
   if (Number.isSafeInteger(m)) {
     // Fast path with the canonical DecimalSI result: `<n>m`, or whole units with trailing zeros
@@ -94,7 +103,7 @@ export function formatMilli(milli: number): string {
     }
     return `${v}${DECIMAL_SUFFIX[e / 3]}`;
   }
-  return Quantity.fromMilli(m, "DecimalSI").toString();
+  return Quantity.fromMilli(BigInt(m), "DecimalSI").toString();
 }
 
 const DECIMAL_SUFFIX = ["", "k", "M", "G", "T", "P", "E"];
