@@ -14,15 +14,13 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseQuantity } from "../../src/core/quantity/quantity.js";
 import { type AdapterExporter, startAdapterExporter } from "../fixtures/adapter/exporter.js";
-import { freePort, type Started, startProcess } from "../support/process.js";
+import { runCli, startCli } from "../support/cli.js";
+import { freePort, type Started } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON read from the wire, checked field by field below
 type Json = any;
 const run = promisify(execFile);
-const REPO = join(import.meta.dirname, "../..");
-const TSX = join(REPO, "node_modules/.bin/tsx");
-const MAIN = join(REPO, "src/cli/main.ts");
 const KUBECTL = process.env.KUBECTL_BIN ?? "/usr/bin/kubectl";
 const NS = "demo";
 const PODS = ["web-0", "web-1", "web-2", "web-3"]; // rates 1, 2, 3, 4 req/s; app web, batch, web, batch
@@ -154,10 +152,8 @@ beforeAll(async () => {
   writeFileSync(configFile, config("${1}_qps"));
   port = await freePort();
   const certDir = join(dir, "certs");
-  adapter = await startProcess(
-    TSX,
+  adapter = await startCli(
     [
-      MAIN,
       "adapter",
       "--config",
       configFile,
@@ -510,22 +506,19 @@ describe("adapter process", () => {
   it("refuses to start on a bad config or bad flags, exit 2 with one line", async () => {
     const f = join(dir, "bad-adapter.yaml");
     writeFileSync(f, "rules:\n  - seriesQuery: x\n    metricsQuery: '<<.Serie>>'\n");
-    const e = await run(TSX, [MAIN, "adapter", "--config", f, "--insecure-dev", "--secure-port", "0"]).catch(
-      (x) => x,
-    );
+    const e = await runCli(["adapter", "--config", f, "--insecure-dev", "--secure-port", "0"]);
     expect(e.code).toBe(2);
-    expect(e.stderr.trim()).toBe(`error: ${f}: rules[0].metricsQuery: template: can't evaluate field Serie`);
-    const g = await run(TSX, [
-      MAIN,
+    expect(e.err.trim()).toBe(`error: ${f}: rules[0].metricsQuery: template: can't evaluate field Serie`);
+    const g = await runCli([
       "adapter",
       "--insecure-dev",
       "--metrics-relist-interval",
       "1m",
       "--metrics-max-age",
       "30s",
-    ]).catch((x) => x);
+    ]);
     expect(g.code).toBe(2);
-    expect(g.stderr.trim()).toBe("error: --metrics-max-age: must be at least --metrics-relist-interval (1m)");
+    expect(g.err.trim()).toBe("error: --metrics-max-age: must be at least --metrics-relist-interval (1m)");
   });
 });
 
@@ -537,8 +530,7 @@ describe("tidescale rules test against real Prometheus", () => {
   };
 
   it("prints, per rule, the series, the metric names with resources and the sample PromQL (-o json)", async () => {
-    const r = await run(TSX, [
-      MAIN,
+    const r = await runCli([
       "rules",
       "test",
       "--config",
@@ -548,7 +540,8 @@ describe("tidescale rules test against real Prometheus", () => {
       "-o",
       "json",
     ]);
-    const rep = JSON.parse(r.stdout);
+    expect(r.code, r.err).toBe(0);
+    const rep = JSON.parse(r.out);
     expect(rep.rules[0]).toMatchObject({
       id: "rules[0]",
       kind: "custom",
@@ -577,10 +570,11 @@ describe("tidescale rules test against real Prometheus", () => {
   });
 
   it("prints a readable report by default", async () => {
-    const r = await run(TSX, [MAIN, "rules", "test", "--config", rulesFile(), "--prometheus-url", prom!.url]);
-    expect(r.stdout).toContain("rules[0] (custom.metrics.k8s.io)");
-    expect(r.stdout).toContain("http_requests_qps <- http_requests_total on namespaces, pods");
-    expect(r.stdout).toMatch(
+    const r = await runCli(["rules", "test", "--config", rulesFile(), "--prometheus-url", prom!.url]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("rules[0] (custom.metrics.k8s.io)");
+    expect(r.out).toContain("http_requests_qps <- http_requests_total on namespaces, pods");
+    expect(r.out).toMatch(
       /PromQL: sum\(rate\(http_requests_total\{namespace="demo",pod="web-\d"\}\[10s\]\)\) by \(pod\)/,
     );
   });
@@ -591,10 +585,8 @@ describe("tidescale rules test against real Prometheus", () => {
       f,
       "rules:\n  - seriesQuery: x\n    metricsQuery: y\n  - seriesQuery: x\n    name: { matches: '(' }\n    metricsQuery: y\n",
     );
-    const e = await run(TSX, [MAIN, "rules", "test", "--config", f, "--prometheus-url", prom!.url]).catch(
-      (x) => x,
-    );
+    const e = await runCli(["rules", "test", "--config", f, "--prometheus-url", prom!.url]);
     expect(e.code).toBe(2);
-    expect(e.stderr.trim()).toMatch(/^error: .*bad\.yaml: rules\[1\]\.name\.matches: invalid regex: /);
+    expect(e.err.trim()).toMatch(/^error: .*bad\.yaml: rules\[1\]\.name\.matches: invalid regex: /);
   });
 });

@@ -3,13 +3,13 @@
  * `kubernetes` source package, see scripts/control-plane.sh), a real Prometheus scraping a test exporter,
  * and the manifests in deploy/ validated by the real apiserver. No kubelet: the test marks pods ready.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { runCli, startCli } from "../support/cli.js";
 import {
   type ControlPlane,
   ensureControlPlaneBuilt,
@@ -18,7 +18,7 @@ import {
 } from "../support/control-plane.js";
 import { type RequestsExporter, startRequestsExporter } from "../support/exporter.js";
 import { type CA, cleanupPki, makeCA, makeCert, type Pem } from "../support/pki.js";
-import { freePort, type Started, startProcess } from "../support/process.js";
+import { freePort, type Started } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
 const NS = "e2e-web";
@@ -289,14 +289,9 @@ describe("deploy/ manifests", () => {
     };
     const args = deployment.spec.template.spec.containers[0]?.args ?? [];
     expect(args[0]).toBe("adapter");
-    const help = await new Promise<string>((resolvePromise, reject) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "adapter", "--help"],
-        { cwd: REPO_ROOT, timeout: 60_000 },
-        (err, stdout) => (err ? reject(err) : resolvePromise(stdout)),
-      );
-    });
+    const r = await runCli(["adapter", "--help"]);
+    expect(r.code, r.err).toBe(0);
+    const help = r.out;
     const flags = args.slice(1).map((a) => a.split("=")[0] ?? a);
     expect(flags.length).toBeGreaterThanOrEqual(5);
     for (const flag of flags) expect(help).toContain(`${flag} `);
@@ -458,16 +453,9 @@ describe("the tidescale adapter behind kube-apiserver", () => {
     await waitForQuery(prom.url, `queue_messages_ready{namespace="${NS}"}`, { timeoutMs: 30_000 });
     adapterPort = await freePort();
     const ca = adapterCA.cert;
-    adapter = await startProcess(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(REPO_ROOT, "src/cli/main.ts"),
-        ...adapterArgs({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
-      ],
+    adapter = await startCli(
+      adapterArgs({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
       {
-        cwd: REPO_ROOT,
         timeoutMs: 60_000,
         ready: async () => (await httpsGet(`https://127.0.0.1:${adapterPort}/readyz`, { ca })).status === 200,
       },

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml, stringify } from "yaml";
-import { CLI_COMMAND, REPO_ROOT as ROOT, runCli, runCommand } from "../support/cli.js";
-import { freePort, httpOk, type Started, startProcess } from "../support/process.js";
+import { REPO_ROOT as ROOT, runCli, runCommand, startCli } from "../support/cli.js";
+import { freePort, httpOk, type Started } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
 const started: Started[] = [];
@@ -77,15 +77,10 @@ describe("deploy/examples/prometheus-scrape.yaml with a real Prometheus", () => 
   it("stores the app's requests under namespace/pod, counting what the attack sent", async () => {
     const start = async (env: NodeJS.ProcessEnv) => {
       const port = await freePort();
-      const app = await startProcess(
-        CLI_COMMAND[0]!,
-        [...CLI_COMMAND.slice(1), "sample-app", "--port", String(port), "--service-time", "0"],
-        {
-          ready: () => httpOk(`http://127.0.0.1:${port}/readyz`),
-          cwd: ROOT,
-          env: { ...process.env, ...env },
-        },
-      );
+      const app = await startCli(["sample-app", "--port", String(port), "--service-time", "0"], {
+        ready: () => httpOk(`http://127.0.0.1:${port}/readyz`),
+        env: { ...process.env, ...env },
+      });
       started.push(app);
       return port;
     };

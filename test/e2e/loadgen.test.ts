@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CLI_COMMAND, CLI_SHELL, REPO_ROOT as ROOT, runCli, runCommand } from "../support/cli.js";
-import { freePort, httpOk, type Started, startProcess } from "../support/process.js";
+import { CLI_SHELL, REPO_ROOT as ROOT, runCli, runCommand, startCli } from "../support/cli.js";
+import { freePort, httpOk, type Started } from "../support/process.js";
 
 const started: Started[] = [];
 
@@ -17,15 +17,10 @@ afterAll(async () => {
 async function startApp(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; app: Started }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const app = await startProcess(
-    CLI_COMMAND[0]!,
-    [...CLI_COMMAND.slice(1), "sample-app", "--port", String(port), ...args],
-    {
-      ready: () => httpOk(`${url}/readyz`),
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-    },
-  );
+  const app = await startCli(["sample-app", "--port", String(port), ...args], {
+    ready: () => httpOk(`${url}/readyz`),
+    env: { ...process.env, ...env },
+  });
   started.push(app);
   return { url, app };
 }

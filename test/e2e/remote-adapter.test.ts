@@ -14,7 +14,8 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KUBECTL_BIN, kubectl, REPO_ROOT } from "../support/control-plane.js";
+import { startCli } from "../support/cli.js";
+import { KUBECTL_BIN, kubectl } from "../support/control-plane.js";
 import { type RequestsExporter, startRequestsExporter } from "../support/exporter.js";
 import {
   type CA,
@@ -25,7 +26,7 @@ import {
   type ReviewServer,
   startReviewServer,
 } from "../support/pki.js";
-import { freePort, type Started, startProcess } from "../support/process.js";
+import { freePort, type Started } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
 const NS = "shop";
@@ -92,24 +93,11 @@ function httpsGet(
 }
 
 function startAdapter(name: string, args: string[], port: number): Promise<Started> {
-  return startProcess(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(REPO_ROOT, "src/cli/main.ts"),
-      "adapter",
-      ...args,
-      "--secure-port",
-      String(port),
-    ],
-    {
-      cwd: REPO_ROOT,
-      timeoutMs: 60_000,
-      ready: async () =>
-        (await httpsGet(`https://127.0.0.1:${port}/readyz`, { ca: servingCA.cert })).status === 200,
-    },
-  ).catch((e: Error) => {
+  return startCli(["adapter", ...args, "--secure-port", String(port)], {
+    timeoutMs: 60_000,
+    ready: async () =>
+      (await httpsGet(`https://127.0.0.1:${port}/readyz`, { ca: servingCA.cert })).status === 200,
+  }).catch((e: Error) => {
     throw new Error(`adapter ${name}: ${e.message}`);
   });
 }

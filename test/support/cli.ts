@@ -1,10 +1,12 @@
 /**
- * Running `tidescale` in tests: as a real process (`runCli`, `runCommand` for shell pipelines and other
- * tools) or in-process (`captureMain`, for unit tests of commands). Reuse these; do not copy them.
+ * Running `tidescale` in tests: as a real process (`runCli` to completion, `startCli` for servers,
+ * `runCommand` for shell pipelines and other tools) or in-process (`captureMain`, for unit tests of
+ * commands). Reuse these; do not copy them.
  */
 import { spawn } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Started, startProcess } from "./process.js";
 
 /** The repository root (processes run from here unless `cwd` says otherwise). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -72,6 +74,18 @@ export function runCommand(cmd: readonly string[], opts: RunOptions = {}): Promi
 /** Runs `tidescale <args>` as a real process from source (see `CLI_COMMAND`). */
 export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<CliResult> {
   return runCommand([...CLI_COMMAND, ...args], opts);
+}
+
+/**
+ * Starts `tidescale <args>` as a long-running process from source (servers: `adapter`, `sample-app`)
+ * with `startProcess` from process.ts: waits for `ready()`, and `stop()` ends it. Runs in the repository
+ * root unless `cwd` says otherwise.
+ */
+export function startCli(
+  args: readonly string[],
+  opts: Parameters<typeof startProcess>[2],
+): Promise<Started> {
+  return startProcess(CLI_COMMAND[0]!, [...CLI_COMMAND.slice(1), ...args], { cwd: REPO_ROOT, ...opts });
 }
 
 /**
