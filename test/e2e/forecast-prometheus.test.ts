@@ -34,15 +34,14 @@ afterAll(async () => {
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
 });
 
+/** `tidescale forecast` of the exporter's series from the Prometheus above, with `flags` added. */
+const forecastTestSeries = (flags: string[]) =>
+  runCli(["forecast", "--prometheus-url", prom!.url, "--query", "tidescale_test_series", ...flags]);
+
 describe("forecast from a real Prometheus", () => {
   it("forecasts the known linear series from a range query", async () => {
     const end = Math.floor(Date.now() / 1000) - 1;
-    const r = await runCli([
-      "forecast",
-      "--prometheus-url",
-      prom!.url,
-      "--query",
-      "tidescale_test_series",
+    const r = await forecastTestSeries([
       "--range",
       "10s",
       "--step",
@@ -69,12 +68,7 @@ describe("forecast from a real Prometheus", () => {
   it("splits long ranges into queries under Prometheus' 11,000-point limit", async () => {
     const end = Math.floor(Date.now() / 1000) - 1;
     // 12 s at 1 ms steps = 12,001 points: one query would be refused by Prometheus.
-    const r = await runCli([
-      "forecast",
-      "--prometheus-url",
-      prom!.url,
-      "--query",
-      "tidescale_test_series",
+    const r = await forecastTestSeries([
       "--range",
       "12s",
       "--step",
