@@ -80,9 +80,10 @@ describe("attack + report against the sample app", () => {
     expect(report.dropped).toBe(0);
     expect(report.status_codes).toEqual({ "200": 200 });
     expect(await scrapeCounts(url, "/steady")).toEqual({ "200": 200 });
-    // Service time 20 ms: nothing faster (1 ms timer slack), the median near it.
+    // Service time 20 ms: nothing faster, the median near it. Node timers may fire up to 1 ms early
+    // against the client's clock (libuv caches loop time in whole ms), so both bounds allow 1 ms.
     expect(report.latencies.min).toBeGreaterThanOrEqual(19_000_000);
-    expect(report.latencies["50th"]).toBeGreaterThanOrEqual(20_000_000);
+    expect(report.latencies["50th"]).toBeGreaterThanOrEqual(19_000_000);
     expect(report.latencies["50th"]).toBeLessThan(250_000_000);
     expect(report.intended_latencies["50th"]).toBeGreaterThanOrEqual(report.latencies["50th"]!);
     const first = JSON.parse(results.split("\n")[0]!);
