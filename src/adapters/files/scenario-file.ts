@@ -9,7 +9,14 @@ import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { type HpaObject, parseHpa } from "../../core/hpa/index.js";
 import { parseQuantity } from "../../core/quantity/quantity.js";
 import { type LoadComponent, type LoadFunction, loadFunction } from "../../core/sim/load.js";
-import { parseScenario, resolveTraces, type ScenarioSpec, traceFiles } from "../../core/sim/scenario.js";
+import {
+  checkRunLimits,
+  parseScenario,
+  resolveTraces,
+  type ScenarioSpec,
+  scenarioWarnings,
+  traceFiles,
+} from "../../core/sim/scenario.js";
 import { parseYamlDocuments, parseYamlText, readTextFile } from "./yaml-file.js";
 
 /** A scenario ready to run. */
@@ -18,6 +25,8 @@ export interface LoadedScenario {
   readonly hpa: HpaObject;
   readonly components: readonly LoadComponent[];
   readonly load: LoadFunction;
+  /** Valid but ineffective settings (`<file>: spec.load[0].spike.at: ... has no effect`), one per line. */
+  readonly warnings: readonly string[];
 }
 
 /** Milli-units of a quantity (`MilliValue()`, rounding up); errors name `where`. */
@@ -25,7 +34,10 @@ export function quantityMilli(text: string, where: string): number {
   return parseQuantity(text, where).milliValue();
 }
 
-/** Reads and validates `path`; `overrides` replace `spec.duration` / `spec.syncPeriod` (already in ms). */
+/**
+ * Reads and validates `path`; `overrides` replace `spec.duration` / `spec.syncPeriod` (already in ms, from
+ * the `--duration` / `--sync-period` flags, which then name the run-limit errors).
+ */
 export async function readScenarioFile(
   path: string,
   overrides: { durationMs?: number; syncPeriodMs?: number } = {},
@@ -35,6 +47,10 @@ export async function readScenarioFile(
   let spec = parseScenario(doc, path, quantityMilli);
   if (overrides.durationMs !== undefined) spec = { ...spec, durationMs: overrides.durationMs };
   if (overrides.syncPeriodMs !== undefined) spec = { ...spec, syncPeriodMs: overrides.syncPeriodMs };
+  checkRunLimits(spec, {
+    ...(overrides.durationMs !== undefined ? { duration: "--duration" } : {}),
+    ...(overrides.syncPeriodMs !== undefined ? { syncPeriod: "--sync-period" } : {}),
+  });
   const hpa =
     spec.hpaFile !== undefined ? await readHpaManifest(spec.hpaFile, path) : parseEmbeddedHpa(spec.hpa, path);
   const texts = new Map<string, string>();
@@ -43,7 +59,7 @@ export async function readScenarioFile(
     texts.set(file, await readTextFile(full, `${where} (${file})`));
   }
   const components = resolveTraces(spec.load, texts);
-  return { spec, hpa, components, load: loadFunction(components) };
+  return { spec, hpa, components, load: loadFunction(components), warnings: scenarioWarnings(spec) };
 }
 
 /**

@@ -52,6 +52,7 @@ export async function runSimulate(
     if (overrides.syncPeriodMs <= 0) throw invalidInput("--sync-period", "must be greater than 0");
   }
   const scenario = await readScenarioFile(file, overrides);
+  for (const w of scenario.warnings) process.stderr.write(`warning: ${w}\n`);
   const progress = process.stderr.isTTY && o.output === "text" ? tickProgress() : undefined;
   const run = simulate(scenario.spec, scenario.hpa, scenario.load, progress ? { onProgress: progress } : {});
   if (progress) process.stderr.write("\r\x1b[K");

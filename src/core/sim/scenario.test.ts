@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { invalidInput, ToolkitError } from "../errors.js";
-import { parseScenario, resolveTraces, traceFiles } from "./scenario.js";
+import { checkRunLimits, parseScenario, resolveTraces, scenarioWarnings, traceFiles } from "./scenario.js";
 
 /** Test double for the quantity parser: plain decimals and the `m` suffix only. */
 function milli(text: string, where: string): number {
@@ -219,5 +219,106 @@ describe("resolveTraces", () => {
     expect(errorOf(() => resolveTraces(spec.load, new Map([["t.csv", "timestamp,value\n60,-4\n"]])))).toBe(
       "t.csv:2: value -4 must not be negative",
     );
+  });
+});
+
+describe("run limits (SIM_LIMITS)", () => {
+  const parse = (spec: Record<string, unknown>) => parseScenario(doc(spec), "s.yaml", milli);
+  it.each([
+    [{ syncPeriod: "1ms" }, "s.yaml: spec.syncPeriod: must be at least 1s"],
+    [{ resolution: "1ms" }, "s.yaml: spec.resolution: must be at least 100ms"],
+    [
+      { startReplicas: 1e10 },
+      "s.yaml: spec.startReplicas: must be at most 2147483647 (int32, as scale.spec.replicas)",
+    ],
+    [{ startReplicas: -1 }, "s.yaml: spec.startReplicas: must be a non-negative integer"],
+    [{ startReplicas: "abc" }, "s.yaml: spec.startReplicas: must be a non-negative integer"],
+    [
+      { load: [{ constant: 1e308 }] },
+      "s.yaml: spec.load[0].constant: must be at most 1e12 in absolute value",
+    ],
+    [
+      { load: [{ step: { at: "1m", value: -2e12 } }] },
+      "s.yaml: spec.load[0].step.value: must be at most 1e12",
+    ],
+    [
+      { load: [{ sine: { mean: 1, amplitude: 1e300 } }] },
+      "s.yaml: spec.load[0].sine.amplitude: must be at most 1e12",
+    ],
+    [
+      { load: [{ spike: { at: "1m", duration: "1m", value: 1e13 } }] },
+      "s.yaml: spec.load[0].spike.value: must be at most 1e12",
+    ],
+    [
+      { load: [{ noise: { amplitude: 1e13 } }] },
+      "s.yaml: spec.load[0].noise.amplitude: must be at most 1e12",
+    ],
+    [{ workload: { capacityPerPod: 1e308 } }, "s.yaml: spec.workload.capacityPerPod: must be at most 1e12"],
+    [
+      { workload: { metrics: { q: { from: "offered", scale: 1e20 } } } },
+      "s.yaml: spec.workload.metrics.q.scale: must be at most 1e12",
+    ],
+  ])("parseScenario refuses %j", (spec, message) => {
+    expect(errorOf(() => parse(spec))).toContain(message);
+  });
+
+  it("bounds reconciles, samples and starting pods, naming the field or the overriding flag", () => {
+    expect(errorOf(() => checkRunLimits(parse({ duration: "100000h" })))).toBe(
+      "s.yaml: spec.duration: 100000h at a 15s sync period is 24,000,000 reconciles; the limit is 3,000,000 " +
+        "(shorten the duration or lengthen syncPeriod)",
+    );
+    expect(() => checkRunLimits(parse({ duration: "8760h" }))).not.toThrow(); // a year at 15 s
+    const year = parse({ duration: "8760h", syncPeriod: "15s" });
+    expect(errorOf(() => checkRunLimits({ ...year, syncPeriodMs: 1 }, { syncPeriod: "--sync-period" }))).toBe(
+      "--sync-period: must be at least 1s",
+    );
+    expect(
+      errorOf(() => checkRunLimits({ ...year, durationMs: 3.6e11 }, { duration: "--duration" })),
+    ).toMatch(/^--duration: 100000h at a 15s sync period is 24,000,000 reconciles/);
+    expect(errorOf(() => checkRunLimits(parse({ duration: "8760h", resolution: "100ms" })))).toBe(
+      "s.yaml: spec.resolution: 8760h sampled every 100ms is 315,360,000 samples; the limit is 100,000,000 " +
+        "(use a coarser resolution)",
+    );
+    expect(errorOf(() => checkRunLimits(parse({ startReplicas: 1e9 })))).toBe(
+      "s.yaml: spec.startReplicas: 1000000000 is more pods than the simulator models (at most 100000)",
+    );
+    expect(() => checkRunLimits(parse({ startReplicas: 100_000 }))).not.toThrow();
+  });
+
+  it("refuses trace values that times scale exceed the load limit", () => {
+    const s = parse({ load: [{ csv: { file: "t.csv", scale: 1e6 } }] });
+    expect(
+      errorOf(() => resolveTraces(s.load, new Map([["t.csv", "timestamp,value\n60,1\n120,2e6\n"]]))),
+    ).toBe(
+      's.yaml: spec.load[0].csv.file: data row 2 of "t.csv" has value 2000000, which times scale 1000000 is ' +
+        "beyond the simulator's load limit of 1e12",
+    );
+    expect(() =>
+      resolveTraces(s.load, new Map([["t.csv", "timestamp,value\n60,1\n120,1e6\n"]])),
+    ).not.toThrow();
+  });
+});
+
+describe("scenarioWarnings", () => {
+  it("warns about steps, spikes and ramps that begin at or after the end", () => {
+    const s = parseScenario(
+      doc({
+        load: [
+          { spike: { at: "99999h", duration: "1m", value: 3 } },
+          { step: { at: "30m", value: 1 } },
+          { ramp: { start: "31m", duration: "1m", from: 0, to: 1 } },
+          { spike: { at: "29m", duration: "1m", value: 3 } },
+          { constant: 1 },
+        ],
+      }),
+      "s.yaml",
+      milli,
+    );
+    expect(scenarioWarnings(s)).toEqual([
+      "s.yaml: spec.load[0].spike.at: 99999h is after the end of the simulation (30m); it has no effect",
+      "s.yaml: spec.load[1].step.at: 30m is at the end of the simulation (30m); it has no effect",
+      "s.yaml: spec.load[2].ramp.start: 31m is after the end of the simulation (30m); it has no effect",
+    ]);
+    expect(scenarioWarnings({ ...s, durationMs: 360_000_000_000 })).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * the field path (`spec.load[1].spike.at`), with a "did you mean" hint for unknown fields.
  */
 import { z } from "zod";
-import { tryParseDurationMs } from "../duration.js";
+import { formatDuration, tryParseDurationMs } from "../duration.js";
 import { invalidInput, ToolkitError } from "../errors.js";
 import { parseSeriesCsv, parseTimestampMs, type SeriesPoint } from "../series/csv.js";
 import { parseWith, suggest } from "../validation.js";
@@ -29,8 +29,36 @@ const duration = z
 
 const positiveDuration = duration.refine((ms) => ms > 0, { error: "must be greater than 0" });
 
+/**
+ * Run limits. The simulator steps every reconcile and models every pod, so a run's cost grows with
+ * duration ÷ syncPeriod, duration ÷ resolution and the pod count; these bounds refuse absurd inputs
+ * (`duration: 100000h`, `syncPeriod: 1ms`, `startReplicas: 1e9`) up front instead of running for hours.
+ * A year at the 15 s default (2,102,400 reconciles) fits. Documented in docs/simulate.md.
+ */
+export const SIM_LIMITS = {
+  /** Reconciles per run: duration ÷ syncPeriod. */
+  maxReconciles: 3_000_000,
+  /** Load samples per run: duration ÷ resolution. */
+  maxSamples: 100_000_000,
+  /** Shortest sync period (ms). */
+  minSyncPeriodMs: 1_000,
+  /** Shortest resolution (ms). */
+  minResolutionMs: 100,
+  /** Pods the simulator models: `startReplicas` and the HPA's `maxReplicas`. */
+  maxPods: 100_000,
+  /** Largest absolute load value (and metric scale, capacity per pod): keeps every sum finite. */
+  maxLoad: 1e12,
+} as const;
+
+/** int32 max: replica counts are int32 in Kubernetes. */
+const MAX_INT32 = 2_147_483_647;
+
 const finite = z.number({ error: "expected a number" }).refine(Number.isFinite, { error: "must be finite" });
 const nonNegative = finite.refine((v) => v >= 0, { error: "must not be negative" });
+const tooBig = `must be at most 1e12 in absolute value (the simulator's load limit)`;
+/** A load value (or multiplier): finite and at most {@link SIM_LIMITS.maxLoad} in absolute value. */
+const loadValue = finite.refine((v) => Math.abs(v) <= SIM_LIMITS.maxLoad, { error: tooBig });
+const nonNegativeLoad = nonNegative.refine((v) => v <= SIM_LIMITS.maxLoad, { error: tooBig });
 
 /** A Kubernetes quantity as written in YAML (`250m`, `1.5`, `2Mi`, or a bare number). */
 const quantity = z.union([z.string(), z.number()], { error: 'expected a quantity such as "250m" or "2Mi"' });
@@ -48,12 +76,12 @@ const resourceModel = z.strictObject({
 
 const metricModel = z.strictObject({
   from: z.enum(METRIC_SOURCES),
-  scale: finite.default(1),
+  scale: loadValue.default(1),
   window: duration.default(0),
 });
 
 const workload = z.strictObject({
-  capacityPerPod: finite.refine((v) => v > 0, { error: "must be greater than 0" }).optional(),
+  capacityPerPod: nonNegativeLoad.refine((v) => v > 0, { error: "must be greater than 0" }).optional(),
   startupDelay: duration.default(0),
   readinessDelay: duration.default(0),
   cpu: resourceModel.optional(),
@@ -70,9 +98,20 @@ const controller = z.strictObject({
 
 const specSchema = z.strictObject({
   duration: positiveDuration,
-  syncPeriod: positiveDuration.default(15_000),
-  resolution: positiveDuration.optional(),
-  startReplicas: z.int().min(0).optional(),
+  syncPeriod: positiveDuration
+    .refine((ms) => ms >= SIM_LIMITS.minSyncPeriodMs, { error: "must be at least 1s" })
+    .default(15_000),
+  resolution: positiveDuration
+    .refine((ms) => ms >= SIM_LIMITS.minResolutionMs, { error: "must be at least 100ms" })
+    .optional(),
+  startReplicas: z
+    .number({
+      error: (iss) =>
+        iss.input === undefined ? "required field is missing" : "must be a non-negative integer",
+    })
+    .refine((n) => Number.isInteger(n) && n >= 0, { error: "must be a non-negative integer" })
+    .refine((n) => n <= MAX_INT32, { error: "must be at most 2147483647 (int32, as scale.spec.replicas)" })
+    .optional(),
   start: z
     .string()
     .refine((s) => parseTimestampMs(s) !== undefined, { error: "expected an RFC 3339 time or Unix seconds" })
@@ -101,31 +140,31 @@ const documentSchema = z.strictObject({
 });
 
 const loadSchemas = {
-  constant: nonNegative,
-  step: z.strictObject({ at: duration, value: finite }),
-  ramp: z.strictObject({ start: duration, duration: duration, from: finite, to: finite }),
+  constant: nonNegativeLoad,
+  step: z.strictObject({ at: duration, value: loadValue }),
+  ramp: z.strictObject({ start: duration, duration: duration, from: loadValue, to: loadValue }),
   sine: z.strictObject({
-    mean: finite,
-    amplitude: finite,
+    mean: loadValue,
+    amplitude: loadValue,
     period: positiveDuration.default(86_400_000),
     peakAt: duration.default(0),
   }),
   spike: z.strictObject({
     at: duration,
     duration: positiveDuration,
-    value: finite,
+    value: loadValue,
     rise: duration.default(0),
     fall: duration.default(0),
   }),
   noise: z.strictObject({
-    amplitude: nonNegative,
+    amplitude: nonNegativeLoad,
     interval: positiveDuration.default(15_000),
     seed: z.int().default(1),
   }),
   csv: z.strictObject({
     file: z.string().min(1),
     interpolation: z.enum(["step", "linear"]).default("step"),
-    scale: finite.default(1),
+    scale: loadValue.default(1),
     offset: duration.default(0),
     repeat: z.boolean().default(false),
   }),
@@ -207,8 +246,20 @@ export interface ScenarioSpec {
   readonly controller: ControllerSettings;
   readonly workload: WorkloadModel;
   readonly load: readonly LoadComponentSpec[];
+  /**
+   * The instants at which load components begin (`step.at`, `spike.at`, `ramp.start`) as written, for
+   * {@link scenarioWarnings}.
+   */
+  readonly loadStarts?: readonly LoadStart[];
   readonly hpa?: Record<string, unknown>;
   readonly hpaFile?: string;
+}
+
+/** Where a load component begins: its field (`<file>: spec.load[0].spike.at`), the text and the offset. */
+export interface LoadStart {
+  readonly where: string;
+  readonly text: string;
+  readonly ms: number;
 }
 
 /**
@@ -224,6 +275,7 @@ export function parseScenario(
   const d = parseWith(documentSchema, doc, name);
   const s = d.spec;
   const at = (path: string) => (name ? `${name}: ${path}` : path);
+  const load = s.load.map((item, i) => parseLoadComponent(item, `spec.load[${i}]`, name));
   if ((s.hpa === undefined) === (s.hpaFile === undefined))
     throw invalidInput(
       at(s.hpa === undefined ? "spec.hpa" : "spec.hpaFile"),
@@ -277,7 +329,14 @@ export function parseScenario(
       downscaleStabilizationMs: s.controller.downscaleStabilization,
     },
     workload: workloadModel,
-    load: s.load.map((item, i) => parseLoadComponent(item, `spec.load[${i}]`, name)),
+    load,
+    loadStarts: load.flatMap((c, i): LoadStart[] => {
+      if (c.kind !== "step" && c.kind !== "spike" && c.kind !== "ramp") return [];
+      const field = c.kind === "ramp" ? "start" : "at";
+      const raw = (s.load[i] as Record<string, Record<string, unknown>>)[c.kind]?.[field];
+      const ms = c.kind === "ramp" ? c.startMs : c.atMs;
+      return [{ where: at(`spec.load[${i}].${c.kind}.${field}`), text: String(raw), ms }];
+    }),
     ...(s.hpa !== undefined ? { hpa: s.hpa } : {}),
     ...(s.hpaFile !== undefined ? { hpaFile: s.hpaFile } : {}),
   };
@@ -394,6 +453,14 @@ export function resolveTraces(
       points = parseSeriesCsv(text, { name: c.file, nonNegative: true });
       parsed.set(c.file, points);
     }
+    const limit = SIM_LIMITS.maxLoad / Math.max(Math.abs(c.scale), Number.MIN_VALUE);
+    const big = points.findIndex((p) => p.v > limit);
+    if (big >= 0)
+      throw invalidInput(
+        c.where,
+        `data row ${big + 1} of "${c.file}" has value ${points[big]!.v}, which times scale ${c.scale} ` +
+          `is beyond the simulator's load limit of 1e12`,
+      );
     return {
       kind: "csv",
       points,
@@ -403,4 +470,67 @@ export function resolveTraces(
       repeat: c.repeat,
     };
   });
+}
+
+/** Go duration syntax without zero trailing units: `30m`, `1h30m`, `8760h`, `15s`, `1.5s`. */
+function shortDuration(ms: number): string {
+  return formatDuration(ms)
+    .replace(/([hm])0s$/, "$1")
+    .replace(/h0m$/, "h");
+}
+
+/** Field names for {@link checkRunLimits} errors (a flag when one overrode the field). */
+export interface LimitFields {
+  readonly duration?: string;
+  readonly syncPeriod?: string;
+}
+
+/**
+ * Refuses runs beyond {@link SIM_LIMITS} with an error naming the field (or the overriding flag):
+ * too many reconciles, too many load samples, too short a sync period (a `--sync-period` override is
+ * checked here), too many pods to start with. Call after flag overrides are applied.
+ */
+export function checkRunLimits(spec: ScenarioSpec, fields: LimitFields = {}): void {
+  const at = (path: string) => (spec.source ? `${spec.source}: ${path}` : path);
+  const durationField = fields.duration ?? at("spec.duration");
+  const syncField = fields.syncPeriod ?? at("spec.syncPeriod");
+  if (spec.syncPeriodMs < SIM_LIMITS.minSyncPeriodMs) throw invalidInput(syncField, "must be at least 1s");
+  const reconciles = Math.ceil(spec.durationMs / spec.syncPeriodMs);
+  if (reconciles > SIM_LIMITS.maxReconciles)
+    throw invalidInput(
+      durationField,
+      `${shortDuration(spec.durationMs)} at a ${shortDuration(spec.syncPeriodMs)} sync period is ` +
+        `${reconciles.toLocaleString("en-US")} reconciles; the limit is ` +
+        `${SIM_LIMITS.maxReconciles.toLocaleString("en-US")} (shorten the duration or lengthen syncPeriod)`,
+    );
+  const resolution = Math.min(spec.resolutionMs ?? spec.syncPeriodMs, spec.syncPeriodMs);
+  const samples = Math.ceil(spec.durationMs / resolution);
+  if (samples > SIM_LIMITS.maxSamples)
+    throw invalidInput(
+      at("spec.resolution"),
+      `${shortDuration(spec.durationMs)} sampled every ${shortDuration(resolution)} is ` +
+        `${samples.toLocaleString("en-US")} samples; the limit is ` +
+        `${SIM_LIMITS.maxSamples.toLocaleString("en-US")} (use a coarser resolution)`,
+    );
+  if (spec.startReplicas !== undefined && spec.startReplicas > SIM_LIMITS.maxPods)
+    throw invalidInput(
+      at("spec.startReplicas"),
+      `${spec.startReplicas} is more pods than the simulator models (at most ${SIM_LIMITS.maxPods})`,
+    );
+}
+
+/**
+ * Lines for things that are valid but have no effect: a step, spike or ramp that begins at or after the
+ * end of the run (`<file>: spec.load[0].spike.at: 99999h is after the end of the simulation (30m); it has
+ * no effect`). Call after flag overrides are applied; the CLI prints each as `warning: <line>`.
+ */
+export function scenarioWarnings(spec: ScenarioSpec): string[] {
+  const end = shortDuration(spec.durationMs);
+  return (spec.loadStarts ?? [])
+    .filter((s) => s.ms >= spec.durationMs)
+    .map(
+      (s) =>
+        `${s.where}: ${s.text} is ${s.ms === spec.durationMs ? "at" : "after"} the end of the simulation ` +
+        `(${end}); it has no effect`,
+    );
 }

@@ -333,6 +333,55 @@ describe("simulate with the real engine", () => {
   });
 });
 
+describe("simulate: limits and huge values", () => {
+  it("refuses an HPA whose maxReplicas exceeds the pods the simulator models", () => {
+    const h: HpaObject = { ...hpa, spec: { ...hpa.spec, maxReplicas: 2_000_000 } };
+    expect(() =>
+      simulate(spec({ source: "s.yaml" }), h, loadFunction([{ kind: "constant", value: 1 }])),
+    ).toThrow("2000000 is more pods than the simulator models (at most 100000)");
+  });
+
+  it("keeps every number finite at the load and scale limits (metric values saturate at int64 milli)", () => {
+    const h: HpaObject = {
+      ...hpa,
+      spec: {
+        ...hpa.spec,
+        maxReplicas: 50,
+        metrics: [
+          {
+            type: "Pods",
+            pods: { metric: { name: "qps" }, target: { type: "AverageValue", averageValue: "1m" } },
+          },
+          {
+            type: "External",
+            external: { metric: { name: "queue" }, target: { type: "AverageValue", averageValue: "1m" } },
+          },
+        ],
+      },
+    };
+    const w = {
+      ...spec().workload,
+      capacityPerPod: 1e12,
+      metrics: {
+        qps: { from: "offeredPerPod" as const, scale: 1e12, windowMs: 0 },
+        queue: { from: "offered" as const, scale: 1e12, windowMs: 0 },
+      },
+    };
+    const run = simulate(
+      spec({ workload: w, durationMs: 120_000 }),
+      h,
+      loadFunction([
+        { kind: "constant", value: 1e12 },
+        { kind: "spike", atMs: 30_000, durationMs: 30_000, value: 1e12, riseMs: 0, fallMs: 0 },
+      ]),
+    );
+    const json = JSON.stringify({ summary: run.summary, steps: run.steps });
+    expect(json).not.toContain("null");
+    expect(run.summary.peakReplicas).toBe(50);
+    for (const st of run.steps) for (const p of st.proposals) expect(p).toBe(2_147_483_647);
+  });
+});
+
 describe("timeline columns", () => {
   it("reproduce the engine's status.currentMetrics exactly in TARGETS, for every metric kind", () => {
     const h: HpaObject = {

@@ -33,7 +33,14 @@ import { type StepRecord, Timeline } from "./timeline.js";
 export type { StepRecord } from "./timeline.js";
 
 import { PodSet, type SimPod } from "./pods.js";
-import type { MetricModel, MetricSource, ScenarioSpec, WorkloadModel } from "./scenario.js";
+import {
+  checkRunLimits,
+  type MetricModel,
+  type MetricSource,
+  type ScenarioSpec,
+  SIM_LIMITS,
+  type WorkloadModel,
+} from "./scenario.js";
 
 /** metrics-server's reporting window for resource metrics. */
 const RESOURCE_METRIC_WINDOW_MS = 15_000;
@@ -130,6 +137,12 @@ export function simulate(
   const record = options.recordSteps ?? true;
   const w = spec.workload;
   const at = (path: string) => (spec.source ? `${spec.source}: ${path}` : path);
+  checkRunLimits(spec);
+  if (hpa.spec.maxReplicas > SIM_LIMITS.maxPods)
+    throw invalidInput(
+      spec.hpaFile !== undefined ? `${spec.hpaFile}: spec.maxReplicas` : at("spec.hpa.spec.maxReplicas"),
+      `${hpa.spec.maxReplicas} is more pods than the simulator models (at most ${SIM_LIMITS.maxPods})`,
+    );
   const plans = hpa.spec.metrics.map((m, i) => planMetric(m, i, w, at));
   const customNames = hpa.spec.metrics.flatMap((m) =>
     m.type === "Pods"
@@ -376,14 +389,22 @@ function derive(
   }
 }
 
-/** prometheus-adapter's conversion: `int64(v*1000)`, truncated toward zero. */
+/** int64 bounds as doubles (2^63): where quantities saturate. */
+const INT64_BOUND = 2 ** 63;
+
+/**
+ * prometheus-adapter's conversion: `int64(v*1000)`, truncated toward zero. Saturates at the int64 bounds
+ * (Go's out-of-range conversion is undefined), so the engine never sees a value no quantity can hold.
+ */
 function adapterMilli(v: number): number {
-  return Math.trunc(v * 1000);
+  const m = Math.trunc(v * 1000);
+  return Math.max(-INT64_BOUND, Math.min(m, INT64_BOUND));
 }
 
-/** metrics-server reports nano-cores/bytes; the HPA reads `MilliValue()`, which rounds up. */
+/** metrics-server reports nano-cores/bytes; the HPA reads `MilliValue()`, which rounds up (saturating). */
 function usageMilli(v: number): number {
-  return Math.ceil(v - 1e-9);
+  const m = Math.ceil(v - 1e-9);
+  return Math.min(m, INT64_BOUND);
 }
 
 /** The per-step numbers every pod sample of one metric reads from. */
