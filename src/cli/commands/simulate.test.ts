@@ -210,6 +210,15 @@ describe("the other bundled examples run", () => {
 });
 
 describe("simulate: bad input exits 2 with one line naming the place", () => {
+  it("warns on stderr about a spike after the end (--duration 20m) and runs", async () => {
+    const { code, out, err } = await captureMain(["simulate", SEED, "--duration", "20m", "-o", "json"]);
+    expect(err).toBe(
+      "warning: examples/seed-qps.yaml: spec.load[1].spike.at: 21m is after the end of the simulation (20m); it has no effect\n",
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(out).summary.scaleEvents).toBe(0);
+  });
+
   it.each([
     [
       [`${FIX}/typo.yaml`],
@@ -239,6 +248,11 @@ describe("simulate: bad input exits 2 with one line naming the place", () => {
     [[`${FIX}/nope.yaml`], /^error: test\/fixtures\/sim\/nope\.yaml: cannot read file: no such file\n$/],
     [[SEED, "--duration", "ten minutes"], /^error: --duration: invalid duration "ten minutes"[^\n]*\n$/],
     [[SEED, "--sync-period", "0s"], /^error: --sync-period: must be greater than 0\n$/],
+    [[SEED, "--sync-period", "1ms"], /^error: --sync-period: must be at least 1s\n$/],
+    [
+      [SEED, "--duration", "100000h"],
+      /^error: --duration: 100000h at a 15s sync period is 24,000,000 reconciles; the limit is 3,000,000 [^\n]*\n$/,
+    ],
     [[SEED, "-o", "yaml"], /^error: --output: want "text" or "json", got "yaml"\n$/],
     [
       [SEED, "--csv", "/nonexistent-dir/x.csv"],
