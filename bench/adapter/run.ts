@@ -19,6 +19,7 @@ import { runInNewContext } from "node:vm";
 import { Agent, request } from "undici";
 import { createPrometheusClient } from "../../src/adapters/prometheus/client.js";
 import { relist } from "../../src/adapters/prometheus/discovery.js";
+import { scanVectorByLabel } from "../../src/adapters/prometheus/vector-scan.js";
 import { compileConfig } from "../../src/core/metrics/config.js";
 import { buildCustomQuery } from "../../src/core/metrics/queries.js";
 import { buildRegistry, type SeriesQueryOutcome } from "../../src/core/metrics/registry.js";
@@ -186,6 +187,10 @@ async function latencyPhase(): Promise<string[]> {
     const bareUrl = `http://127.0.0.1:${proxyPort}/`;
     const check = (await (await fetch(adapterUrl)).json()) as { items: unknown[] };
     if (check.items.length !== PODS.length) throw new Error(`adapter returned ${check.items.length} items`);
+    // The adapter reads this answer with its fast vector scan (not the JSON.parse fallback).
+    const answer = await (await request(directUrl(), { dispatcher: client })).body.text();
+    const scanned = scanVectorByLabel(answer, "pod")?.byLabel.size;
+    if (scanned !== PODS.length) throw new Error(`fast vector scan read ${scanned} pods of ${PODS.length}`);
     // Warm up every path, sequentially and with requests in flight.
     const targets: Target[] = [adapterUrl, directUrl, bareUrl];
     // (The adapter's ratio kept falling over the first repeats with a short warm-up: JIT still settling.)
