@@ -3,7 +3,7 @@
  * `parseHpa`), and every CSV trace it names (paths relative to the scenario file). Errors are
  * INVALID_INPUT naming the file and field path, or `trace.csv:<line>` for trace defects.
  */
-import { writeFile } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { type HpaObject, parseHpa } from "../../core/hpa/index.js";
@@ -99,10 +99,25 @@ function parseEmbeddedHpa(obj: unknown, file: string): HpaObject {
   }
 }
 
-/** Writes an output file; failures are INVALID_INPUT naming the flag (`--csv: cannot write ...`). */
-export async function writeOutputFile(path: string, text: string, flag: string): Promise<void> {
+/**
+ * Writes an output file, from one string or from pieces (batched into about 1 MB writes, for documents
+ * larger than one string can hold); failures are INVALID_INPUT naming the flag (`--csv: cannot write ...`).
+ */
+export async function writeOutputFile(
+  path: string,
+  text: string | Iterable<string>,
+  flag: string,
+): Promise<void> {
   try {
-    await writeFile(path, text, "utf8");
+    if (typeof text === "string") await writeFile(path, text, "utf8");
+    else {
+      const fh = await open(path, "w");
+      try {
+        for (const batch of batchChunks(text)) await fh.write(batch, null, "utf8");
+      } finally {
+        await fh.close();
+      }
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
@@ -115,4 +130,20 @@ export async function writeOutputFile(path: string, text: string, flag: string):
             : String((e as Error).message);
     throw invalidInput(flag, `cannot write ${path}: ${why}`);
   }
+}
+
+/** Joins small pieces into strings of about `size` characters. */
+export function* batchChunks(chunks: Iterable<string>, size = 1 << 20): Generator<string> {
+  let parts: string[] = [];
+  let length = 0;
+  for (const c of chunks) {
+    parts.push(c);
+    length += c.length;
+    if (length >= size) {
+      yield parts.join("");
+      parts = [];
+      length = 0;
+    }
+  }
+  if (parts.length) yield parts.join("");
 }

@@ -3,8 +3,9 @@
  * prints what `kubectl get hpa -w` and `kubectl get events` would have shown, plus a summary
  * (see docs/simulate.md).
  */
+import { once } from "node:events";
 import type { Command } from "commander";
-import { readScenarioFile, writeOutputFile } from "../../adapters/files/scenario-file.js";
+import { batchChunks, readScenarioFile, writeOutputFile } from "../../adapters/files/scenario-file.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
 import { renderChartSvg } from "../../core/sim/chart-svg.js";
@@ -15,7 +16,7 @@ import {
   renderEventsTable,
   renderSummary,
   renderWatchTable,
-  simulationJson,
+  simulationJsonChunks,
   timelineCsv,
   watchRows,
 } from "../../core/sim/report.js";
@@ -34,11 +35,16 @@ interface SimulateFlags {
   allRows?: boolean;
 }
 
+/** Writes to stdout (the default sink of {@link runSimulate}). */
+const toStdout = (s: string): void => {
+  process.stdout.write(s);
+};
+
 /** Runs the command body; exported for tests that call it in-process. */
 export async function runSimulate(
   file: string,
   o: SimulateFlags,
-  write: (s: string) => void = (s) => process.stdout.write(s),
+  write: (s: string) => void = toStdout,
 ): Promise<SimulationRun> {
   if (o.output !== "text" && o.output !== "json")
     throw invalidInput("--output", `want "text" or "json", got "${o.output}"`);
@@ -58,7 +64,7 @@ export async function runSimulate(
   if (progress) process.stderr.write("\r\x1b[K");
 
   if (o.csv) await writeOutputFile(o.csv, timelineCsv(run), "--csv");
-  if (o.json) await writeOutputFile(o.json, `${JSON.stringify(simulationJson(run), null, 2)}\n`, "--json");
+  if (o.json) await writeOutputFile(o.json, jsonDocument(run), "--json");
   if (o.svg) {
     const tl = run.timeline;
     const svg = renderChartSvg({
@@ -83,7 +89,11 @@ export async function runSimulate(
   }
 
   if (o.output === "json") {
-    write(`${JSON.stringify(simulationJson(run), null, 2)}\n`);
+    for (const batch of batchChunks(jsonDocument(run))) {
+      write(batch);
+      // A long run's document is hundreds of MB: let a pipe drain instead of buffering it all.
+      if (write === toStdout && process.stdout.writableNeedDrain) await once(process.stdout, "drain");
+    }
     return run;
   }
   const hpa = run.hpa;
@@ -108,6 +118,12 @@ export async function runSimulate(
   if (written.length) write(`\nWrote ${written.join(", ")}.\n`);
   else write("\nMore: --svg chart.svg (load, capacity, replicas), --csv timeline.csv, -o json.\n");
   return run;
+}
+
+/** The JSON document and its final newline, in pieces (a year at 15 s is larger than one string). */
+function* jsonDocument(run: SimulationRun): Generator<string> {
+  yield* simulationJsonChunks(run);
+  yield "\n";
 }
 
 let pipeGuard = false;

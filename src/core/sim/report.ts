@@ -313,6 +313,11 @@ export const SIMULATION_JSON_VERSION = "tidescale.simulation/v1";
 
 /** The JSON document of a run (documented in docs/simulate.md). */
 export function simulationJson(run: SimulationRun): Record<string, unknown> {
+  return { ...simulationJsonHead(run), timeline: run.steps.map(timelineEntry) };
+}
+
+/** {@link simulationJson} without its `timeline` (the last key). */
+function simulationJsonHead(run: SimulationRun): Record<string, unknown> {
   const spec = run.hpa.spec;
   return {
     version: SIMULATION_JSON_VERSION,
@@ -345,23 +350,65 @@ export function simulationJson(run: SimulationRun): Record<string, unknown> {
       maxPods: r.maxPods,
       replicas: r.replicas,
     })),
-    timeline: run.steps.map((s: StepRecord) => ({
-      tSeconds: s.tMs / 1000,
-      load: round(s.load),
-      served: round(s.served),
-      capacity: Number.isFinite(s.capacity) ? round(s.capacity) : null,
-      readyPods: s.readyPods,
-      pods: s.pods,
-      currentReplicas: s.currentReplicas,
-      desiredReplicas: s.desiredReplicas,
-      replicas: s.replicas,
-      metrics: s.values.map((v, i) => ({
-        value: v === undefined ? null : round(v),
-        proposal: s.proposals[i] ?? null,
-      })),
-      conditions: s.conditions,
-    })),
   };
+}
+
+/** One `timeline[]` entry of the JSON document. */
+function timelineEntry(s: StepRecord): Record<string, unknown> {
+  return {
+    tSeconds: s.tMs / 1000,
+    load: round(s.load),
+    served: round(s.served),
+    capacity: Number.isFinite(s.capacity) ? round(s.capacity) : null,
+    readyPods: s.readyPods,
+    pods: s.pods,
+    currentReplicas: s.currentReplicas,
+    desiredReplicas: s.desiredReplicas,
+    replicas: s.replicas,
+    metrics: s.values.map((v, i) => ({
+      value: v === undefined ? null : round(v),
+      proposal: s.proposals[i] ?? null,
+    })),
+    conditions: s.conditions,
+  };
+}
+
+/**
+ * `JSON.stringify(simulationJson(run), null, 2)` in pieces, for runs whose document is larger than one
+ * JavaScript string can hold (a year at 15 s is about 2.1 million timeline entries): the top-level arrays
+ * are emitted element by element and the timeline is built one step at a time from the columnar record.
+ * Concatenated, the pieces are exactly that string.
+ */
+export function* simulationJsonChunks(run: SimulationRun): Generator<string> {
+  const doc = simulationJsonHead(run);
+  yield "{";
+  let first = true;
+  for (const [key, value] of Object.entries(doc)) {
+    yield `${first ? "" : ","}\n  ${JSON.stringify(key)}: `;
+    first = false;
+    if (Array.isArray(value)) yield* arrayChunks(value.length, (i) => value[i]);
+    else yield indentJson(value, "  ");
+  }
+  const tl = run.timeline;
+  yield `${first ? "" : ","}\n  "timeline": `;
+  yield* arrayChunks(tl.length, (k) => timelineEntry(tl.step(k)));
+  yield "\n}";
+}
+
+/** An array at depth 1 of a 2-space-indented document, element by element. */
+function* arrayChunks(length: number, at: (i: number) => unknown): Generator<string> {
+  if (length === 0) {
+    yield "[]";
+    return;
+  }
+  yield "[";
+  for (let i = 0; i < length; i++) yield `${i ? "," : ""}\n    ${indentJson(at(i) ?? null, "    ")}`;
+  yield "\n  ]";
+}
+
+/** `JSON.stringify(v, null, 2)` nested at `indent` (JSON text has no raw newlines inside strings). */
+function indentJson(v: unknown, indent: string): string {
+  return JSON.stringify(v, null, 2).replace(/\n/g, `\n${indent}`);
 }
 
 function metricLabel(m: MetricSpec): string {

@@ -11,7 +11,14 @@ import {
 } from "../hpa/index.js";
 import { loadFunction } from "./load.js";
 import { PodSet } from "./pods.js";
-import { currentsAt, formatTargets, formatTargetsWith, targetsAt } from "./report.js";
+import {
+  currentsAt,
+  formatTargets,
+  formatTargetsWith,
+  simulationJson,
+  simulationJsonChunks,
+  targetsAt,
+} from "./report.js";
 import type { ScenarioSpec } from "./scenario.js";
 import { simulate } from "./simulate.js";
 
@@ -379,6 +386,22 @@ describe("simulate: limits and huge values", () => {
     expect(json).not.toContain("null");
     expect(run.summary.peakReplicas).toBe(50);
     for (const st of run.steps) for (const p of st.proposals) expect(p).toBe(2_147_483_647);
+  });
+});
+
+describe("simulationJsonChunks", () => {
+  it("concatenates to exactly JSON.stringify(simulationJson(run), null, 2)", () => {
+    const load = loadFunction([
+      { kind: "constant", value: 20 },
+      { kind: "spike", atMs: 60_000, durationMs: 120_000, value: 400, riseMs: 0, fallMs: 0 },
+    ]);
+    const s = spec({ durationMs: 900_000 });
+    const run = simulate(s, hpa, load);
+    expect(run.events.length).toBeGreaterThan(0);
+    expect(run.underProvisioned.length).toBeGreaterThan(0);
+    expect([...simulationJsonChunks(run)].join("")).toBe(JSON.stringify(simulationJson(run), null, 2));
+    const bare = simulate(s, hpa, load, { recordSteps: false });
+    expect([...simulationJsonChunks(bare)].join("")).toBe(JSON.stringify(simulationJson(bare), null, 2));
   });
 });
 
