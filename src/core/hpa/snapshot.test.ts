@@ -274,4 +274,31 @@ describe("parseSnapshot", () => {
     expect(r.metricProposals[0]?.replicas).toBe(1); // ceil(5000m / (2^63 - 1)m × 3)
     expect(r.desiredReplicas).toBe(3); // a fresh controller's history holds off the scale-down
   });
+
+  it("a per-pod External target with statusReplicas 0 still proposes ceil(total / target)", () => {
+    const { input } = parseSnapshot(
+      {
+        now: 0,
+        hpa: {
+          ...hpa,
+          spec: {
+            ...hpa.spec,
+            metrics: [
+              {
+                type: "External",
+                external: { metric: { name: "q" }, target: { type: "AverageValue", averageValue: "10" } },
+              },
+            ],
+          },
+        },
+        target: { replicas: 1, statusReplicas: 0 },
+        metrics: [{ values: [50] }],
+      },
+      "s.yaml",
+    );
+    const r = reconcile(input);
+    expect(r.metricProposals[0]?.replicas).toBe(5);
+    expect(r.metricProposals[0]?.ratio).toBe(Number.POSITIVE_INFINITY); // 50 / (10 × 0), as upstream
+    expect(r.desiredReplicas).toBe(4); // legacy scale-up limit max(2 × 1, 4)
+  });
 });
