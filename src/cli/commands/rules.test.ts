@@ -37,5 +37,6 @@ describe("tidescale rules", () => {
     expect(r.out).toBe("");
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `));
+    expect(r.err).toContain(": expected a YAML mapping at the top level");
   });
 });

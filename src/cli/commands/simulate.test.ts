@@ -210,6 +210,14 @@ describe("the other bundled examples run", () => {
 });
 
 describe("simulate: bad input exits 2 with one line naming the place", () => {
+  it("a binary scenario file is one line asking for a YAML mapping", async () => {
+    const file = join(dir, "garbage.bin");
+    await writeFile(file, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0xff, 0xfe, 0x41, 0x0a]));
+    const { code, err } = await captureMain(["simulate", file]);
+    expect(err).toMatch(/^error: [^\n]*garbage\.bin: expected a YAML mapping at the top level[^\n]*\n$/);
+    expect(code).toBe(2);
+  });
+
   it("warns on stderr about a spike after the end (--duration 20m) and runs", async () => {
     const { code, out, err } = await captureMain(["simulate", SEED, "--duration", "20m", "-o", "json"]);
     expect(err).toBe(
