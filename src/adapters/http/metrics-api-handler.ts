@@ -550,17 +550,40 @@ async function externalMetric(
 
 // ---------- resource metrics ----------
 
+/** The config's resourceRules, or the answer when it has none: forward to the remote adapter, else 404. */
+function resourceRulesOr(
+  ctx: HandlerContext,
+  resource: "nodes" | "pods",
+): NonNullable<HandlerContext["config"]["resourceRules"]> | ApiResponse {
+  const rr = ctx.config.resourceRules;
+  if (rr) return rr;
+  if (shouldForward(ctx, `${RESOURCE_GROUP}/v1beta1`, resource))
+    return { kind: "forward", reason: "no resourceRules" };
+  return fail(404, "resource metrics are not configured (the config has no resourceRules)");
+}
+
+/** Runs the resourceRules' cpu and memory queries together; the first failure is the answer. */
+async function runCpuAndMemory(
+  ctx: HandlerContext,
+  cpuQuery: string,
+  memQuery: string,
+): Promise<[Sample[], Sample[]] | ApiResponse> {
+  const [cpu, mem] = await Promise.all([
+    runVector(ctx, "resourceRules.cpu", cpuQuery),
+    runVector(ctx, "resourceRules.memory", memQuery),
+  ]);
+  if (isResponse(cpu)) return cpu;
+  if (isResponse(mem)) return mem;
+  return [cpu, mem];
+}
+
 async function nodeUsage(
   r: Extract<Route, { t: "nodes" }>,
   q: URLSearchParams,
   ctx: HandlerContext,
 ): Promise<ApiResponse> {
-  const rr = ctx.config.resourceRules;
-  if (!rr) {
-    if (shouldForward(ctx, `${RESOURCE_GROUP}/v1beta1`, "nodes"))
-      return { kind: "forward", reason: "no resourceRules" };
-    return fail(404, "resource metrics are not configured (the config has no resourceRules)");
-  }
+  const rr = resourceRulesOr(ctx, "nodes");
+  if (isResponse(rr)) return rr;
   const sel = parseSelectorParam(q, "labelSelector");
   if (isResponse(sel)) return sel;
   let names: string[] | undefined;
@@ -580,12 +603,9 @@ async function nodeUsage(
   const memQ = buildNodeResourceQuery(rr.memory, "memory", names);
   if (!cpuQ.ok || !memQ.ok)
     return fail(500, `Internal error occurred: ${!cpuQ.ok ? cpuQ.error : !memQ.ok ? memQ.error : ""}`);
-  const [cpu, mem] = await Promise.all([
-    runVector(ctx, "resourceRules.cpu", cpuQ.value.query),
-    runVector(ctx, "resourceRules.memory", memQ.value.query),
-  ]);
-  if (isResponse(cpu)) return cpu;
-  if (isResponse(mem)) return mem;
+  const both = await runCpuAndMemory(ctx, cpuQ.value.query, memQ.value.query);
+  if (isResponse(both)) return both;
+  const [cpu, mem] = both;
   const { nodes, skipped } = assembleNodes(cpu, mem, cpuQ.value.nodeLabel);
   if (skipped.length > 0) ctx.warn?.({ skipped }, "nodes skipped in resource metrics");
   const inputs = nodes.map((n) => ({
@@ -615,12 +635,8 @@ async function podUsage(
   q: URLSearchParams,
   ctx: HandlerContext,
 ): Promise<ApiResponse> {
-  const rr = ctx.config.resourceRules;
-  if (!rr) {
-    if (shouldForward(ctx, `${RESOURCE_GROUP}/v1beta1`, "pods"))
-      return { kind: "forward", reason: "no resourceRules" };
-    return fail(404, "resource metrics are not configured (the config has no resourceRules)");
-  }
+  const rr = resourceRulesOr(ctx, "pods");
+  if (isResponse(rr)) return rr;
   const sel = parseSelectorParam(q, "labelSelector");
   if (isResponse(sel)) return sel;
   let names: string[] | undefined;
@@ -678,12 +694,9 @@ async function podsIn(
   const memQ = buildPodResourceQuery(rr.memory, "memory", namespace, names);
   if (!cpuQ.ok || !memQ.ok)
     return fail(500, `Internal error occurred: ${!cpuQ.ok ? cpuQ.error : !memQ.ok ? memQ.error : ""}`);
-  const [cpu, mem] = await Promise.all([
-    runVector(ctx, "resourceRules.cpu", cpuQ.value.query),
-    runVector(ctx, "resourceRules.memory", memQ.value.query),
-  ]);
-  if (isResponse(cpu)) return cpu;
-  if (isResponse(mem)) return mem;
+  const both = await runCpuAndMemory(ctx, cpuQ.value.query, memQ.value.query);
+  if (isResponse(both)) return both;
+  const [cpu, mem] = both;
   const { pods, skipped } = assemblePods(cpu, mem, {
     pod: cpuQ.value.podLabel,
     container: rr.cpu.containerLabel,
