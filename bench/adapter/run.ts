@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Agent, request } from "undici";
+import { parse as parseYaml } from "yaml";
 import { createPrometheusClient } from "../../src/adapters/prometheus/client.js";
 import { relist } from "../../src/adapters/prometheus/discovery.js";
 import { scanVectorByLabel } from "../../src/adapters/prometheus/vector-scan.js";
@@ -187,7 +188,8 @@ async function latencyPhase(sc: Scenario): Promise<string[]> {
       { timeoutMs: sc.waitMs, accept: (s) => Number(s[0]?.value[1]) === PODS.length * seriesPerPod },
     );
     const cfgFile = join(dir, "rules.yaml");
-    writeFileSync(cfgFile, rulesYaml(sc.window));
+    const rules = rulesYaml(sc.window);
+    writeFileSync(cfgFile, rules);
     const port = await freePort();
     // BENCH_ADAPTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the adapter process.
     const nodeArgs = (process.env.BENCH_ADAPTER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
@@ -216,17 +218,8 @@ async function latencyPhase(sc: Scenario): Promise<string[]> {
       },
     );
     const adapterUrl = `http://127.0.0.1:${port}/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NS}/pods/*/http_requests_qps`;
-    // The exact PromQL the adapter sends for this request.
-    const rule = compileConfig({
-      rules: [
-        {
-          seriesQuery: 'http_requests_total{namespace!="",pod!=""}',
-          resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
-          name: { matches: "^(.*)_total$", as: "${1}_qps" },
-          metricsQuery: `sum(rate(<<.Series>>{<<.LabelMatchers>>}[${sc.window}])) by (<<.GroupBy>>)`,
-        },
-      ],
-    }).rules[0]!;
+    // The exact PromQL the adapter sends for this request (from the very rules file it runs with).
+    const rule = compileConfig(parseYaml(rules)).rules[0]!;
     const q = buildCustomQuery({
       rule,
       seriesName: "http_requests_total",
