@@ -1,5 +1,5 @@
 /**
- * Acceptance on ../shared/data/traces (scoring protocol of its README): the default forecaster beats the
+ * Acceptance on examples/traces (scoring protocol of its README): the default forecaster beats the
  * seasonal-naive baseline and the Crane-compatible DSP on the window-peak miss share, with WAPE at most
  * 1.2x theirs; it does not crash on the low-volume trace; it abstains (and the fallback is scored) on the
  * non-periodic trace. Runs through the real CLI once (JSON report), then checks the numbers.
@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, REPO_ROOT as repoRoot, runCli } from "../support/cli.js";
 
-const traces = resolve(repoRoot, "../shared/data/traces");
+const traces = resolve(repoRoot, "examples/traces");
 const files = [
   "t1_retail_webshop",
   "t2_payments_api",

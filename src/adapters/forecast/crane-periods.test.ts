@@ -1,5 +1,5 @@
 /**
- * Period detection against Crane's own DSP test data (../shared/data/crane-dsp, Apache-2.0): the expected
+ * Period detection against Crane's own DSP test data (test/fixtures/crane-dsp, Apache-2.0): the expected
  * periods are those asserted in Crane's signal_test.go. Lives in adapters because it reads files; the
  * detection itself is core/predict/crane-dsp.ts.
  */
@@ -10,7 +10,7 @@ import { craneFindPeriod } from "../../core/predict/crane-dsp.js";
 import { detectPeriods } from "../../core/predict/periods.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
-const craneData = resolve(repoRoot, "../shared/data/crane-dsp");
+const craneData = resolve(repoRoot, "test/fixtures/crane-dsp");
 
 function readCrane(i: number): Float64Array {
   const lines = readFileSync(resolve(craneData, `input${i}.csv`), "utf8")
@@ -20,7 +20,7 @@ function readCrane(i: number): Float64Array {
   return Float64Array.from(lines.map((l) => Number(l.split(",")[1])));
 }
 
-// Expected periods from Crane's signal_test.go (see ../shared/data/crane-dsp/README.md), in samples.
+// Expected periods from Crane's signal_test.go (see test/fixtures/crane-dsp/README.md), in samples.
 const EXPECTED: Array<[number, number, number]> = [
   [0, 1440, 60],
   [1, 1440, 60],

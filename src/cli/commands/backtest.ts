@@ -98,8 +98,8 @@ export function register(program: Command): void {
       "\nEvents: a traces manifest (traces[].events[] with start_index, end_index_exclusive, counts_as_spike)\n" +
         'or {"events": [{"start": <unix s>, "end": <unix s>, "countsAsSpike": true}]}; see docs/forecasting.md.\n' +
         "\nExample:\n  tidescale backtest examples/traces/checkout-qps.csv --days 0.5 --horizon 30m\n" +
-        "  tidescale backtest ../shared/data/traces/t1_retail_webshop.csv --days 7 --horizon 60m\n" +
-        "  tidescale backtest ../shared/data/traces/*.csv --models multi-seasonal,crane-dsp -o json --output report.json",
+        "  tidescale backtest examples/traces/t1_retail_webshop.csv --days 7 --horizon 60m\n" +
+        "  tidescale backtest examples/traces/*.csv --models multi-seasonal,crane-dsp -o json --output report.json",
     )
     .action((files: string[], o) => {
       const format = String(o.outputFormat);
