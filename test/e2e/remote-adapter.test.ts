@@ -309,7 +309,8 @@ describe("tidescale adapter --remote-adapter (two real adapters, one Prometheus,
     expect(atB.length).toBeGreaterThan(0);
     expect(atB.at(-1)).toMatchObject({
       user: "alice",
-      groups: ["metrics-viewers"],
+      // A added system:authenticated (as every Kubernetes apiserver does) and forwarded it.
+      groups: ["metrics-viewers", "system:authenticated"],
       resourceAttributes: {
         group: "custom.metrics.k8s.io",
         namespace: NS,

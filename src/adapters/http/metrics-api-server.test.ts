@@ -4,7 +4,7 @@ import { compileConfig } from "../../core/metrics/config.js";
 import { emptyRegistry } from "../../core/metrics/registry.js";
 import type { PrometheusClient } from "../prometheus/client.js";
 import { AdapterMetrics } from "./adapter-metrics.js";
-import { createMetricsApiServer, type MetricsApiServer } from "./metrics-api-server.js";
+import { createMetricsApiServer, type MetricsApiServer, pathGroupOf } from "./metrics-api-server.js";
 import type { Authenticator, Authorizer, RemoteAdapter, UserInfo } from "./security.js";
 
 // The server over a real loopback socket; Prometheus is not reached by these requests.
@@ -87,6 +87,58 @@ describe("metrics API server", () => {
       headers: { authorization: "Bearer x" },
     });
     expect(ok.status).toBe(404);
+  });
+
+  it("counts rejected requests under the API they asked for, not as discovery", async () => {
+    const metrics = new AdapterMetrics();
+    const authenticator: Authenticator = {
+      authenticate: async (req) =>
+        req.headers.authorization
+          ? { ok: true, user: { name: "bob", groups: [] } }
+          : { ok: false, reason: "no credentials" },
+    };
+    const authorizer: Authorizer = {
+      authorize: async () => ({ allowed: false, reason: "no" }),
+    };
+    const get = await start({ authenticator, authorizer, metrics });
+    const bearer = { headers: { authorization: "Bearer x" } };
+    expect((await get("/apis/custom.metrics.k8s.io/v1beta2/namespaces/ns/pods/a/m")).status).toBe(401);
+    expect((await get("/apis/external.metrics.k8s.io/v1beta1/namespaces/ns/q", bearer)).status).toBe(403);
+    expect((await get("/apis/metrics.k8s.io/v1beta1/nodes", bearer)).status).toBe(403);
+    expect((await get("/apis/custom.metrics.k8s.io/v1beta2", bearer)).status).toBe(403);
+    expect((await get("/openapi/v2")).status).toBe(401);
+    expect((await get("/metrics", bearer)).status).toBe(403);
+    const text = await metrics.registry.metrics();
+    for (const line of [
+      'tidescale_adapter_requests_total{code="401",path="custom"} 1',
+      'tidescale_adapter_requests_total{code="403",path="external"} 1',
+      'tidescale_adapter_requests_total{code="403",path="resource"} 1',
+      'tidescale_adapter_requests_total{code="403",path="discovery"} 1',
+      'tidescale_adapter_requests_total{code="401",path="openapi"} 1',
+      'tidescale_adapter_requests_total{code="403",path="metrics"} 1',
+    ]) {
+      expect(text).toContain(line);
+    }
+  });
+
+  it.each([
+    ["/healthz", "health"],
+    ["/readyz", "health"],
+    ["/metrics", "metrics"],
+    ["/openapi/v2", "openapi"],
+    ["/version", "openapi"],
+    ["/apis", "discovery"],
+    ["/apis/custom.metrics.k8s.io", "discovery"],
+    ["/apis/custom.metrics.k8s.io/v1beta1", "discovery"],
+    ["/apis/custom.metrics.k8s.io/v1beta2/namespaces/ns/pods/*/m", "custom"],
+    ["/apis/custom.metrics.k8s.io/v1beta1/nodes/n1/m", "custom"],
+    ["/apis/external.metrics.k8s.io/v1beta1/namespaces/ns/q", "external"],
+    ["/apis/metrics.k8s.io/v1beta1/namespaces/ns/pods", "resource"],
+    ["/apis/apps/v1/deployments", "other"],
+    ["/api/v1/pods", "other"],
+    ["/", "other"],
+  ])("path group of %s is %s", (path, group) => {
+    expect(pathGroupOf(path)).toBe(group);
   });
 
   it("readyz is 503 until the first relist", async () => {

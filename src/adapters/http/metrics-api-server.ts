@@ -152,8 +152,10 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
     const path = q >= 0 ? rawUrl.slice(0, q) : rawUrl;
     const query = new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : "");
     const method = req.method ?? "GET";
-    if (path === "/healthz" || path === "/livez" || path === "/readyz") {
-      setGroup("health");
+    // The label says what was asked for, also when the gate rejects it (401/403).
+    const group = pathGroupOf(path);
+    setGroup(group);
+    if (group === "health") {
       if (path === "/readyz" && !opts.state.relisted) {
         sendText(res, req, 503, "discovery: first relist not finished\n");
         return;
@@ -163,19 +165,16 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
     }
     const g = openGate ? openGate(req) : await gate(req);
     if (!g.ok) {
-      setGroup(path.startsWith("/apis") ? "discovery" : "other");
       send(res, req, g.code, g.status);
       return;
     }
-    if (path === "/metrics") {
-      setGroup("metrics");
+    if (group === "metrics") {
       const body = await opts.metrics.registry.metrics();
       res.writeHead(200, { "content-type": opts.metrics.registry.contentType });
       res.end(method === "HEAD" ? undefined : body);
       return;
     }
-    if (path === "/openapi/v2" || path === "/openapi/v3" || path === "/version") {
-      setGroup("openapi");
+    if (group === "openapi") {
       const body = path === "/openapi/v2" ? OPENAPI_V2 : path === "/openapi/v3" ? OPENAPI_V3 : VERSION;
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(method === "HEAD" ? undefined : body);
@@ -198,7 +197,6 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
         warn: (o, m) => opts.log.warn(o, m),
       },
     );
-    setGroup(groupOf(path));
     if (r.kind === "forward") {
       if (!opts.remote) {
         send(res, req, 404, status(404, "the server could not find the requested resource"));
@@ -243,7 +241,16 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
   };
 }
 
-function groupOf(path: string): PathGroup {
+/**
+ * The `path` label of the adapter's own request metrics, from the request path alone (so a request the
+ * gate rejects is counted under what it asked for): health probes, /metrics, OpenAPI and version,
+ * discovery (`/apis`, `/apis/<group>`, `/apis/<group>/<version>`), the three metrics APIs, or other.
+ */
+export function pathGroupOf(path: string): PathGroup {
+  if (path === "/healthz" || path === "/livez" || path === "/readyz") return "health";
+  if (path === "/metrics") return "metrics";
+  if (path === "/openapi/v2" || path === "/openapi/v3" || path === "/version") return "openapi";
+  if (path !== "/apis" && !path.startsWith("/apis/")) return "other";
   const segs = path.split("/").filter((s) => s !== "");
   if (segs.length <= 3) return "discovery";
   if (segs[1] === "custom.metrics.k8s.io") return "custom";

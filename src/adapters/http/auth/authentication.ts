@@ -9,8 +9,11 @@
  * 2. x509: a client certificate that chains to the client CA: user = CN, groups = O.
  * 3. bearer token: TokenReview (authentication.k8s.io/v1) against the apiserver, cached for a short TTL.
  *
- * Anonymous requests are rejected (401). The always-allowed health paths are not authenticated at all
- * (see `alwaysAllowPath`).
+ * Every authenticated user, whichever way it authenticated, gets the group `system:authenticated`
+ * (k8s.io/apiserver wraps its union authenticator in `AuthenticatedGroupAdder`): RBAC bound to that group
+ * (e.g. `system:discovery`, which grants kube-apiserver's own OpenAPI fetch as `system:aggregator`) then
+ * applies. Anonymous requests are rejected (401). The always-allowed health paths are not authenticated
+ * at all (see `alwaysAllowPath`).
  */
 import { createHash, type X509Certificate } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -66,6 +69,11 @@ export class DelegatingAuthenticator implements Authenticator {
   }
 
   async authenticate(req: IncomingMessage): Promise<AuthnResult> {
+    const r = await this.authenticateOnce(req);
+    return r.ok ? { ok: true, user: withAuthenticatedGroup(r.user) } : r;
+  }
+
+  private async authenticateOnce(req: IncomingMessage): Promise<AuthnResult> {
     const cfg = this.config;
     const errors: string[] = [];
     const chain = peerChain(req);
@@ -114,6 +122,20 @@ export class DelegatingAuthenticator implements Authenticator {
     if (errors.length === 0) return { ok: false, reason: "anonymous requests are not allowed" };
     return { ok: false, reason: errors.join("; ") };
   }
+}
+
+const ANONYMOUS = "system:anonymous";
+const ALL_AUTHENTICATED = "system:authenticated";
+const ALL_UNAUTHENTICATED = "system:unauthenticated";
+
+/**
+ * `user` with `system:authenticated` appended, as k8s.io/apiserver's `AuthenticatedGroupAdder`: unchanged
+ * for `system:anonymous` and for a user already in `system:authenticated` or `system:unauthenticated`.
+ */
+export function withAuthenticatedGroup(user: UserInfo): UserInfo {
+  if (user.name === ANONYMOUS) return user;
+  if (user.groups.some((g) => g === ALL_AUTHENTICATED || g === ALL_UNAUTHENTICATED)) return user;
+  return { ...user, groups: [...user.groups, ALL_AUTHENTICATED] };
 }
 
 function headerValues(req: IncomingMessage, name: string): string[] {

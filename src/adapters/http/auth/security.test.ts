@@ -207,7 +207,26 @@ describe("delegated authentication", () => {
       headers: { "X-Remote-User": "admin" },
     });
     expect(r.status).toBe(200);
-    expect(r.body.user).toEqual({ name: "alice", groups: ["team-a", "viewers"] });
+    expect(r.body.user).toEqual({ name: "alice", groups: ["team-a", "viewers", "system:authenticated"] });
+  });
+
+  it("adds system:authenticated to a front-proxy user and a TokenReview user that lack it", async () => {
+    // kube-apiserver's OpenAPI aggregation fetches /openapi/v2 as system:aggregator without any group.
+    const proxied = await get(`${srv.url}/openapi/v2`, {
+      ca: servingCA.cert,
+      client: frontProxy,
+      headers: { "X-Remote-User": "system:aggregator" },
+    });
+    expect(proxied.status).toBe(200);
+    expect(proxied.body.user).toEqual({ name: "system:aggregator", groups: ["system:authenticated"] });
+    const sar = apiserver.sars.filter((s) => s.user === "system:aggregator").at(-1);
+    expect(sar?.groups).toEqual(["system:authenticated"]);
+    apiserver.tokens.set("dave-token", { username: "dave", groups: ["ops"] });
+    const token = await get(srv.url + METRIC_PATH, {
+      ca: servingCA.cert,
+      headers: { authorization: "Bearer dave-token" },
+    });
+    expect(token.body.user).toEqual({ name: "dave", groups: ["ops", "system:authenticated"] });
   });
 
   it("authenticates bearer tokens with TokenReview and caches the answer", async () => {
@@ -275,7 +294,7 @@ describe("delegated authorization", () => {
     expect(r.status).toBe(200);
     expect(apiserver.sars.at(-1)).toEqual({
       user: "alice",
-      groups: ["team-a", "viewers"],
+      groups: ["team-a", "viewers", "system:authenticated"],
       resourceAttributes: {
         namespace: "shop",
         verb: "get",
@@ -355,7 +374,7 @@ describe("extension-apiserver-authentication ConfigMap", () => {
         client: frontProxy,
         headers: { "X-Remote-User": "carol", "X-Remote-Group": "g1" },
       });
-      expect(ok.body.user).toEqual({ name: "carol", groups: ["g1"] });
+      expect(ok.body.user).toEqual({ name: "carol", groups: ["g1", "system:authenticated"] });
       const stranger = await get(srv.url + METRIC_PATH, {
         ca: servingCA.cert,
         client: strangerProxy,
@@ -363,7 +382,7 @@ describe("extension-apiserver-authentication ConfigMap", () => {
       });
       expect(stranger.status).toBe(401);
       const a = await get(srv.url + METRIC_PATH, { ca: servingCA.cert, client: alice });
-      expect(a.body.user).toEqual({ name: "alice", groups: ["team-a", "viewers"] });
+      expect(a.body.user).toEqual({ name: "alice", groups: ["team-a", "viewers", "system:authenticated"] });
     } finally {
       await srv.close();
     }
@@ -392,7 +411,7 @@ describe("extension-apiserver-authentication ConfigMap", () => {
     });
     try {
       const a = await get(srv.url + METRIC_PATH, { ca: servingCA.cert, client: alice });
-      expect(a.body.user).toEqual({ name: "alice", groups: ["team-a", "viewers"] });
+      expect(a.body.user).toEqual({ name: "alice", groups: ["team-a", "viewers", "system:authenticated"] });
       const proxied = await get(srv.url + METRIC_PATH, {
         ca: servingCA.cert,
         client: frontProxy,
@@ -423,7 +442,7 @@ describe("extension-apiserver-authentication ConfigMap", () => {
         r = await req();
       }
       expect(r.status).toBe(200);
-      expect(r.body.user).toEqual({ name: "dave", groups: [] });
+      expect(r.body.user).toEqual({ name: "dave", groups: ["system:authenticated"] });
     } finally {
       await srv.close();
     }
