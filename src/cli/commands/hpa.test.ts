@@ -87,7 +87,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     expect(d.event.message).toBe("New size: 2; reason: All metrics below target");
   });
 
-  it("§10.6 rolling update with max surge: the count guard keeps 2", async () => {
+  it("rolling update with max surge: the count guard keeps 2", async () => {
     const d = await explainJson(`${FIX}/rolling-update-max-surge.yaml`);
     expect(d.desiredReplicas).toBe(2);
     expect(d.metrics[0]).toMatchObject({ replicas: 2, utilization: 10, path: "rebalanced-count-flip" });
@@ -99,7 +99,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     });
   });
 
-  it("§10.8 an invalid metric refuses a scale-down; the first failure's condition is kept", async () => {
+  it("an invalid metric refuses a scale-down; the first failure's condition is kept", async () => {
     const d = await explainJson(`${FIX}/invalid-metric-no-scale-down.yaml`);
     expect(d).toMatchObject({ case: "metricsFailed", desiredReplicas: 4, rescale: false, event: null });
     expect(reasons(d)).toEqual([
@@ -117,7 +117,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     );
   });
 
-  it("§10.8 an unknown metric type (upstream test input) does not stop a scale-up", async () => {
+  it("an unknown metric type (upstream test input) does not stop a scale-up", async () => {
     const d = await explainJson(`${FIX}/unknown-metric-type.yaml`);
     expect(d.desiredReplicas).toBe(4);
     expect(d.metrics[1]).toMatchObject({ valid: false, reason: "InvalidMetricSourceType" });
@@ -126,7 +126,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     );
   });
 
-  it("§10.12 scale-up budget used by earlier events: the limit is clamped to C", async () => {
+  it("scale-up budget used by earlier events: the limit is clamped to C", async () => {
     const d = await explainJson(`${FIX}/behavior-budget.yaml`);
     expect(d).toMatchObject({ metricsReplicas: 500, desiredReplicas: 100, rescale: false });
     expect(reasons(d)[2]).toBe("ScalingLimited=True/ScaleUpLimit");
@@ -150,7 +150,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     expect(reasons(d)[0]).toBe("AbleToScale=False/FailedUpdateScale");
   });
 
-  it("§5 CPU readiness through snapshot times: initializing, never-ready, pending and deleted pods", async () => {
+  it("CPU readiness through snapshot times: initializing, never-ready, pending and deleted pods", async () => {
     const d = await explainJson(`${FIX}/cpu-readiness.yaml`);
     expect(d.metrics[0]).toMatchObject({
       utilization: 150,
@@ -168,7 +168,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     expect(d.desiredReplicas).toBe(8);
   });
 
-  it("§10.16 ContainerResource: the named container's usage and request; a pod without it is missing", async () => {
+  it("ContainerResource: the named container's usage and request; a pod without it is missing", async () => {
     const d = await explainJson(`${FIX}/container-resource.yaml`);
     expect(d.metrics[0]).toMatchObject({
       name: "cpu container resource utilization (percentage of request)",
@@ -188,7 +188,7 @@ describe("hpa explain -o json reproduces the worked examples", () => {
     });
   });
 
-  it("§8.2.2 the scale-down window holds 5 until the old recommendation is exactly 300 s old", async () => {
+  it("the scale-down window holds 5 until the old recommendation is exactly 300 s old", async () => {
     const d = await explainJson(`${FIX}/scale-down-window.yaml`);
     expect(d).toMatchObject({
       desiredReplicas: 5,

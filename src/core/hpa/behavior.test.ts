@@ -1,7 +1,8 @@
 /**
  * Normalization vectors rebuilt from upstream horizontal_test.go (TestScalingWithRules,
  * TestNormalizeDesiredReplicas, TestNormalizeDesiredReplicasWithBehavior, TestStoreScaleEvents,
- * TestConvertDesiredReplicasWithRules) plus the rules of §8 and §10.10-13 of docs hpa-algorithm.md.
+ * TestConvertDesiredReplicasWithRules) plus rules from the controller code: the legacy versus default-behavior
+ * caps, stabilization anchored on the current count, period accounting and scale-event storage.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -269,7 +270,7 @@ describe("rate limits with behavior (TestScalingWithRules)", () => {
       expected: 200,
       reason: "TooManyReplicas",
     },
-    // §10.12: a limit pointing the wrong way is clamped to C (100 - 15 + 5 < 100).
+    // a limit pointing the wrong way is clamped to C (100 - 15 + 5 < 100).
     {
       name: "budget used up by earlier scale-ups",
       current: 100,
@@ -379,7 +380,7 @@ describe("rate limits with behavior (TestScalingWithRules)", () => {
       expected: 100,
       reason: "ScaleDownLimit",
     },
-    // §10.12: percent scale-down can go below zero (40 - 1000% = -360); the metric proposal stands.
+    // percent scale-down can go below zero (40 - 1000% = -360); the metric proposal stands.
     {
       name: "scale-down limit below zero",
       current: 10,
@@ -462,7 +463,7 @@ describe("rate limits with behavior (TestScalingWithRules)", () => {
     expect(r.reason).toBe(c.reason);
   });
 
-  it("selectPolicy Min takes the smallest change, Disabled forbids the direction (§10.12)", () => {
+  it("selectPolicy Min takes the smallest change, Disabled forbids the direction", () => {
     const two = {
       policies: [
         { type: "Pods" as const, value: 4, periodSeconds: 15 },
@@ -509,7 +510,7 @@ describe("rate limits with behavior (TestScalingWithRules)", () => {
     });
   });
 
-  it("percent scale-up rounds up, percent scale-down truncates (§10.12)", () => {
+  it("percent scale-up rounds up, percent scale-down truncates", () => {
     const args = { minReplicas: 1, maxReplicas: 1000, upEvents: [], downEvents: [], now: NOW };
     const up = behavior({ policies: [{ type: "Percent", value: 10, periodSeconds: 60 }] });
     expect(limitWithBehavior({ ...args, currentReplicas: 3, desired: 100, behavior: up }).replicas).toBe(4); // ceil(3.3)
@@ -623,7 +624,7 @@ describe("legacy stabilization and limits (TestNormalizeDesiredReplicas, TestCon
     expect(r.reason).toBe(reason);
   });
 
-  it("legacy allows 4 from 1 replica where default behavior allows 5 (§10.10); tests use factor 8", () => {
+  it("legacy allows 4 from 1 replica where default behavior allows 5; tests use factor 8", () => {
     expect(limitLegacy(1, 100, 1, 100, 2, 4).replicas).toBe(4);
     const b = limitWithBehavior({
       currentReplicas: 1,
@@ -640,7 +641,7 @@ describe("legacy stabilization and limits (TestNormalizeDesiredReplicas, TestCon
   });
 });
 
-describe("behavior stabilization (TestNormalizeDesiredReplicasWithBehavior, §10.11)", () => {
+describe("behavior stabilization (TestNormalizeDesiredReplicasWithBehavior)", () => {
   it.each([
     ["empty recommendations for scaling down", [], 100, 5, 0, 0, 5, [5]],
     [
@@ -775,7 +776,7 @@ describe("behavior stabilization (TestNormalizeDesiredReplicasWithBehavior, §10
   });
 });
 
-describe("scale events (TestStoreScaleEvents, §10.13)", () => {
+describe("scale events (TestStoreScaleEvents)", () => {
   it.each([
     ["empty entries with two-policy behavior", rules(10, 60, 100, 60, 0), [], [[5, false]]],
     ["one outdated entry replaced", rules(10, 60, 100, 60, 0), [[7, 61]], [[5, false]]],
@@ -849,7 +850,7 @@ describe("scale events (TestStoreScaleEvents, §10.13)", () => {
   });
 });
 
-describe("behavior defaults (§8.2.1)", () => {
+describe("behavior defaults", () => {
   it("fills unset fields; scale-down window comes from the controller flag", () => {
     expect(defaultBehavior({})).toEqual({
       scaleUp: {

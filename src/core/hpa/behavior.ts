@@ -1,8 +1,9 @@
 /**
- * Normalization of the metrics proposal (horizontal.go, §8 of docs hpa-algorithm.md): the legacy path
- * (behavior nil: max-over-window downscale stabilization, `max(factor×C, minimum)` scale-up cap) and the
- * behavior path (API defaults, two-sided stabilization anchored on the current count, Pods/Percent
- * policies over periods with selectPolicy, scale-event bookkeeping). Pure: time comes in as `now`.
+ * Normalization of the metrics proposal (horizontal.go normalizeDesiredReplicas and
+ * normalizeDesiredReplicasWithBehaviors): the legacy path (behavior nil: max-over-window downscale stabilization,
+ * `max(factor×C, minimum)` scale-up cap) and the behavior path (API defaults, two-sided stabilization anchored on the
+ * current count, Pods/Percent policies over periods with selectPolicy, scale-event bookkeeping). Pure: time comes in as
+ * `now`.
  *
  * Window membership follows upstream's `After(now - window)`: an entry is inside iff its age is strictly
  * less than the window; "older than the window" (`Before(cutoff)`) is age >= window, because each
@@ -314,9 +315,9 @@ export function scaleDownLimit(
 }
 
 /**
- * Rate limiting with behaviors (convertDesiredReplicasWithBehaviorRate, §8.2.3): scale-up capped by the
- * up-limit (never below C) or maxReplicas; scale-down floored by the down-limit (never above C) or
- * minReplicas; no change -> DesiredWithinRange.
+ * Rate limiting with behaviors (convertDesiredReplicasWithBehaviorRate): per policy, periodStart =
+ * C - added + removed over events younger than its period; scale-up capped by the up-limit (never below C) or
+ * maxReplicas; scale-down floored by the down-limit (never above C) or minReplicas; no change -> DesiredWithinRange.
  */
 export function limitWithBehavior(args: {
   currentReplicas: number;

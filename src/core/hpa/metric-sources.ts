@@ -1,7 +1,7 @@
 /**
- * What the controller's metrics client makes of each metrics API response (metrics/client.go, §4 of
- * docs hpa-algorithm.md): per-pod values for Resource/ContainerResource/Pods, a single value for Object,
- * a saturating sum for External, and the exact error texts of empty or failed responses. Pure.
+ * What the controller's metrics client makes of each metrics API response (metrics/client.go): per-pod values for
+ * Resource/ContainerResource/Pods, a single value for Object, a saturating sum for External, and the exact error texts
+ * of empty or failed responses. Pure.
  */
 import { alignMetrics, type PodMetricsByPod, type PodMetricsMap, type PodMetricValue } from "./pods.js";
 import type { MetricReading, MetricSample, PodInfo } from "./types.js";

@@ -15,7 +15,7 @@ const pod = (over: Partial<PodInfo> = {}): PodInfo => ({
   ...over,
 });
 
-describe("calculateRequests (§6.1 step 2)", () => {
+describe("calculateRequests: containers plus sidecar init containers; one missing request fails", () => {
   it("sums containers plus sidecar init containers, not ordinary init containers", () => {
     const p = pod({
       initContainers: [
@@ -53,7 +53,7 @@ describe("calculateRequests (§6.1 step 2)", () => {
   });
 });
 
-describe("CPU readiness (§5 step 4)", () => {
+describe("CPU readiness", () => {
   const timing = { now: 1_000_000, cpuInitializationPeriodMs: 300_000, initialReadinessDelayMs: 30_000 };
   const metric = (timestamp: number, windowMs = 60_000) => ({ value: 1, timestamp, windowMs });
   it("no Ready condition or no start time: unready", () => {

@@ -1,6 +1,9 @@
 /**
  * Pod grouping and pod requests for the replica calculator (replica_calculator.go groupPods and
- * calculateRequests, §5 and §6.1 step 2 of docs hpa-algorithm.md). Pure.
+ * calculateRequests). Pure. Each pod falls into the first group that matches: deleted or Failed ->
+ * ignored; Pending -> unready; no metric -> missing; for cpu only, the CPU readiness rule -> unready;
+ * otherwise ready. Requests are summed over containers plus restartable (sidecar) init containers, and
+ * one missing request fails the whole metric.
  */
 import type { PodInfo } from "./types.js";
 
@@ -53,7 +56,7 @@ export function alignMetrics(pods: readonly PodInfo[], metrics: PodMetricsMap): 
   return { byPod, size: metrics.size, superfluousSum };
 }
 
-/** The groups of §5. `ready` lists the names in pod-list order. */
+/** The groups of groupPods: ready, unready, missing, ignored. `ready` lists the names in pod-list order. */
 export interface PodGrouping {
   ready: string[];
   unready: string[];
@@ -81,7 +84,7 @@ export interface ReadinessTiming {
   initialReadinessDelayMs: number;
 }
 
-/** Group code of {@link podGroup} (§5): deleted or Failed. */
+/** Group code of {@link podGroup}: deleted or Failed (checked first). */
 export const IGNORED = 0;
 /** Group code: Pending, or unready by the CPU readiness rule. */
 export const UNREADY = 1;
@@ -244,7 +247,12 @@ export function groupPods(
   return out;
 }
 
-/** The CPU readiness rule of groupPods (§5 step 4). */
+/**
+ * The CPU readiness rule of groupPods: no Ready condition or start time -> unready; still initializing
+ * (start + cpuInitializationPeriod after now) -> unready when NotReady or the sample is less than one
+ * metric window after the last readiness change; afterwards unready only when NotReady and it went
+ * NotReady within initialReadinessDelay of start (never ready since).
+ */
 export function isCpuUnready(pod: PodInfo, metric: PodMetricValue, timing: ReadinessTiming): boolean {
   if (pod.ready === undefined || pod.startTime === undefined) return true;
   const transition = pod.readyTransitionTime ?? Number.NEGATIVE_INFINITY;

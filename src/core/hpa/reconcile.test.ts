@@ -1,7 +1,8 @@
 /**
  * Whole-reconcile vectors rebuilt from upstream horizontal_test.go (pods `test-pod-<i>` with one container
  * each, CPU utilization target by default, legacy scale-up factor 8, CPU initialization 2m, readiness
- * delay 10s) plus the §3/§7/§9/§10 rules of docs hpa-algorithm.md.
+ * delay 10s) plus rules from the controller code (reconcile cases, invalid metrics,
+ * conditions, reasons and status).
  */
 import { describe, expect, it } from "vitest";
 import { emptyState, reconcile, targetMilli } from "./reconcile.js";
@@ -150,11 +151,11 @@ describe("reconcile: upstream controller vectors", () => {
       },
     ]);
     expect(r.status).toMatchObject({ currentReplicas: 3, desiredReplicas: 5, lastScaleTime: NOW });
-    // legacy path: no scale events are stored (§10.13)
+    // legacy path: scale events are stored only when behavior is set
     expect(r.nextState.scaleUpEvents).toEqual([]);
   });
 
-  it("TestScaleDownStabilizeInitialSize: a fresh controller holds the count for one window (§10.14)", () => {
+  it("TestScaleDownStabilizeInitialSize: a fresh controller holds the count for one window", () => {
     const r = run({
       min: 2,
       max: 6,
@@ -187,7 +188,7 @@ describe("reconcile: upstream controller vectors", () => {
     expect(r.event?.message).toBe("New size: 2; reason: All metrics below target");
   });
 
-  it("TestScaleUpOneMetricInvalid: scale-up goes ahead on the valid metric, the error is reported (§10.8)", () => {
+  it("TestScaleUpOneMetricInvalid: scale-up goes ahead on the valid metric, the error is reported", () => {
     const r = run({
       min: 2,
       max: 6,
@@ -215,7 +216,7 @@ describe("reconcile: upstream controller vectors", () => {
     expect(r.currentMetrics[1]).toEqual({ type: "" });
   });
 
-  it("NoScaleDownOneMetricInvalid: with an invalid metric a scale-down is refused (§10.8)", () => {
+  it("NoScaleDownOneMetricInvalid: with an invalid metric a scale-down is refused", () => {
     const r = run({
       min: 2,
       max: 6,
@@ -346,7 +347,7 @@ describe("reconcile: upstream controller vectors", () => {
     );
   });
 
-  it("TestZeroReplicas: replica count 0 with minReplicas != 0 disables scaling (§10.9)", () => {
+  it("TestZeroReplicas: replica count 0 with minReplicas != 0 disables scaling", () => {
     const r = run({ min: 3, max: 5, spec: 0, levels: [] });
     expect(r.case).toBe("disabled");
     expect(r.desiredReplicas).toBe(0);
@@ -356,7 +357,7 @@ describe("reconcile: upstream controller vectors", () => {
     );
   });
 
-  it("TestTooManyReplicas / below min: corrected without metrics; ScalingActive/ScalingLimited untouched (§10.9)", () => {
+  it("TestTooManyReplicas / below min: corrected without metrics; ScalingActive/ScalingLimited untouched", () => {
     const r = run({ min: 3, max: 5, spec: 10, levels: [] });
     expect(r.desiredReplicas).toBe(5);
     expect(conds(r)).toEqual(["AbleToScale=True/SucceededRescale"]);
@@ -413,7 +414,7 @@ describe("reconcile: upstream controller vectors", () => {
     expect(conds(r)[2]).toBe("ScalingLimited=True/TooFewReplicas");
   });
 
-  it("TestScaleUpFromZeroIgnoresToleranceCMObject: from 0 replicas, ceil(ratio) without tolerance (§10.7)", () => {
+  it("TestScaleUpFromZeroIgnoresToleranceCMObject: from 0 replicas, ceil(ratio) without tolerance", () => {
     const r = run({
       min: 0,
       max: 6,
@@ -458,7 +459,7 @@ describe("reconcile: upstream controller vectors", () => {
     });
   });
 
-  it("Object AverageValue is labelled 'external metric ...' and reports ceil(v/statusReplicas) (§10.15)", () => {
+  it("Object AverageValue is labelled 'external metric ...' and reports ceil(v/statusReplicas)", () => {
     const r = run({
       min: 1,
       max: 10,
@@ -502,7 +503,7 @@ describe("reconcile: upstream controller vectors", () => {
   });
 });
 
-describe("reconcile: selector failures (§4)", () => {
+describe("reconcile: selector failures", () => {
   it("missing selector", () => {
     const r = run({ max: 5, spec: 3, levels: [100, 100, 100], scale: { selector: "" } });
     expect(r.case).toBe("metricsFailed");
@@ -537,7 +538,7 @@ describe("reconcile: selector failures (§4)", () => {
   });
 });
 
-describe("reconcile: metrics, tolerance and conditions (§6-§9)", () => {
+describe("reconcile: metrics, tolerance and conditions", () => {
   it("the first invalid metric's condition is the one kept; every failure gets a warning", () => {
     const r = run({
       max: 10,
@@ -626,7 +627,7 @@ describe("reconcile: metrics, tolerance and conditions (§6-§9)", () => {
     expect(gateOff.desiredReplicas).toBe(4);
   });
 
-  it("lastTransitionTime changes only when a condition's status flips (§9.1)", () => {
+  it("lastTransitionTime changes only when a condition's status flips", () => {
     const first = run({ max: 6, spec: 3, cpuTarget: 30, levels: [300, 500, 700] });
     const again = reconcile({
       hpa: hpaOf({ max: 6, spec: 5, cpuTarget: 30 }),
@@ -652,7 +653,7 @@ describe("reconcile: metrics, tolerance and conditions (§6-§9)", () => {
     expect(again.status.desiredReplicas).toBe(5);
   });
 
-  it("default behavior from 1 replica allows 5, the legacy path 4 (§10.10, production factor 2)", () => {
+  it("default behavior from 1 replica allows 5, the legacy path 4 (production factor 2)", () => {
     const pods = (n: number): PodInfo[] =>
       Array.from({ length: n }, (_, i) => ({
         name: `p${i}`,
@@ -684,7 +685,7 @@ describe("reconcile: metrics, tolerance and conditions (§6-§9)", () => {
     expect(withBehavior.nextState.scaleUpEvents).toEqual([{ timestamp: NOW, replicaChange: 4 }]);
   });
 
-  it("status.currentMetrics keeps spec order with zero-valued failed entries (§9.4)", () => {
+  it("status.currentMetrics keeps spec order with zero-valued failed entries", () => {
     const r = run({
       max: 10,
       spec: 2,
@@ -717,14 +718,14 @@ describe("reconcile: metrics, tolerance and conditions (§6-§9)", () => {
   });
 });
 
-describe("worked examples quoted in docs hpa-algorithm.md", () => {
-  it("§1 / §10.17 quantities become milli-units rounded up", () => {
+describe("worked examples of the upstream rules (docs/hpa-explain.md, Controller rules reproduced)", () => {
+  it("quantities become milli-units rounded up", () => {
     expect(["200m", "1", "1.5", "15.0", "100Mi", "0.0001"].map(targetMilli)).toEqual([
       200, 1000, 1500, 15000, 104857600000, 1,
     ]);
   });
 
-  it("§9.3 'New size: 4; reason: pods metric http_requests_qps above target'", () => {
+  it("the rescale message names the winning metric: 'New size: 4; reason: pods metric http_requests_qps above target'", () => {
     const r = run({
       max: 10,
       spec: 2,
@@ -742,7 +743,7 @@ describe("worked examples quoted in docs hpa-algorithm.md", () => {
     expect(r.event?.message).toBe("New size: 4; reason: pods metric http_requests_qps above target");
   });
 
-  it("§9.3 Object Value is named '<Kind> metric <name>', e.g. 'Deployment metric qps'", () => {
+  it("Object Value is named '<Kind> metric <name>', e.g. 'Deployment metric qps'", () => {
     const r = run({
       max: 10,
       spec: 2,
@@ -762,7 +763,7 @@ describe("worked examples quoted in docs hpa-algorithm.md", () => {
     expect(r.desiredReplicas).toBe(8);
   });
 
-  it("§6.6 ratio exactly 110/100 does not scale (inclusive bound)", () => {
+  it("ratio exactly 110/100 does not scale (inclusive bound)", () => {
     const r = run({
       max: 10,
       spec: 4,
@@ -774,7 +775,7 @@ describe("worked examples quoted in docs hpa-algorithm.md", () => {
     expect(r.desiredReplicas).toBe(4);
   });
 
-  it("§6.1 a direction flip after rebalancing keeps the current count (§10.6, first guard)", () => {
+  it("a direction flip after rebalancing keeps the current count (the ratio-flip guard)", () => {
     // one pod at 150 % of a 100 % target, two pods missing: rebalanced (1500 + 0 + 0) / 3000 = 50 % -> flip
     const r = run({ max: 10, spec: 3, cpuTarget: 100, levels: [1500], requests: [1000, 1000, 1000] });
     expect(r.metricProposals[0]).toMatchObject({

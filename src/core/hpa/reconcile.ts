@@ -1,6 +1,6 @@
 /**
  * One reconcile of one HPA (horizontal.go reconcileAutoscaler, computeReplicasForMetrics and
- * computeReplicasForMetric; §3, §4, §7 of docs hpa-algorithm.md), pure: the instant, the pods, the
+ * computeReplicasForMetric), pure: the instant, the pods, the
  * metric readings and the controller memory come in; the decision, conditions, events, status, the next
  * memory and an explanation go out.
  */

@@ -432,7 +432,8 @@ const resourceVectors: ResVec[] = [
     utilization: 10,
     raw: 200,
   },
-  // §10.6: the rebalanced count (3) would go up during a scale-down, so the current count stays.
+  // the second direction-flip guard: the rebalanced count (3) would go up during a scale-down, so the current count
+  // stays.
   {
     name: "DuringRollingUpdateWithMaxSurge",
     current: 2,
@@ -494,7 +495,7 @@ const podsVectors: PodsVec[] = [
     target: 15000,
     average: 20000,
   },
-  // §10.4: readiness is ignored for Pods metrics, even for hot NotReady pods.
+  // readiness is ignored for Pods metrics, even for hot NotReady pods.
   {
     name: "ScaleUpCMUnreadyHotCpuNoLessScale",
     current: 3,
@@ -556,7 +557,7 @@ describe("pods metric proposals (upstream vectors)", () => {
     expect(r.ok && r.usage).toBe(v.average);
   });
 
-  it("missing pods on a Pods-metric scale-down count exactly the target (§10.5)", () => {
+  it("missing pods on a Pods-metric scale-down count exactly the target", () => {
     const pods = makePods({ name: "", current: 4 }, []);
     const fetched = fetchPodsMetrics(
       {
@@ -640,7 +641,7 @@ describe("object and external proposals (upstream vectors)", () => {
     },
   );
 
-  it("Value targets with 0 current replicas skip tolerance (§10.7) and use ceil(ratio)", () => {
+  it("Value targets with 0 current replicas skip tolerance and use ceil(ratio)", () => {
     const r = valueReplicas({ currentReplicas: 0, usage: 1050, target: 1000, tolerances: TOL, pods: [] });
     expect(r.ok && r.replicas).toBe(2);
     const inBand = valueReplicas({
@@ -682,7 +683,7 @@ describe("object and external proposals (upstream vectors)", () => {
   });
 });
 
-describe("tolerance (§6.6, §10.7)", () => {
+describe("tolerance", () => {
   it("is inclusive at both ends and may differ per direction", () => {
     expect(isWithinTolerance(0.9, TOL)).toBe(true);
     expect(isWithinTolerance(1.1, TOL)).toBe(true);
@@ -695,7 +696,7 @@ describe("tolerance (§6.6, §10.7)", () => {
   });
 });
 
-describe("truncation and multipliers (§10.1, §10.2)", () => {
+describe("truncation and multipliers", () => {
   it("truncates utilization to an integer percent before dividing by the target", () => {
     // Σusage 1004m over Σrequests 6000m = 16.73 % -> 16 %. Target 15: 16/15 = 1.067 is within tolerance;
     // without the truncation 16.73/15 = 1.115 would scale to ceil(1.115 × 3) = 4.
@@ -715,7 +716,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     expect(r.ok && r.replicas).toBe(3);
   });
 
-  it("§10.2 the rebalance multiplies by len(metrics): superfluous entries and filled-in missing pods count, unready pods drop on scale-down", () => {
+  it("the rebalance multiplies by len(metrics): superfluous entries and filled-in missing pods count, unready pods drop on scale-down", () => {
     // 2 ready pods at 20 %, 1 missing, 1 NotReady (unready, dropped on scale-down), 1 superfluous metric
     const pods = makePods({ name: "", current: 4, readiness: ["True", "True", "True", "False"] }, R(4));
     const samples = [0, 1, 3].map((i) => ({
@@ -750,7 +751,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     }); // 3 entries would give 3
   });
 
-  it("§10.2 Object/External Value multiply by Running+Ready pods; per-pod targets ignore pods", () => {
+  it("Object/External Value multiply by Running+Ready pods; per-pod targets ignore pods", () => {
     const pods = makePods(
       {
         name: "",
@@ -767,7 +768,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     );
   });
 
-  it("missing pods on a Utilization scale-down count max(100, target)% of their request (§10.5)", () => {
+  it("missing pods on a Utilization scale-down count max(100, target)% of their request", () => {
     // target 150%: one pod at 10%, one missing; rebalanced = (100 + 1500) / 2000 = 80% -> ratio 0.5333 -> ceil(0.533*2)=2
     const r = runResource({ name: "m", current: 2, requests: [500, 500], levels: [50], target: 150 });
     expect(r.ok && r.utilization).toBe(10);
@@ -775,7 +776,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     expect(r.ok && r.replicas).toBe(2);
   });
 
-  it("pending pods are unready, zeroed on scale-up (§10.3)", () => {
+  it("pending pods are unready, zeroed on scale-up", () => {
     const r = runResource({
       name: "p",
       current: 3,
@@ -790,7 +791,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     expect(r.ok && r.groups?.unready.includes("test-pod-2")).toBe(true);
   });
 
-  it("deleted or failed pods without requests still fail the metric (§10.3)", () => {
+  it("deleted or failed pods without requests still fail the metric", () => {
     const v: ResVec = {
       name: "d",
       current: 2,
@@ -806,7 +807,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     });
   });
 
-  it("memory ignores readiness: a NotReady Running pod with a metric is ready (§10.4)", () => {
+  it("memory ignores readiness: a NotReady Running pod with a metric is ready", () => {
     const pods = makePods({ name: "", current: 2, readiness: ["True", "False"], start: [HOT, HOT] }, []);
     for (const p of pods) for (const c of p.containers) c.requests = { memory: 1_000_000 };
     const fetched = fetchResourceMetrics(
@@ -841,7 +842,7 @@ describe("truncation and multipliers (§10.1, §10.2)", () => {
     expect(r.ok && r.replicas).toBe(4);
   });
 
-  it("a pod whose PodMetrics lacks the named container is missing, not an error (§10.16)", () => {
+  it("a pod whose PodMetrics lacks the named container is missing, not an error", () => {
     const fetched = fetchResourceMetrics(
       {
         samples: [

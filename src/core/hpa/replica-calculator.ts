@@ -1,9 +1,8 @@
 /**
- * Replica proposals per metric source (replica_calculator.go and metrics/utilization.go, §6 of docs
- * hpa-algorithm.md): Utilization with pod grouping and rebalancing, plain per-pod averages (Resource
- * AverageValue and Pods), Object/External Value (ready-pod multiplier) and per-pod AverageValue.
- * All arithmetic is on int64 milli-units (safe-integer numbers, BigInt where a product could overflow
- * 2^53) and float64 ratios, exactly as upstream. Pure.
+ * Replica proposals per metric source (replica_calculator.go and metrics/utilization.go): Utilization with pod grouping
+ * and rebalancing, plain per-pod averages (Resource AverageValue and Pods), Object/External Value (ready-pod
+ * multiplier) and per-pod AverageValue. All arithmetic is on int64 milli-units (safe-integer numbers, BigInt where a
+ * product could overflow 2^53) and float64 ratios, exactly as upstream. Pure.
  */
 import {
   alignMetrics,
@@ -26,7 +25,10 @@ export interface Tolerances {
   scaleDown: number;
 }
 
-/** `(1 - scaleDown) <= ratio <= (1 + scaleUp)`: the change is too small to act on (inclusive, §6.6). */
+/**
+ * `(1 - scaleDown) <= ratio <= (1 + scaleUp)`: the change is too small to act on (inclusive at both ends:
+ * a ratio of exactly 1.1 with tolerance 0.1 does not scale).
+ */
 export function isWithinTolerance(ratio: number, tol: Tolerances): boolean {
   return 1.0 - tol.scaleDown <= ratio && ratio <= 1.0 + tol.scaleUp;
 }
@@ -135,7 +137,7 @@ function groupCodes(n: number): Uint8Array {
 }
 
 /**
- * Resource / ContainerResource with a Utilization target (GetResourceReplicas, §6.1): group pods,
+ * Resource / ContainerResource with a Utilization target (GetResourceReplicas): group pods,
  * compute requests for every listed pod, the truncated utilization percent, then the fast path or the
  * rebalance (missing pods at max(100, target)% of request on scale-down, 0 on scale-up; unready pods at
  * 0 on scale-up) with both direction-flip guards.
@@ -266,7 +268,7 @@ function rebalanceOutcome(
 }
 
 /**
- * The plain per-pod metric (calcPlainMetricReplicas, §6.2/§6.3): Resource AverageValue (`resource` is the
+ * The plain per-pod metric (calcPlainMetricReplicas): Resource AverageValue (`resource` is the
  * resource name, so the CPU readiness rule applies to cpu) and Pods metrics (`resource === ""`).
  * average = Σ/len(metrics) (superfluous entries count); missing pods get exactly the target on
  * scale-down, 0 on scale-up, nothing at ratio 1; unready pods 0 on scale-up.
@@ -344,7 +346,7 @@ export function readyPodsCount(
 }
 
 /**
- * Object / External with a Value target (getUsageRatioReplicaCount, §6.4/§6.5): ratio = usage/target;
+ * Object / External with a Value target (getUsageRatioReplicaCount): ratio = usage/target;
  * with current replicas != 0, tolerance then ceil(ratio × Running+Ready pods); with 0 replicas
  * ceil(ratio) and no tolerance check. Capped at int32 max.
  */

@@ -1,5 +1,5 @@
 /**
- * HPA status pieces (horizontal.go, §9 of docs hpa-algorithm.md): the condition list (append on first set,
+ * HPA status pieces (horizontal.go): the condition list (append on first set,
  * `lastTransitionTime` only on a status flip), the metric names used in reasons and messages (including
  * Go's `%+v` rendering of a metav1.LabelSelector), and milli-quantity formatting for status values. Pure.
  */
@@ -51,7 +51,8 @@ export function formatGoLabelSelector(selector: LabelSelectorSpec | undefined): 
 
 /**
  * The metric name used in the rescale reason ("<name> above target") and the ValidMetricFound message
- * (§9.3). Object AverageValue is labelled "external metric ..." exactly as upstream.
+ * (e.g. `pods metric qps`, `Deployment metric qps`, `cpu resource utilization (percentage of request)`).
+ * Object AverageValue is labelled "external metric ..." exactly as upstream.
  */
 export function metricName(spec: MetricSpec): string {
   switch (spec.type) {

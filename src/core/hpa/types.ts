@@ -196,7 +196,7 @@ export interface ContainerInfo {
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
 
 /**
- * One pod returned by the scale target's selector (the informer list the controller groups, §5):
+ * One pod returned by the scale target's selector (the informer list the controller groups):
  * including failed, deleted and pending ones.
  */
 export interface PodInfo {
@@ -351,7 +351,7 @@ export interface HpaEvent {
   message: string;
 }
 
-/** How the pods fell into groups for one metric (§5). */
+/** How the pods fell into groups for one metric (ready, unready, missing, ignored). */
 export interface PodGroups {
   ready: string[];
   unready: string[];
@@ -363,7 +363,7 @@ export interface PodGroups {
 export interface MetricProposal {
   index: number;
   type: MetricSourceType | string;
-  /** The metric name used in reasons (§9.3), e.g. `cpu resource utilization (percentage of request)`. */
+  /** The metric name used in reasons and messages, e.g. `cpu resource utilization (percentage of request)`. */
   name: string;
   /** True when the metric produced a replica count. */
   valid: boolean;
@@ -390,7 +390,10 @@ export interface MetricProposal {
   status: MetricStatus;
 }
 
-/** Which branch of reconcile step 6 ran (§3). */
+/**
+ * Which branch of the reconcile ran: scale read failed, disabled (0 replicas with minReplicas != 0),
+ * above max / below min (corrected without metrics), or the metrics path.
+ */
 export type ReconcileCase =
   | "failedGetScale"
   | "disabled"

@@ -19,7 +19,7 @@ import { lookupResource } from "./resources.js";
 const pods = lookupResource("pods")!;
 const T = Date.UTC(2023, 1, 28, 19, 52, 1, 789);
 
-describe("wire objects (§5)", () => {
+describe("wire objects", () => {
   it("prints timestamps with second precision", () => {
     expect(rfc3339(T)).toBe("2023-02-28T19:52:01Z");
   });

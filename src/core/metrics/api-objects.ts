@@ -1,5 +1,5 @@
 /**
- * The JSON objects of the metrics APIs exactly as the Kubernetes types marshal them (§5 of the notes):
+ * The JSON objects of the metrics APIs exactly as the Kubernetes types marshal them:
  * MetricValueList (custom.metrics.k8s.io v1beta1 and v1beta2), ExternalMetricValueList, NodeMetrics and
  * PodMetrics (metrics.k8s.io v1beta1), APIResourceList / APIGroup / APIGroupList discovery, and
  * metav1.Status errors. Values go through `formatMetricValue` (apimachinery Quantity canonical form).

@@ -1,6 +1,7 @@
 /**
- * Building the PromQL for a request from a rule's metricsQuery template (prometheus-adapter §1.2), and
- * matching the returned samples back to objects (§1.3, §4).
+ * Building the PromQL for a request from a rule's metricsQuery template (prometheus-adapter's
+ * `.Series`, `.LabelMatchers` and `.GroupBy` fields), and matching the returned samples back to objects
+ * by the resource label.
  *
  * - Custom: `.Series` = the Prometheus series name, `.LabelMatchers` = metric selector (sorted), then
  *   `nsLabel="NS"` when the request has a namespace, then the resource-name matcher; `.GroupBy` = resLabel.

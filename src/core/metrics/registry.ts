@@ -1,6 +1,6 @@
 /**
  * The discovery registry: which API metrics exist for which resources, built from the series each rule's
- * `seriesQuery` returned (prometheus-adapter's series registry, §2–§3 of the notes).
+ * `seriesQuery` returned (prometheus-adapter's series registry).
  *
  * - Per rule: series pass `seriesFilters` and the implicit `name.matches` filter; every label that maps to
  *   a resource registers `(groupResource, namespaced, apiName) -> (series name, rule)`.

@@ -1,6 +1,6 @@
 /**
- * Routing of the metrics API paths (§5 of the notes; custom-metrics-apiserver's installer and
- * metrics-server's pkg/api). The path is split on `/` and each segment percent-decoded before routing,
+ * Routing of the metrics API paths (custom-metrics-apiserver's installer and metrics-server's
+ * pkg/api). The path is split on `/` and each segment percent-decoded before routing,
  * because the aggregator forwards `*` as `%2A`.
  *
  * Router outcomes as upstream: 2- or 4-segment custom paths that are not `namespaces/{ns}/metrics/{m}` are

@@ -2,7 +2,8 @@
  * `tidescale rules test`: for each rule, the series it matched, the metric names it exposes (with their
  * resources) and the exact PromQL of a sample request, plus what Prometheus answered. The plan and the
  * text rendering are pure; the command runs the queries. This answers prometheus-adapter's most common
- * question ("why doesn't my metric show up?", issues #2/#3 of the notes) without reading adapter logs.
+ * question ("why doesn't my metric show up?", or an HPA's 404 "could not find the metric") without reading adapter
+ * logs.
  */
 import { CUSTOM_GROUP, EXTERNAL_GROUP } from "./api-objects.js";
 import type { CompiledConfig } from "./config.js";

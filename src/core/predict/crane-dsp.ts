@@ -1,6 +1,6 @@
 /**
  * Crane-compatible DSP predictor (gocrane/crane pkg/prediction/dsp, HEAD 2b0ddae8), re-created from the
- * behaviour described in docs/forecasting.md and the reference notes (no code copied):
+ * behaviour described in docs/forecasting.md (no code copied):
  * preprocessing (drop data before a gap > 1 h, linear interpolation, whole-hour alignment, P99.9/P0.1
  * outliers replaced by the previous sample), AutoPeriod-style detection (periodogram candidates over a
  * shuffle threshold, validated as hills of the circular ACF), the day/week-only acceptance, the FFT and
@@ -8,9 +8,11 @@
  * last period with Crane's asymmetric error. The forecast is the chosen one-period estimate repeated.
  *
  * Differences, on purpose: invalid parameters are rejected with a reason instead of silently replaced
- * by defaults (Crane quirk §1.8.1); values are never truncated to integers (§1.5); every abstention
- * carries a reason and the period candidates with their ACF scores. The mirror-bin filter quirk
- * (§1.8.4) is reproduced only with `mirrorQuirk: true`.
+ * by defaults (Crane falls back to 15 d history and 1 m sampling and only logs it); values are never
+ * truncated to integers (Crane's adapter serves whole numbers); every abstention
+ * carries a reason and the period candidates with their ACF scores. Crane's high-frequency
+ * filter decides by raw bin index, so mirror bins (k > N/2) can be zeroed while their low-frequency
+ * partners are kept; that quirk is reproduced only with `mirrorQuirk: true`.
  */
 import { tryParseDurationMs } from "../duration.js";
 import { err, ok, type Result } from "../errors.js";
@@ -60,7 +62,7 @@ export interface CraneDspConfig {
   estimators: CraneEstimatorConfig[];
   /** Number of shuffles for the periodogram threshold (Crane: 100). */
   shuffles: number;
-  /** Reproduce Crane's asymmetric high-frequency filter on mirror bins (§1.8.4). */
+  /** Reproduce Crane's asymmetric high-frequency filter on mirror bins (k > N/2). */
   mirrorQuirk: boolean;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Decaying histogram percentile, as the Kubernetes VPA recommender keeps CPU usage (exponential buckets,
  * sample weights that double every `halfLife`, percentile = upper edge of the bucket where the cumulative
- * weight reaches p) and as Crane's `percentile` predictor is configured. Unlike Crane (§1.8.5), the
- * half-life is applied; Crane's value-weighting is available as `weightByValue` for reproduction.
+ * weight reaches p) and as Crane's `percentile` predictor is configured. Unlike Crane (which parses
+ * `halfLife` but builds a non-decaying histogram), the half-life is applied; Crane's value-weighting is available as
+ * `weightByValue` for reproduction.
  */
 import {
   abstain,

@@ -1,5 +1,5 @@
 /**
- * Period detection for the multi-seasonal forecaster. Unlike Crane (only exactly 1 day or 1 week, §1.8.2),
+ * Period detection for the multi-seasonal forecaster. Unlike Crane (only exactly 1 day or 1 week),
  * it scores a fixed list of candidate periods, sub-daily ones included, and reports every score.
  *
  * Score of a candidate P = autocorrelation at lag P of the series after removing a centred moving average

@@ -59,7 +59,7 @@ export type AbstainCode =
   | "no-period" // no candidate period passed the detector; `candidates` lists each one with its score
   | "too-many-gaps" // too large a share of the history (or the recent window) is missing
   | "constant-series" // nothing to model (all values equal), e.g. period detection is meaningless
-  | "invalid-parameters" // a parameter is out of range (instead of silently using defaults, Crane quirk §1.8.1)
+  | "invalid-parameters" // a parameter is out of range (instead of silently using defaults, as Crane does)
   | "period-not-supported"; // a period was found but this model accepts only some (Crane: exactly 1 day or 1 week)
 
 /** Why a forecaster abstained. */

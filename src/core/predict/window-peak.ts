@@ -1,7 +1,7 @@
 /**
  * Window peak: the largest forecast value at a chosen quantile over the next W seconds. This is what
  * Crane's metric adapter serves for `crane_autoscaling_prediction` (the maximum sample in
- * [now, now + predictionWindowSeconds]), but at full precision: Crane truncates it to an integer (§1.5).
+ * [now, now + predictionWindowSeconds]), but at full precision: Crane truncates it to an integer.
  */
 import type { QuantileForecast, QuantileName } from "./types.js";
 

@@ -288,7 +288,7 @@ describe("factories", () => {
   });
 });
 
-describe("formatMetricValue (prometheus-adapter: NewMilliQuantity(int64(v*1000)), metrics-adapter.md §6)", () => {
+describe("formatMetricValue (prometheus-adapter: NewMilliQuantity(int64(v*1000)))", () => {
   it.each([
     [0.2, "200m"],
     [2, "2"],

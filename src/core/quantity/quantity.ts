@@ -485,7 +485,7 @@ export function parseQuantityValue(value: unknown, where: string): Quantity {
 }
 
 /**
- * The text prometheus-adapter puts on the wire for a sample value (metrics-adapter.md §6):
+ * The text prometheus-adapter puts on the wire for a sample value:
  * `NewMilliQuantity(int64(v*1000), format).String()`. The float product is truncated toward zero, so
  * float artefacts leak through (`1.005` → `"1004m"`, `64.1` → `"64099m"`); NaN gives `"0"`.
  * Products beyond int64 behave as Go on amd64 (the conversion yields the minimum int64).
