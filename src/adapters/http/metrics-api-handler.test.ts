@@ -202,6 +202,23 @@ describe("handleApiRequest", () => {
     expect(matrix.status).toBe(500);
   });
 
+  it("a path name that breaks its Kubernetes rule is a 400 Status naming it, and no query is sent", async () => {
+    const prom = new FakeProm(() => vec([{ namespace: "x", pod: "a" }, "1"]));
+    const hostile = encodeURIComponent('x"} or vector(1) or {a="');
+    for (const path of [
+      `${C2}/namespaces/${hostile}/pods/a/http_requests_qps`,
+      `${C2}/namespaces/ns/pods/${hostile}/http_requests_qps`,
+      `/apis/external.metrics.k8s.io/v1beta1/namespaces/${hostile}/queue_depth`,
+      `/apis/metrics.k8s.io/v1beta1/namespaces/${hostile}/pods`,
+    ]) {
+      const r = await get(path, ctx(prom));
+      expect(r.status).toBe(400);
+      expect(body(r)).toMatchObject({ kind: "Status", status: "Failure", reason: "BadRequest", code: 400 });
+      expect(body(r).message).toContain('"x\\"} or vector(1) or {a=\\""');
+    }
+    expect(prom.queries).toEqual([]);
+  });
+
   it("400 for a bad selector with its position", async () => {
     const r = await get(
       `${C2}/namespaces/ns/pods/*/http_requests_qps?metricLabelSelector=a%20in%20(`,

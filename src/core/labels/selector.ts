@@ -5,6 +5,7 @@
  * a PromQL matcher is already a plain label value (no quotes, braces or backslashes).
  */
 import { err, invalidInput, ok, type Result } from "../errors.js";
+import { DNS1123_SUBDOMAIN } from "./names.js";
 
 /**
  * Requirement operators, with the string values of upstream `selection.Operator`.
@@ -75,7 +76,6 @@ export function isEmpty(selector: Selector): boolean {
 // Validation (k8s.io/apimachinery/pkg/util/validation)
 
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const NAME_RULE =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";

@@ -7,8 +7,22 @@
  * 404; a 3-segment path under `namespaces/` is 400 "invalid request path"; external data paths need
  * `namespaces/{ns}/{metric}`. Better than upstream: a segment longer than 253 characters, an empty
  * segment, or undecodable percent-encoding is a 400 that says so.
+ *
+ * Every name taken from the path is then checked by Kubernetes' own rules before anything else reads it
+ * (`validateRoute`): the namespace is a DNS-1123 label; an object name follows its resource's rule (a
+ * DNS-1123 subdomain for pods, nodes, deployments and custom resources, a DNS-1035 label for services,
+ * a DNS-1123 label for namespaces, a path segment for HorizontalPodAutoscalers), `*` being the wildcard
+ * of custom-metrics paths; the resource segment is a DNS-1123 subdomain (`pods`, `deployments.apps`);
+ * a metric name is a path segment without whitespace or control characters. A bad one is a 400
+ * (reason BadRequest) that names it.
  */
 
+import {
+  validateDns1035Label,
+  validateDns1123Label,
+  validateDns1123Subdomain,
+  validatePathSegmentName,
+} from "../labels/names.js";
 import { CUSTOM_GROUP, EXTERNAL_GROUP, RESOURCE_GROUP, SERVED_GROUPS } from "./api-objects.js";
 
 export type Route =
@@ -65,8 +79,12 @@ export function decodeSegments(path: string): string[] | { t: "error"; code: 400
   return out;
 }
 
-/** Routes `method path` (the path without the query string). */
+/** Routes `method path` (the path without the query string); names in the path are validated. */
 export function route(method: string, path: string): Route {
+  return validateRoute(routePath(method, path));
+}
+
+function routePath(method: string, path: string): Route {
   const segs = decodeSegments(path);
   if (!Array.isArray(segs)) return segs;
   if (segs[0] !== "apis")
@@ -146,4 +164,80 @@ function routeResource(rest: string[]): Route {
   if (rest[0] === "namespaces" && rest[2] === "pods" && (rest.length === 3 || rest.length === 4))
     return { t: "pods", namespace: rest[1]!, name: rest[3] };
   return notFound();
+}
+
+// ---------- names from the path ----------
+
+type Validator = (value: string) => string | undefined;
+
+/** Resources whose names follow another rule than the DNS-1123 subdomain (apimachinery's default). */
+const NAME_RULES: ReadonlyArray<{ group: string; names: readonly string[]; rule: Validator }> = [
+  { group: "", names: ["namespaces", "namespace"], rule: validateDns1123Label },
+  { group: "", names: ["services", "service"], rule: validateDns1035Label },
+  {
+    group: "autoscaling",
+    names: ["horizontalpodautoscalers", "horizontalpodautoscaler"],
+    rule: validatePathSegmentName,
+  },
+];
+
+/** The name rule of the resource as written in the path (`pods`, `service`, `deployments.apps`). */
+export function nameRuleFor(resource: string): Validator {
+  const lower = resource.toLowerCase();
+  const dot = lower.indexOf(".");
+  const plural = dot < 0 ? lower : lower.slice(0, dot);
+  const group = dot < 0 ? undefined : lower.slice(dot + 1);
+  const hit = NAME_RULES.find(
+    (r) =>
+      r.names.includes(plural) &&
+      (group === undefined || group === r.group || (group === "core" && r.group === "")),
+  );
+  return hit?.rule ?? validateDns1123Subdomain;
+}
+
+const shown = (v: string) => JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+
+function check(what: string, value: string | undefined, rule: Validator): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = rule(value);
+  return problem === undefined ? undefined : `invalid ${what} ${shown(value)}: ${problem}`;
+}
+
+/** The first bad name of a routed request, or undefined. */
+function badName(r: Route): string | undefined {
+  switch (r.t) {
+    case "custom": {
+      // Resource names are matched case-insensitively (as the RESTMapper does): check the lower case.
+      const resource = check("resource", r.resource, (v) => validateDns1123Subdomain(v.toLowerCase()));
+      const rule = r.namespaceMetric ? validateDns1123Label : nameRuleFor(r.resource);
+      return (
+        check("namespace", r.namespace, validateDns1123Label) ??
+        resource ??
+        (r.name === "*"
+          ? undefined
+          : check(r.namespaceMetric ? "namespace" : `${r.resource} name`, r.name, rule)) ??
+        check("metric name", r.metric, validatePathSegmentName)
+      );
+    }
+    case "external":
+      return (
+        check("namespace", r.namespace, validateDns1123Label) ??
+        check("metric name", r.metric, validatePathSegmentName)
+      );
+    case "nodes":
+      return check("node name", r.name, validateDns1123Subdomain);
+    case "pods":
+      return (
+        check("namespace", r.namespace, validateDns1123Label) ??
+        check("pod name", r.name, validateDns1123Subdomain)
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** `r`, or a 400 error route naming the first name in it that breaks its Kubernetes rule. */
+export function validateRoute(r: Route): Route {
+  const problem = badName(r);
+  return problem === undefined ? r : { t: "error", code: 400, message: problem };
 }
