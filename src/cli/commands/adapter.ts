@@ -108,7 +108,11 @@ export function register(program: Command): void {
         "prometheus-adapter's rules file (rules, externalRules, resourceRules). The config file is watched: " +
         "a valid new config replaces the old one, a bad one is rejected and logged.",
     )
-    .option("--config <file>", "rules file (prometheus-adapter format); without it every API is served empty")
+    .option("--config <file>", "rules file (prometheus-adapter format); required unless --empty-config")
+    .option(
+      "--empty-config",
+      "serve every API empty, without a rules file (on purpose: e.g. a front for --remote-adapter only)",
+    )
     .option("--metrics-relist-interval <duration>", "how often discovery re-reads the series", "1m")
     .option(
       "--metrics-max-age <duration>",
@@ -139,6 +143,22 @@ export function register(program: Command): void {
   program.addCommand(cmd);
 }
 
+/**
+ * The rules file, or undefined for an explicit `--empty-config`. A forgotten `--config` would otherwise
+ * serve empty APIs and report ready, and the HPA would see every metric missing.
+ */
+function configFileOf(o: Record<string, unknown>): string | undefined {
+  if (o.emptyConfig && o.config !== undefined)
+    throw invalidInput("--empty-config", "cannot be combined with --config");
+  if (o.emptyConfig) return undefined;
+  if (o.config === undefined)
+    throw invalidInput(
+      "--config",
+      "required: a rules file (prometheus-adapter format); give --empty-config to serve every API empty on purpose",
+    );
+  return String(o.config);
+}
+
 async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<void> {
   const relistMs = parseDurationMs(String(o.metricsRelistInterval), "--metrics-relist-interval");
   if (relistMs < 1000) throw invalidInput("--metrics-relist-interval", "must be at least 1s");
@@ -159,7 +179,7 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
     ? pino({ name: "adapter", level }, pretty({ destination: 2, sync: true }))
     : pino({ name: "adapter", level }, pino.destination({ fd: 2, sync: true }));
 
-  const configFile = o.config === undefined ? undefined : String(o.config);
+  const configFile = configFileOf(o);
   const config = configFile ? await loadConfigFile(configFile) : compileConfig({});
   const metrics = new AdapterMetrics();
   const prometheus = createPrometheusClient({
