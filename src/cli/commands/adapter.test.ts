@@ -37,7 +37,9 @@ describe("tidescale adapter --config", () => {
       "error",
     ]);
     expect(r.code).toBe(1);
-    expect(r.err.trimEnd()).toMatch(/^error: --secure-port: cannot listen on 192\.0\.2\.1:0: .*EADDRNOTAVAIL/);
+    expect(r.err.trimEnd()).toMatch(
+      /^error: --secure-port: cannot listen on 192\.0\.2\.1:0: .*EADDRNOTAVAIL/,
+    );
   });
 
   it("--help documents --empty-config", async () => {
