@@ -33,7 +33,7 @@ const quantity = z
     return text;
   });
 
-const int32 = (what: string) =>
+export const int32 = (what: string) =>
   z
     .number({
       error: (i) => (i.input === undefined ? "required field is missing" : `${what} must be an integer`),
@@ -78,7 +78,7 @@ function pathPart(p: string): (string | number)[] {
 const nonEmpty = (what: string) =>
   z.string({ error: `${what} is required` }).min(1, { error: `must specify ${what}` });
 
-const crossVersionObjectReference = z.strictObject({
+export const crossVersionObjectReference = z.strictObject({
   apiVersion: z.string().optional(),
   kind: nonEmpty("a kind"),
   name: nonEmpty("a name"),
@@ -122,7 +122,7 @@ const TARGET_FIELD: Record<MetricTarget["type"], "value" | "averageValue" | "ave
   AverageValue: "averageValue",
 };
 
-const metricSpec = z
+export const metricSpec = z
   .strictObject({
     type: z.enum(METRIC_TYPES, {
       error: (i) =>
@@ -262,6 +262,12 @@ const metadataSchema = z.strictObject({
   selfLink: z.unknown().optional(),
 });
 
+/** `spec.behavior` (scaleUp/scaleDown rules). */
+export const behaviorSchema = z.strictObject({
+  scaleUp: scalingRules.optional(),
+  scaleDown: scalingRules.optional(),
+});
+
 /** The zod schema of an autoscaling/v2 HorizontalPodAutoscaler as `kubectl apply` takes it. */
 export const hpaSchema = z
   .strictObject({
@@ -273,9 +279,7 @@ export const hpaSchema = z
       minReplicas: int32("minReplicas").optional(),
       maxReplicas: int32("maxReplicas"),
       metrics: z.array(metricSpec).optional(),
-      behavior: z
-        .strictObject({ scaleUp: scalingRules.optional(), scaleDown: scalingRules.optional() })
-        .optional(),
+      behavior: behaviorSchema.optional(),
     }),
     status: z.unknown().optional(),
   })
@@ -336,13 +340,13 @@ function cleanIdentifier(m: z.output<typeof metricIdentifier>) {
   return sel === undefined ? { name: m.name } : { name: m.name, selector: sel };
 }
 
-function cleanRef(r: z.output<typeof crossVersionObjectReference>) {
+export function cleanRef(r: z.output<typeof crossVersionObjectReference>) {
   return r.apiVersion === undefined
     ? { kind: r.kind, name: r.name }
     : { apiVersion: r.apiVersion, kind: r.kind, name: r.name };
 }
 
-function cleanMetric(m: z.output<typeof metricSpec>): MetricSpec {
+export function cleanMetric(m: z.output<typeof metricSpec>): MetricSpec {
   switch (m.type) {
     case "Resource":
       return {
@@ -380,7 +384,8 @@ function cleanMetric(m: z.output<typeof metricSpec>): MetricSpec {
   }
 }
 
-function cleanBehavior(b: z.output<typeof hpaSchema>["spec"]["behavior"]): HpaBehavior | undefined {
+/** A validated `spec.behavior` with the API's rule defaults applied. */
+export function cleanBehavior(b: z.output<typeof behaviorSchema> | undefined): HpaBehavior | undefined {
   if (b === undefined) return undefined;
   const rules = (r: z.output<typeof scalingRules> | undefined) => {
     if (r === undefined) return undefined;
