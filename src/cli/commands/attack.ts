@@ -4,8 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
-import { type PreparedTarget, runAttack } from "../../adapters/loadgen/attacker.js";
-import { ProgressLine } from "../../adapters/loadgen/progress.js";
+import type { PreparedTarget } from "../../adapters/loadgen/attacker.js";
 import { BufferedWriter, openOutput } from "../../adapters/loadgen/results-io.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
@@ -139,6 +138,11 @@ export function register(program: Command): void {
         });
       }
 
+      // The HTTP client and the progress histogram load only when an attack runs (not for --help).
+      const [{ runAttack }, { ProgressLine }] = await Promise.all([
+        import("../../adapters/loadgen/attacker.js"),
+        import("../../adapters/loadgen/progress.js"),
+      ]);
       const abort = new AbortController();
       // A reader that went away (`attack | head`) stops the attack: nobody reads the results.
       const out = new BufferedWriter(openOutput(o.output ?? ""), () => abort.abort());

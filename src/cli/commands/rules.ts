@@ -9,7 +9,7 @@ import { loadConfigFile, relist } from "../../adapters/prometheus/discovery.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { ToolkitError } from "../../core/errors.js";
 import { formatRulesReport, planRulesReport, type SampleResult } from "../../core/metrics/rules-report.js";
-import { addPrometheusFlags, prometheusOptions } from "./adapter.js";
+import { addPrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
 
 async function run(client: PrometheusClient, query: string, nowMs: number): Promise<SampleResult> {
   try {

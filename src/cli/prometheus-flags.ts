@@ -1,0 +1,85 @@
+/**
+ * The flags `adapter` and `rules test` share for reaching Prometheus, and the client options they build.
+ * Kept apart from commands/adapter.ts so that `rules test` does not load the adapter's server libraries.
+ */
+import { readFileSync } from "node:fs";
+import { type Command, Option } from "commander";
+import type { PrometheusClientOptions } from "../adapters/prometheus/client.js";
+import { parseDurationMs } from "../core/duration.js";
+import { invalidInput } from "../core/errors.js";
+
+/** Options shared by `adapter` and `rules test` for reaching Prometheus. */
+export function addPrometheusFlags(cmd: Command): Command {
+  return cmd
+    .option("--prometheus-url <url>", "Prometheus base URL (a path prefix is kept)", "http://127.0.0.1:9090")
+    .addOption(
+      new Option("--prometheus-verb <verb>", "HTTP verb for Prometheus queries")
+        .choices(["GET", "POST"])
+        .default("GET"),
+    )
+    .option("--prometheus-ca-file <file>", "CA bundle to verify an https Prometheus")
+    .option("--prometheus-client-tls-cert-file <file>", "client certificate for Prometheus (mutual TLS)")
+    .option("--prometheus-client-tls-key-file <file>", "client key for --prometheus-client-tls-cert-file")
+    .option("--prometheus-token-file <file>", "file holding a bearer token for Prometheus")
+    .option("--prometheus-auth-username <user>", "basic-auth user for Prometheus")
+    .option("--prometheus-auth-password-file <file>", "file holding the basic-auth password")
+    .option("--prometheus-insecure-skip-tls-verify", "do not verify Prometheus' certificate (unsafe)")
+    .option(
+      "--prometheus-header <key=value>",
+      "extra header sent to Prometheus (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option("--prometheus-timeout <duration>", "timeout of one Prometheus call", "10s");
+}
+
+function readSecret(file: string, flag: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (e) {
+    throw invalidInput(
+      flag,
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
+/** Builds Prometheus client options from the flags `addPrometheusFlags` adds. */
+export function prometheusOptions(o: Record<string, unknown>): PrometheusClientOptions {
+  const opts: PrometheusClientOptions = {
+    url: String(o.prometheusUrl),
+    method: o.prometheusVerb === "POST" ? "POST" : "GET",
+    timeoutMs: parseDurationMs(String(o.prometheusTimeout ?? "10s"), "--prometheus-timeout"),
+  };
+  if (o.prometheusCaFile) opts.ca = readSecret(String(o.prometheusCaFile), "--prometheus-ca-file");
+  if (!!o.prometheusClientTlsCertFile !== !!o.prometheusClientTlsKeyFile)
+    throw invalidInput(
+      "--prometheus-client-tls-cert-file",
+      "needs --prometheus-client-tls-key-file (and the other way round)",
+    );
+  if (o.prometheusClientTlsCertFile) {
+    opts.clientCert = readSecret(String(o.prometheusClientTlsCertFile), "--prometheus-client-tls-cert-file");
+    opts.clientKey = readSecret(String(o.prometheusClientTlsKeyFile), "--prometheus-client-tls-key-file");
+  }
+  if (o.prometheusTokenFile)
+    opts.bearerToken = readSecret(String(o.prometheusTokenFile), "--prometheus-token-file");
+  if (o.prometheusAuthUsername) {
+    if (opts.bearerToken)
+      throw invalidInput("--prometheus-auth-username", "cannot be combined with --prometheus-token-file");
+    opts.basicAuth = {
+      username: String(o.prometheusAuthUsername),
+      password: o.prometheusAuthPasswordFile
+        ? readSecret(String(o.prometheusAuthPasswordFile), "--prometheus-auth-password-file")
+        : "",
+    };
+  }
+  if (o.prometheusInsecureSkipTlsVerify) opts.insecureSkipVerify = true;
+  const headers: Record<string, string> = {};
+  for (const h of (o.prometheusHeader as string[] | undefined) ?? []) {
+    const eq = h.indexOf("=");
+    if (eq <= 0) throw invalidInput("--prometheus-header", `want key=value, got "${h}"`);
+    headers[h.slice(0, eq).trim()] = h.slice(eq + 1);
+  }
+  if (Object.keys(headers).length > 0) opts.headers = headers;
+  return opts;
+}
