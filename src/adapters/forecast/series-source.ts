@@ -10,7 +10,7 @@ import type { SpikeRange } from "../../core/predict/backtest.js";
 import { MAX_GRID_SLOTS, toRegularGrid } from "../../core/predict/grid.js";
 import type { RegularSeries } from "../../core/predict/types.js";
 import { parseSeriesCsv } from "../../core/series/csv.js";
-import { createPrometheusClient } from "../prometheus/client.js";
+import { createPrometheusClient, type PrometheusClient } from "../prometheus/client.js";
 
 /** A loaded series: raw points (seconds) and the regular grid built from them. */
 export interface LoadedSeries {
@@ -83,6 +83,8 @@ export async function loadPrometheusSeries(opts: {
   rangeSec: number;
   stepSec: number;
   endSec: number;
+  /** A long-lived client to reuse (the controller's); a one-off client is made and closed otherwise. */
+  client?: PrometheusClient;
 }): Promise<LoadedSeries> {
   const slots = Math.floor(opts.rangeSec / opts.stepSec) + 1;
   if (!(slots <= MAX_GRID_SLOTS))
@@ -90,7 +92,7 @@ export async function loadPrometheusSeries(opts: {
       "--range",
       `${opts.rangeSec}s at a ${opts.stepSec}s step is ${slots} points; at most ${MAX_GRID_SLOTS} (raise --step)`,
     );
-  const client = createPrometheusClient({ url: opts.url });
+  const client = opts.client ?? createPrometheusClient({ url: opts.url });
   try {
     const start = opts.endSec - opts.rangeSec;
     const bySeries = new Map<string, Array<[number, string]>>();
@@ -121,7 +123,7 @@ export async function loadPrometheusSeries(opts: {
     const vs = values.map((v) => Number(v[1]));
     return { name: opts.query, series: toRegularGrid(ts, vs, opts.stepSec), points: values.length };
   } finally {
-    await client.close();
+    if (!opts.client) await client.close();
   }
 }
 

@@ -5,8 +5,9 @@
  * and applies its client certificate, CA and token to the request options.
  */
 import https from "node:https";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ToolkitError } from "../../../core/errors.js";
+import { loadKubeConfig } from "../../kube/client.js";
 
 export interface KubeResponse {
   status: number;
@@ -27,21 +28,9 @@ export interface KubeApi {
  * neither is available. `flag` names the flag in error messages.
  */
 export function kubeApiFromConfig(kubeconfig: string | undefined, flag: string): KubeApi | undefined {
-  const kc = new KubeConfig();
-  try {
-    if (kubeconfig) kc.loadFromFile(kubeconfig);
-    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-    else return undefined;
-  } catch (e) {
-    throw new ToolkitError(
-      "INVALID_INPUT",
-      flag,
-      // one line: the YAML parser's message carries a multi-line excerpt of the file
-      `cannot load kubeconfig ${kubeconfig ?? "(in-cluster)"}: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new ToolkitError("INVALID_INPUT", flag, "kubeconfig has no current cluster");
+  const kc = loadKubeConfig(kubeconfig, flag);
+  const cluster = kc?.getCurrentCluster();
+  if (!kc || !cluster) return undefined;
   return new KubeConfigApi(kc, cluster.server.replace(/\/+$/, ""));
 }
 
