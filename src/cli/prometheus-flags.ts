@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import type { PrometheusClientOptions } from "../adapters/prometheus/client.js";
+import { TokenFile } from "../adapters/prometheus/token-file.js";
 import { parseDurationMs } from "../core/duration.js";
 import { invalidInput } from "../core/errors.js";
 
@@ -61,10 +62,8 @@ export function prometheusOptions(o: Record<string, unknown>): PrometheusClientO
     opts.clientCert = readSecret(String(o.prometheusClientTlsCertFile), "--prometheus-client-tls-cert-file");
     opts.clientKey = readSecret(String(o.prometheusClientTlsKeyFile), "--prometheus-client-tls-key-file");
   }
-  if (o.prometheusTokenFile)
-    opts.bearerToken = readSecret(String(o.prometheusTokenFile), "--prometheus-token-file");
   if (o.prometheusAuthUsername) {
-    if (opts.bearerToken)
+    if (o.prometheusTokenFile)
       throw invalidInput("--prometheus-auth-username", "cannot be combined with --prometheus-token-file");
     opts.basicAuth = {
       username: String(o.prometheusAuthUsername),
@@ -81,5 +80,8 @@ export function prometheusOptions(o: Record<string, unknown>): PrometheusClientO
     headers[h.slice(0, eq).trim()] = h.slice(eq + 1);
   }
   if (Object.keys(headers).length > 0) opts.headers = headers;
+  // Last, after every check that can throw: the token file is watched until the client is closed.
+  if (o.prometheusTokenFile)
+    opts.bearerToken = new TokenFile(String(o.prometheusTokenFile), "--prometheus-token-file");
   return opts;
 }

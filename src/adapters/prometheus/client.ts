@@ -58,6 +58,16 @@ export interface PrometheusClient {
   close(): Promise<void>;
 }
 
+/** A bearer token that can change while the client runs (see token-file.ts). */
+export interface TokenSource {
+  /** The token to send now ("" sends none). */
+  current(): string;
+  /** Reads the token again (Prometheus said 401) and returns the one now current. */
+  reload(): string;
+  /** Stops watching (called by the client's `close`). */
+  close(): void;
+}
+
 export interface PrometheusClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:9090` or `https://prom.example/prefix` (a path prefix is kept). */
   url: string;
@@ -67,8 +77,11 @@ export interface PrometheusClientOptions {
   retries?: number;
   /** First backoff delay; doubles per retry (default 200 ms). */
   backoffMs?: number;
-  /** `Authorization: Bearer <token>`. */
-  bearerToken?: string;
+  /**
+   * `Authorization: Bearer <token>`. A `TokenSource` (a token file) is asked on every request and re-read
+   * on a 401, after which the request is sent once more with the new token.
+   */
+  bearerToken?: string | TokenSource;
   /** `Authorization: Basic ...`. */
   basicAuth?: { username: string; password: string };
   /** PEM CA bundle to verify an https Prometheus. */
@@ -132,23 +145,36 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
   if (opts.clientKey !== undefined) connect.key = opts.clientKey;
   if (opts.insecureSkipVerify) connect.rejectUnauthorized = false;
   const agent = new Agent({ connect, keepAliveTimeout: 30_000, connections: 64 });
-  const headers: Record<string, string> = { accept: "application/json", ...(opts.headers ?? {}) };
-  if (opts.bearerToken) headers.authorization = `Bearer ${opts.bearerToken}`;
-  else if (opts.basicAuth)
-    headers.authorization = `Basic ${Buffer.from(`${opts.basicAuth.username}:${opts.basicAuth.password}`).toString("base64")}`;
+  const tokenSource = typeof opts.bearerToken === "object" ? opts.bearerToken : undefined;
+  const baseHeaders: Record<string, string> = { accept: "application/json", ...(opts.headers ?? {}) };
+  if (typeof opts.bearerToken === "string" && opts.bearerToken)
+    baseHeaders.authorization = `Bearer ${opts.bearerToken}`;
+  else if (!tokenSource && opts.basicAuth)
+    baseHeaders.authorization = `Basic ${Buffer.from(`${opts.basicAuth.username}:${opts.basicAuth.password}`).toString("base64")}`;
   const method = opts.method ?? "GET";
   const encodedQueries = new Map<string, string>();
 
-  // Per-request work kept small: the origin and path prefix are fixed, the headers object is shared
-  // (undici does not modify it), and the dispatcher is called with origin + path (no URL parsing).
+  // Per-request work kept small: the origin and path prefix are fixed, the headers objects are shared
+  // (undici does not modify them) and rebuilt only when the token changes, and the dispatcher is called
+  // with origin + path (no URL parsing).
   const origin = base.origin;
-  const postHeaders = { ...headers, "content-type": "application/x-www-form-urlencoded" };
+  let sent = { token: "", get: baseHeaders, post: postHeadersOf(baseHeaders) };
+  const currentHeaders = () => {
+    if (!tokenSource) return sent;
+    const token = tokenSource.current();
+    if (token !== sent.token) {
+      const get = token ? { ...baseHeaders, authorization: `Bearer ${token}` } : baseHeaders;
+      sent = { token, get, post: postHeadersOf(get) };
+    }
+    return sent;
+  };
   async function once(path: string, qs: string, fastLabel: string | undefined): Promise<unknown> {
+    const h = currentHeaders();
     const res = await agent.request({
       origin,
       path: method === "POST" || qs === "" ? prefix + path : `${prefix}${path}?${qs}`,
       method,
-      headers: method === "POST" ? postHeaders : headers,
+      headers: method === "POST" ? h.post : h.get,
       ...(method === "POST" ? { body: qs } : {}),
       signal: AbortSignal.timeout(timeoutMs),
       headersTimeout: timeoutMs,
@@ -184,6 +210,11 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
         where,
         `${said} (is --prometheus-url right, including any path prefix?)`,
       );
+    if (res.statusCode === 401 && tokenSource)
+      throw new Unauthorized(
+        new ToolkitError("UNAVAILABLE", where, `${said} (check the Prometheus credentials)`),
+        h.token,
+      );
     if (res.statusCode === 401 || res.statusCode === 403)
       throw new ToolkitError("UNAVAILABLE", where, `${said} (check the Prometheus credentials)`);
     throw new ToolkitError("INVALID_INPUT", where, said);
@@ -197,6 +228,7 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
     const qs = typeof params === "string" ? params : new URLSearchParams(params).toString();
     const t0 = performance.now();
     let last: ToolkitError | undefined;
+    let reread = false;
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
       try {
@@ -204,6 +236,13 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
         opts.onRequest?.({ path, seconds: (performance.now() - t0) / 1000, outcome: "ok" });
         return data;
       } catch (e) {
+        // 401 with a token file: re-read it, and when the token changed send the request once more
+        // right away (not counted as a retry).
+        if (e instanceof Unauthorized && !reread && tokenSource && tokenSource.reload() !== e.token) {
+          reread = true;
+          attempt--;
+          continue;
+        }
         const classified = classify(e, path, timeoutMs);
         last = classified.error;
         if (!classified.retry) break;
@@ -257,9 +296,24 @@ export function createPrometheusClient(opts: PrometheusClientOptions): Prometheu
       return Array.isArray(data) ? (data as Array<Record<string, string>>) : [];
     },
     async close() {
+      tokenSource?.close();
       await agent.close();
     },
   };
+}
+
+function postHeadersOf(headers: Record<string, string>): Record<string, string> {
+  return { ...headers, "content-type": "application/x-www-form-urlencoded" };
+}
+
+/** Prometheus answered 401 to a request sent with `token` (from a TokenSource). */
+class Unauthorized extends Error {
+  constructor(
+    readonly inner: ToolkitError,
+    readonly token: string,
+  ) {
+    super(inner.message);
+  }
 }
 
 class RetryableError extends Error {
@@ -275,6 +329,7 @@ function oneLine(s: string): string {
 function classify(e: unknown, path: string, timeoutMs: number): { error: ToolkitError; retry: boolean } {
   const where = `prometheus ${path}`;
   if (e instanceof RetryableError) return { error: e.inner, retry: true };
+  if (e instanceof Unauthorized) return { error: e.inner, retry: false };
   if (e instanceof ToolkitError) return { error: e, retry: false };
   const err = e as {
     name?: string;
