@@ -24,6 +24,7 @@ import {
 import { formatPath, parseWith } from "../validation.js";
 import { type FieldProblem, resolveAlgorithm } from "./algorithm.js";
 import { cronProblems } from "./cron.js";
+import { resourceIdentifier } from "./identifiers.js";
 import {
   ALGORITHM_TYPES,
   type CronSpec,
@@ -181,6 +182,19 @@ function refinePrediction(s: SpecOut, ctx: z.RefinementCtx) {
   const r = resolveAlgorithm(s.prediction.predictionAlgorithm as PredictionAlgorithm);
   if (!r.ok) addAll(ctx, ["spec", "prediction", "predictionAlgorithm"], r.error);
   const metrics = s.metrics ?? [];
+  const seen = new Map<string, number>();
+  metrics.forEach((m, i) => {
+    const id = resourceIdentifier(cleanMetric(m));
+    if (id === undefined) return;
+    const first = seen.get(id);
+    if (first !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["spec", "metrics", i],
+        message: `predicts the same series as spec.metrics[${first}] (${id}); give one of them another metric`,
+      });
+    else seen.set(id, i);
+  });
   if (!metrics.some((m) => (PREDICTABLE_TYPES as readonly string[]).includes(m.type)))
     ctx.addIssue({
       code: "custom",
