@@ -100,6 +100,19 @@ describe("compileConfig", () => {
       { externalRules: [rule(), rule({ seriesQuery: "" })] },
       /^externalRules\[1\]\.seriesQuery: must not be empty/,
     ],
+    [
+      { rules: [rule({ resources: { overrides: { "app.kubernetes.io/name": { resource: "pod" } } } })] },
+      /^rules\[0\]\.resources\.overrides\.app\.kubernetes\.io\/name: "app\.kubernetes\.io\/name" is not a valid Prometheus label name/,
+    ],
+    [
+      {
+        resourceRules: {
+          cpu: { containerQuery: "a", nodeQuery: "b", containerLabel: 'c"}' },
+          memory: { containerQuery: "c", nodeQuery: "d" },
+        },
+      },
+      /^resourceRules\.cpu\.containerLabel: "c"}" is not a valid Prometheus label name/,
+    ],
     [{ rules: "x" }, /^rules: /],
     [
       { resourceRules: { cpu: {}, memory: {} } },

@@ -8,6 +8,7 @@ import { parseDurationMs } from "../duration.js";
 import { invalidInput, type ToolkitError } from "../errors.js";
 import { parseWith } from "../validation.js";
 import { compileGoRegex, compileName, type NameMatcher, type SeriesFilter } from "./naming.js";
+import { isPromLabelName } from "./promql.js";
 import { compileResources, ResourceConfigError, type ResourceMapper } from "./resources.js";
 import { type CompiledTemplate, compileTemplate, STRUCT, type TemplateValue } from "./template.js";
 
@@ -105,6 +106,19 @@ export function queryTemplateData(args: {
   };
 }
 
+/** Override keys are Prometheus labels: they go into queries as label names, so check them at load. */
+function checkOverrideLabels(
+  resources: z.output<typeof ResourcesSchema> | undefined,
+  at: (field: string) => string,
+): void {
+  for (const label of Object.keys(resources?.overrides ?? {}))
+    if (!isPromLabelName(label))
+      throw invalidInput(
+        at(`resources.overrides.${label}`),
+        `"${label}" is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)`,
+      );
+}
+
 const SAMPLE_DATA = queryTemplateData({
   series: "sample_series",
   labelMatchers: 'namespace="default",pod="p"',
@@ -157,6 +171,7 @@ function compileRule(
   }
   // name.matches also acts as an implicit `is` filter (upstream).
   filters.push({ is: name.matches });
+  checkOverrideLabels(raw.resources, at);
   let resources: ResourceMapper;
   try {
     resources = compileResources(raw.resources);
@@ -199,6 +214,12 @@ export function compileConfig(doc: unknown, prefix = ""): CompiledConfig {
     const at = (f: string) => (prefix ? `${prefix}: resourceRules.${f}` : `resourceRules.${f}`);
     const one = (key: "cpu" | "memory"): CompiledResourceQuery => {
       const q = rr[key];
+      checkOverrideLabels(q.resources, (f) => at(`${key}.${f}`));
+      if (q.containerLabel !== undefined && !isPromLabelName(q.containerLabel))
+        throw invalidInput(
+          at(`${key}.containerLabel`),
+          `"${q.containerLabel}" is not a valid Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)`,
+        );
       let resources: ResourceMapper;
       try {
         resources = compileResources(q.resources);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type LabelRequirement, renderLabelMatchers, requirementMatcher } from "./promql.js";
+import {
+  isPromMetricName,
+  type LabelRequirement,
+  promStringBody,
+  quoteMeta,
+  renderLabelMatchers,
+  requirementMatcher,
+  templateValues,
+} from "./promql.js";
 
 const r = (key: string, operator: LabelRequirement["operator"], ...values: string[]): LabelRequirement => ({
   key,
@@ -88,4 +96,50 @@ describe("renderLabelMatchers (order: selector sorted by key, namespace, resourc
     // Regex positions match the value literally: a regex-escaped `.*` is `\.\*`.
     if (evil === ".*") expect(s).toContain('pod=~"\\\\.\\\\*|p2"');
   });
+});
+
+describe("promStringBody (a .LabelValuesByName value: the inside of a string literal)", () => {
+  it.each([
+    ["web-1", "web-1"],
+    ['x"} or vector(1) or {a="', "x\\x22} or vector(1) or {a=\\x22"],
+    ["x'}", "x\\x27}"],
+    ["a`b", "a\\x60b"],
+    ["a\\", "a\\\\"],
+    ["\n}", "\\n}"],
+    ["\u0000", "\\x00"],
+    ["é😀", "é😀"],
+    ["\ud800x", "\\ufffdx"],
+  ])("%j -> %s", (v, want) => {
+    expect(promStringBody(v)).toBe(want);
+  });
+});
+
+describe("templateValues (one value as is; several regex-escaped, joined by |)", () => {
+  it.each([
+    [["a.b"], "a.b"],
+    [["a.b", "c"], "a\\\\.b|c"],
+    [[".*", "x|y"], "\\\\.\\\\*|x\\\\|y"],
+    [['"', "'"], "\\x22|\\x27"],
+  ])("%j -> %s", (values, want) => {
+    expect(templateValues(values)).toBe(want);
+  });
+});
+
+describe("quoteMeta (Go regexp.QuoteMeta)", () => {
+  it.each([
+    ["a.b", "a\\.b"],
+    ["\\.+*?()|[]{}^$", "\\\\\\.\\+\\*\\?\\(\\)\\|\\[\\]\\{\\}\\^\\$"],
+    ["web-1", "web-1"],
+  ])("%j -> %s", (v, want) => {
+    expect(quoteMeta(v)).toBe(want);
+  });
+});
+
+describe("isPromMetricName", () => {
+  it.each(["http_requests_total", "namespace:http_requests:rate5m", "_x", ":a"])("accepts %s", (n) =>
+    expect(isPromMetricName(n)).toBe(true),
+  );
+  it.each(["", "1a", "a-b", "a.b", 'a{b="c"}', "a b", "é"])("refuses %j", (n) =>
+    expect(isPromMetricName(n)).toBe(false),
+  );
 });

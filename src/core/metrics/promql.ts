@@ -10,9 +10,14 @@
  * `app.kubernetes.io/name` is rejected with a 400 instead of producing a broken query), and every value
  * that ends up inside a regex matcher (`in`, `notin`, several object names) is regex-escaped, so a pod
  * named `a.b` or `.*` matches only itself.
+ *
+ * `.LabelValuesByName` values are placed by the rule's own template, inside quotes the template writes:
+ * they come escaped for the inside of a PromQL string literal (`promStringBody`), so they cannot end the
+ * string whichever quote the template uses. Several values are joined by `|` (the upstream shape, meant
+ * for `=~"<<.LabelValuesByName.pod>>"`), each regex-escaped first, so the alternatives match only the
+ * values themselves.
  */
 import { err, ok, type Result } from "../errors.js";
-import { escapeRegex } from "./resources.js";
 import { goQuote } from "./template.js";
 
 /** Label selector operators (Kubernetes `selection.Operator`). */
@@ -26,10 +31,16 @@ export interface LabelRequirement {
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 /** True when `name` is a valid Prometheus label name. */
 export function isPromLabelName(name: string): boolean {
   return LABEL_NAME.test(name);
+}
+
+/** True when `name` can stand unquoted as a metric name in PromQL (what `<<.Series>>{…}` needs). */
+export function isPromMetricName(name: string): boolean {
+  return METRIC_NAME.test(name);
 }
 
 /** Quotes a value as a PromQL (and Go `%q`) string literal. */
@@ -37,9 +48,35 @@ export function promString(value: string): string {
   return goQuote(value);
 }
 
+const NEEDS_ESCAPE = /[^\x20-\x7e]|["'`\\]/;
+const QUOTE_HEX: Readonly<Record<string, string>> = { '"': "\\x22", "'": "\\x27", "`": "\\x60" };
+
+/**
+ * The inside of a PromQL string literal for `value`, valid between double quotes and between single
+ * quotes alike: Go `%q` escaping, with the three quote characters written as `\x22`, `\x27`, `\x60`
+ * (a raw backtick string cannot be closed by it either).
+ */
+export function promStringBody(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value
+    .split(/(["'`])/)
+    .map((part) => QUOTE_HEX[part] ?? goQuote(part).slice(1, -1))
+    .join("");
+}
+
+/** Go `regexp.QuoteMeta`: escapes RE2 metacharacters so that `s` matches only itself. */
+export function quoteMeta(s: string): string {
+  return s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
+}
+
 /** `a|b|c` with each value regex-escaped, as one anchored PromQL regex alternative list. */
 export function regexAlternatives(values: readonly string[]): string {
-  return values.map((v) => escapeRegex(v)).join("|");
+  return values.map((v) => quoteMeta(v)).join("|");
+}
+
+/** A `.LabelValuesByName` value: one value as is, several regex-escaped and joined by `|`; string-escaped. */
+export function templateValues(values: readonly string[]): string {
+  return promStringBody(values.length === 1 ? values[0]! : regexAlternatives(values));
 }
 
 /** One requirement as a PromQL matcher, following upstream's table; `gt`/`lt` are an error. */
@@ -88,13 +125,14 @@ export function renderLabelMatchers(
     const m = requirementMatcher(r);
     if (!m.ok) return m;
     parts.push(m.value);
-    if (r.operator !== "exists" && r.operator !== "!") valuesByName[r.key] = [...r.values].sort().join("|");
+    if (r.operator !== "exists" && r.operator !== "!")
+      valuesByName[r.key] = templateValues([...r.values].sort());
   }
   if (input.namespace) {
     if (!isPromLabelName(input.namespace.label))
       return err(`namespace label "${input.namespace.label}" is not a valid Prometheus label name`);
     parts.push(`${input.namespace.label}=${promString(input.namespace.value)}`);
-    valuesByName[input.namespace.label] = input.namespace.value;
+    valuesByName[input.namespace.label] = templateValues([input.namespace.value]);
   }
   if (input.resource) {
     const { label, names } = input.resource;
@@ -105,7 +143,7 @@ export function renderLabelMatchers(
         ? `${label}=${promString(names[0]!)}`
         : `${label}=~${promString(regexAlternatives(names))}`,
     );
-    valuesByName[label] = names.join("|");
+    valuesByName[label] = templateValues(names);
   }
   return ok({ matchers: parts.join(","), valuesByName });
 }

@@ -12,7 +12,7 @@
  */
 import { err, ok, type Result } from "../errors.js";
 import { type CompiledResourceQuery, type CompiledRule, queryTemplateData } from "./config.js";
-import { type LabelRequirement, renderLabelMatchers } from "./promql.js";
+import { isPromLabelName, isPromMetricName, type LabelRequirement, renderLabelMatchers } from "./promql.js";
 import { lookupResource, type ResourceInfo } from "./resources.js";
 import type { CompiledTemplate, TemplateValue } from "./template.js";
 
@@ -25,6 +25,23 @@ export interface Sample {
 const NAMESPACES = lookupResource("namespaces")!;
 const PODS = lookupResource("pods")!;
 const NODES = lookupResource("nodes")!;
+
+/**
+ * The template data of a query, refusing what cannot be placed in PromQL unquoted: `.Series` must be a
+ * metric name (a UTF-8 series name from Prometheus 3 could otherwise carry query text) and every
+ * `.GroupBy` entry a label name. `.LabelMatchers` and `.LabelValuesByName` come escaped from promql.ts.
+ */
+function templateData(
+  where: string,
+  args: Parameters<typeof queryTemplateData>[0],
+): Result<TemplateValue, string> {
+  if (args.series !== "" && !isPromMetricName(args.series))
+    return err(`${where}: series name ${JSON.stringify(args.series)} is not a valid Prometheus metric name`);
+  const bad = args.groupBy.find((l) => !isPromLabelName(l));
+  if (bad !== undefined)
+    return err(`${where}: group-by label ${JSON.stringify(bad)} is not a valid Prometheus label name`);
+  return ok(queryTemplateData(args));
+}
 
 function render(tmpl: CompiledTemplate, data: TemplateValue, where: string): Result<string, string> {
   let q: string;
@@ -73,13 +90,14 @@ export function buildCustomQuery(
     resource: i.names === undefined ? undefined : { label: resLabel, names: i.names },
   });
   if (!m.ok) return m;
-  const data = queryTemplateData({
+  const data = templateData(`${i.rule.id}.metricsQuery`, {
     series: i.seriesName,
     labelMatchers: m.value.matchers,
     labelValuesByName: m.value.valuesByName,
     groupBy: [resLabel],
   });
-  const q = render(i.rule.metricsQuery, data, `${i.rule.id}.metricsQuery`);
+  if (!data.ok) return data;
+  const q = render(i.rule.metricsQuery, data.value, `${i.rule.id}.metricsQuery`);
   if (!q.ok) return q;
   return ok({ query: q.value, resourceLabel: resLabel });
 }
@@ -105,13 +123,14 @@ export function buildExternalQuery(i: ExternalQueryInput): Result<string, string
   }
   const m = renderLabelMatchers({ requirements: i.selector, namespace });
   if (!m.ok) return m;
-  const data = queryTemplateData({
+  const data = templateData(`${i.rule.id}.metricsQuery`, {
     series: i.seriesName,
     labelMatchers: m.value.matchers,
     labelValuesByName: m.value.valuesByName,
     groupBy: [],
   });
-  return render(i.rule.metricsQuery, data, `${i.rule.id}.metricsQuery`);
+  if (!data.ok) return data;
+  return render(i.rule.metricsQuery, data.value, `${i.rule.id}.metricsQuery`);
 }
 
 /** The PromQL for pod CPU or memory (`containerQuery`) in one namespace (or all, when undefined). */
@@ -134,13 +153,14 @@ export function buildPodResourceQuery(
   if (!m.ok) return m;
   const groupBy =
     namespace === undefined ? [nsLabel, podLabel, q.containerLabel] : [podLabel, q.containerLabel];
-  const data = queryTemplateData({
+  const data = templateData(`${where}.containerQuery`, {
     series: "",
     labelMatchers: m.value.matchers,
     labelValuesByName: m.value.valuesByName,
     groupBy,
   });
-  const r = render(q.containerQuery, data, `${where}.containerQuery`);
+  if (!data.ok) return data;
+  const r = render(q.containerQuery, data.value, `${where}.containerQuery`);
   if (!r.ok) return r;
   return ok({ query: r.value, podLabel, namespaceLabel: nsLabel });
 }
@@ -159,13 +179,14 @@ export function buildNodeResourceQuery(
     resource: nodeNames === undefined ? undefined : { label: nodeLabel, names: nodeNames },
   });
   if (!m.ok) return m;
-  const data = queryTemplateData({
+  const data = templateData(`${where}.nodeQuery`, {
     series: "",
     labelMatchers: m.value.matchers,
     labelValuesByName: m.value.valuesByName,
     groupBy: [nodeLabel],
   });
-  const r = render(q.nodeQuery, data, `${where}.nodeQuery`);
+  if (!data.ok) return data;
+  const r = render(q.nodeQuery, data.value, `${where}.nodeQuery`);
   if (!r.ok) return r;
   return ok({ query: r.value, nodeLabel });
 }

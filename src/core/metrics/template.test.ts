@@ -71,6 +71,7 @@ describe("goQuote (Go %q, also a PromQL string literal)", () => {
     ["\u0000\u001b\u007f", '"\\x00\\x1b\\x7f"'],
     ["é€😀", '"é€😀"'],
     ["\u2028", '"\\u2028"'],
+    ["\ud800", '"\\ufffd"'],
     ['"}[5m]) or vector(1) #', '"\\"}[5m]) or vector(1) #"'],
   ])("%j -> %s", (v, want) => {
     expect(goQuote(v)).toBe(want);

@@ -516,14 +516,9 @@ export function goQuote(s: string): string {
         continue;
     }
     if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, "0")}`;
-    else if (
-      (cp >= 0x80 && cp < 0xa0) ||
-      cp === 0xad ||
-      cp === 0x2028 ||
-      cp === 0x2029 ||
-      (cp >= 0xd800 && cp < 0xe000) ||
-      cp === 0xfeff
-    )
+    // A lone UTF-16 surrogate is no character at all (Go would see invalid UTF-8): U+FFFD stands in.
+    else if (cp >= 0xd800 && cp < 0xe000) out += "\\ufffd";
+    else if ((cp >= 0x80 && cp < 0xa0) || cp === 0xad || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff)
       out +=
         cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : `\\u${cp.toString(16).padStart(4, "0")}`;
     else out += ch;
