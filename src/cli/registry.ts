@@ -72,6 +72,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "Explain an HPA decision with the exact engine",
     load: () => import("./commands/hpa.js"),
   },
+  {
+    name: "ehpa",
+    summary: "Convert and validate EHPA manifests (Crane's too)",
+    load: () => import("./commands/ehpa.js"),
+  },
 ];
 
 /** The entry named `name`, if any. */
