@@ -417,25 +417,75 @@ describe("adapter + real Prometheus + kubectl", () => {
     expect(key.body.message).toContain("not a valid Prometheus label name");
   });
 
-  it("keeps PromQL injection attempts inside string literals", async () => {
+  it("refuses PromQL injection attempts in path names with a 400 naming them, before any query", async () => {
     // An object name that tries to close the matcher and add a series of its own.
     const evil = 'x"} or vector(1000) or {__name__="up';
     const r = await raw(`${C2}/namespaces/${NS}/pods/${encodeURIComponent(evil)}/http_requests_qps`);
-    expect(r.status).toBe(404);
-    expect(r.body.message).toContain('pod="x\\"} or vector(1000) or {__name__=\\"up"');
-    expect(r.body.message).toContain("returned 0 sample(s)");
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ kind: "Status", reason: "BadRequest", code: 400 });
+    expect(r.body.message).toMatch(
+      /^invalid pods name "x\\"} or vector\(1000\) or \{__name__=\\"up": a lowercase RFC 1123 subdomain/,
+    );
     const nsEvil = 'demo"}[5m]) or vector(1) #';
     const n = await raw(`${C2}/namespaces/${encodeURIComponent(nsEvil)}/pods/web-0/http_requests_qps`);
-    expect(n.status).toBe(404);
-    expect(n.body.message).toContain('namespace="demo\\"}[5m]) or vector(1) #"');
+    expect(n.status).toBe(400);
+    expect(n.body.message).toMatch(
+      /^invalid namespace "demo\\"}\[5m\]\) or vector\(1\) #": a lowercase RFC 1123 label/,
+    );
+    const k = await kubectl(`${E}/namespaces/${encodeURIComponent(nsEvil)}/queue_depth`);
+    expect(k.stderr).toContain("BadRequest");
     // Label values cannot carry quotes at all (Kubernetes label value syntax).
     const v = await raw(
       `${C2}/namespaces/${NS}/pods/*/http_requests_qps?metricLabelSelector=${encodeURIComponent('app=a"b')}`,
     );
     expect(v.status).toBe(400);
-    // A regex value in a wildcard name list matches itself only.
+    // A regex in a name is not a name.
     const star = await raw(`${C2}/namespaces/${NS}/pods/${encodeURIComponent("web-.*")}/http_requests_qps`);
-    expect(star.status).toBe(404);
+    expect(star.status).toBe(400);
+  });
+
+  it("answers +Inf from Prometheus as a missing metric, never as a value", async () => {
+    // Rules whose queries divide by zero: real Prometheus answers +Inf for every pod and queue.
+    const perNothing = `  - seriesQuery: 'http_requests_total{namespace!="",pod!=""}'
+    resources:
+      overrides: { namespace: { resource: namespace }, pod: { resource: pod } }
+    name: { matches: "^(.*)_total$", as: "\${1}_per_nothing" }
+    metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[10s])) by (<<.GroupBy>>) / 0'`;
+    const queuePerNothing = `  - seriesQuery: 'queue_depth{queue!=""}'
+    resources: { namespaced: false }
+    name: { matches: "^queue_depth$", as: "queue_depth_per_nothing" }
+    metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (queue) / 0'
+`;
+    writeFileSync(
+      configFile,
+      config("${1}_qps", perNothing).replace("externalRules:\n", `externalRules:\n${queuePerNothing}`),
+    );
+    await until("discovery of the +Inf metrics", async () => {
+      const c = await getJson<{ resources: Array<{ name: string }> }>(C2);
+      const e = await getJson<{ resources: Array<{ name: string }> }>(E);
+      return c.resources.some((r) => r.name === "pods/http_requests_per_nothing") &&
+        e.resources.some((r) => r.name === "queue_depth_per_nothing")
+        ? true
+        : undefined;
+    });
+    const one = await raw(`${C2}/namespaces/${NS}/pods/web-0/http_requests_per_nothing`);
+    expect(one.status).toBe(404);
+    expect(one.body).toMatchObject({ kind: "Status", reason: "NotFound", code: 404 });
+    expect(one.body.message).toContain('returned pod="web-0": value +Inf is not finite');
+    // A Pods-metric list leaves every +Inf pod out (the HPA then has no value to scale down on).
+    const list = await raw(`${C2}/namespaces/${NS}/pods/*/http_requests_per_nothing`);
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([]);
+    expect(adapter!.output()).toContain("non-finite values left out (missing, not 0)");
+    const ext = await kubectl(`${E}/namespaces/default/queue_depth_per_nothing`);
+    expect(ext.code).not.toBe(0);
+    expect(ext.stderr).toContain("NotFound");
+    expect(ext.stderr).toContain("value +Inf is not finite");
+    // The finite metrics of the same series are still served.
+    const qps = await getJson<{ items: Array<Record<string, Json>> }>(
+      `${C2}/namespaces/${NS}/pods/web-1/http_requests_qps`,
+    );
+    expect(Math.abs(num(qps.items[0]!.value) - 2)).toBeLessThan(0.2);
   });
 
   it("answers 503 while Prometheus is down and recovers when it returns", async () => {

@@ -113,6 +113,59 @@ describe("handleApiRequest", () => {
     ]);
   });
 
+  it.each(["+Inf", "-Inf", "NaN"])("a %s sample is a missing value with the reason, never 0", async (bad) => {
+    const warned: Array<{ obj: object; msg: string }> = [];
+    const warn = (obj: object, msg: string) => warned.push({ obj, msg });
+    const lister = {
+      source: "test",
+      async list() {
+        return [
+          { namespace: "ns", name: "a", labels: {} },
+          { namespace: "ns", name: "b", labels: {} },
+        ];
+      },
+    };
+    const prom = new FakeProm(() => vec([{ pod: "a" }, bad], [{ pod: "b" }, "2"]));
+    // Wildcard: the pod is left out of the list (the HPA treats it as missing), and the log says why.
+    const list = await get(`${C2}/namespaces/ns/pods/*/http_requests_qps`, ctx(prom, { lister, warn }));
+    expect(list.status).toBe(200);
+    expect(body(list).items.map((i: any) => [i.describedObject.name, i.value])).toEqual([["b", "2"]]);
+    expect(warned).toEqual([
+      {
+        obj: expect.objectContaining({
+          rule: "rules[0]",
+          left_out: [
+            `pod="a": ${bad === "NaN" ? "value NaN is not a number" : `value ${bad} is not finite`}`,
+          ],
+        }),
+        msg: "non-finite values left out (missing, not 0)",
+      },
+    ]);
+    // One object: 404 naming the value, the rule and the query.
+    const one = await get(`${C2}/namespaces/ns/pods/a/http_requests_qps`, ctx(prom, { warn }));
+    expect(one.status).toBe(404);
+    expect(body(one).message).toContain(
+      `the server could not find the metric http_requests_qps for pods a: rules[0] query`,
+    );
+    expect(body(one).message).toContain(`returned pod="a": value ${bad}`);
+    // External: one non-finite item makes the whole metric missing (the HPA adds the items up).
+    const ext = await get(
+      "/apis/external.metrics.k8s.io/v1beta1/namespaces/ns/queue_depth",
+      ctx(new FakeProm(() => vec([{ queue: "q1" }, "1"], [{ queue: "q2" }, bad])), { warn }),
+    );
+    expect(ext.status).toBe(404);
+    expect(body(ext).message).toContain(
+      `externalRules[0] query sum(queue_depth{}) by (queue) returned value ${bad}`,
+    );
+    expect(body(ext).message).toContain('for {"queue":"q2"}');
+    const scalar = await get(
+      "/apis/external.metrics.k8s.io/v1beta1/namespaces/ns/queue_depth",
+      ctx(new FakeProm(() => ({ resultType: "scalar", result: [1700000000, bad] }))),
+    );
+    expect(scalar.status).toBe(404);
+    expect(body(scalar).message).toContain("for scalar");
+  });
+
   it("wildcard with a lister uses the listed names in order", async () => {
     const prom = new FakeProm(() => vec([{ pod: "b" }, "2"], [{ pod: "a" }, "1"]));
     const lister = {

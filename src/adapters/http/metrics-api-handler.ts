@@ -6,6 +6,11 @@
  * Status codes: bad path/selector 400; unknown metric/resource/object 404 (with the reason: which rule,
  * which query, what Prometheus said); Prometheus unreachable or timing out 503; Prometheus rejecting a
  * query 500 (a config problem) — each a metav1.Status.
+ *
+ * Non-finite samples (+Inf, -Inf, NaN: a ratio at zero traffic) are missing values, never 0: a pod or
+ * object with one is left out of a list (the HPA treats it as missing and does not scale down on it), a
+ * single object answers 404 saying so, and an external metric with one answers 404 as a whole (the HPA
+ * adds external items up, so leaving one out would lower the total). Each case is logged with the reason.
  */
 import { ToolkitError } from "../../core/errors.js";
 import { matches, type Selector, tryParseSelector } from "../../core/labels/selector.js";
@@ -37,6 +42,7 @@ import {
   buildExternalQuery,
   buildNodeResourceQuery,
   buildPodResourceQuery,
+  parseSampleValue,
   type Sample,
 } from "../../core/metrics/queries.js";
 import {
@@ -367,12 +373,26 @@ async function customMetric(
   }
   const answer = await runByLabel(ctx, rule.id, built.value.query, built.value.resourceLabel);
   if (isResponse(answer)) return answer;
-  // In the order of `names`, names without a sample left out (associateByLabel with names).
+  // In the order of `names`, names without a sample or with a non-finite value left out (associateByLabel).
   const found: Array<{ name: string; value: number }> = [];
+  const nonFinite: string[] = [];
   for (const n of names) {
     const text = answer.byLabel.get(n);
-    if (text !== undefined) found.push({ name: n, value: Number.parseFloat(text) });
+    if (text === undefined) continue;
+    const v = parseSampleValue(text);
+    if (v.ok) found.push({ name: n, value: v.value });
+    else nonFinite.push(`${built.value.resourceLabel}=${JSON.stringify(n)}: ${v.error}`);
   }
+  if (nonFinite.length > 0)
+    ctx.warn?.(
+      { rule: rule.id, metric: r.metric, query: built.value.query, left_out: nonFinite.slice(0, 20) },
+      "non-finite values left out (missing, not 0)",
+    );
+  if (!wildcard && found.length === 0 && nonFinite.length > 0)
+    return fail(
+      404,
+      `the server could not find the metric ${r.metric} for ${r.resource} ${r.name}: ${rule.id} query ${built.value.query} returned ${nonFinite[0]} (a non-finite value is a missing metric, never served)`,
+    );
   if (!wildcard && found.length === 0) {
     const count = answer.samples;
     return fail(
@@ -521,31 +541,34 @@ async function externalMetric(
     );
     return vec;
   }
-  if (res.resultType === "scalar")
-    return json(
-      200,
-      externalMetricValueList([
-        {
-          metricName: r.metric,
-          metricLabels: null,
-          timestampMs: res.result[0] * 1000,
-          value: Number.parseFloat(res.result[1]),
-        },
-      ]),
-    );
-  if (res.resultType !== "vector")
+  if (res.resultType !== "scalar" && res.resultType !== "vector")
     return fail(500, `Internal error occurred: ${rule.id} query ${built.value} returned a ${res.resultType}`);
-  return json(
-    200,
-    externalMetricValueList(
-      res.result.map((s) => ({
-        metricName: r.metric,
-        metricLabels: s.metric,
-        timestampMs: s.value[0] * 1000,
-        value: Number.parseFloat(s.value[1]),
-      })),
-    ),
-  );
+  const samples =
+    res.resultType === "scalar"
+      ? [{ metric: null, value: res.result }]
+      : res.result.map((s) => ({ metric: s.metric as Record<string, string> | null, value: s.value }));
+  const items: Parameters<typeof externalMetricValueList>[0][number][] = [];
+  for (const s of samples) {
+    const v = parseSampleValue(s.value[1]);
+    if (!v.ok) {
+      const series = s.metric === null ? "scalar" : JSON.stringify(s.metric);
+      ctx.warn?.(
+        { rule: rule.id, metric: r.metric, query: built.value, series },
+        `external metric ${v.error}`,
+      );
+      return fail(
+        404,
+        `${notFound}: ${rule.id} query ${built.value} returned ${v.error} for ${series} (a non-finite value is a missing metric, never served)`,
+      );
+    }
+    items.push({
+      metricName: r.metric,
+      metricLabels: s.metric,
+      timestampMs: s.value[0] * 1000,
+      value: v.value,
+    });
+  }
+  return json(200, externalMetricValueList(items));
 }
 
 // ---------- resource metrics ----------

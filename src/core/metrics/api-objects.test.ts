@@ -69,7 +69,6 @@ describe("wire objects", () => {
     [20.5, "20500m"],
     [1000, "1k"],
     [1.005, "1004m"],
-    [Number.NaN, "0"],
     [-1.5, "-1500m"],
   ])("custom value %d -> %s on the wire", (v, want) => {
     const list = metricValueList("v1beta2", [
@@ -85,6 +84,33 @@ describe("wire objects", () => {
     ]) as { items: Array<{ value: string }> };
     expect(list.items[0]!.value).toBe(want);
   });
+
+  // A non-finite value is never served, not even as 0: the handler leaves it out; here it is a bug.
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    "refuses to serve %d in any value list",
+    (v) => {
+      const common = { resource: pods, namespace: "n", metricName: "m", selector: null, timestampMs: T };
+      for (const version of ["v1beta1", "v1beta2"]) {
+        expect(() => metricValueList(version, [{ ...common, name: "p", value: v }])).toThrow(RangeError);
+        expect(() => metricValueListJson(version, common, [{ name: "p", value: v }])).toThrow(/non-finite/);
+      }
+      expect(() =>
+        externalMetricValueList([{ metricName: "m", metricLabels: null, timestampMs: T, value: v }]),
+      ).toThrow(RangeError);
+      expect(() =>
+        podMetrics(
+          {
+            namespace: "n",
+            name: "p",
+            timestampMs: T,
+            windowMs: 60_000,
+            containers: [{ name: "c", usage: { cpu: v, memory: 1 } }],
+          },
+          T,
+        ),
+      ).toThrow(RangeError);
+    },
+  );
 
   it("ExternalMetricValueList with labels and a scalar", () => {
     expect(
@@ -259,7 +285,7 @@ describe("fast wire text (same bytes as the objects)", () => {
     ];
     const values = [
       { name: "p-1", value: 1.5 },
-      { name: 'q"\\\n\u0001\u00fc\ud83d\ude00', value: Number.NaN },
+      { name: 'q"\\\n\u0001\u00fc\ud83d\ude00', value: 0 },
       { name: "r", value: 1e21 },
       { name: "s", value: -2000 },
     ];

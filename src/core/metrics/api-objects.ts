@@ -2,7 +2,9 @@
  * The JSON objects of the metrics APIs exactly as the Kubernetes types marshal them:
  * MetricValueList (custom.metrics.k8s.io v1beta1 and v1beta2), ExternalMetricValueList, NodeMetrics and
  * PodMetrics (metrics.k8s.io v1beta1), APIResourceList / APIGroup / APIGroupList discovery, and
- * metav1.Status errors. Values go through `formatMetricValue` (apimachinery Quantity canonical form).
+ * metav1.Status errors. Values go through `formatMetricValue` (apimachinery Quantity canonical form);
+ * a non-finite value is never served (the handler leaves such items out and says why): passing one here
+ * is a programming error and throws a RangeError.
  * Timestamps are RFC 3339 UTC with second precision.
  */
 import { formatDuration } from "../duration.js";
@@ -20,6 +22,12 @@ export const SERVED_GROUPS: ReadonlyArray<{ group: string; versions: string[] }>
   { group: EXTERNAL_GROUP, versions: ["v1beta1"] },
   { group: RESOURCE_GROUP, versions: ["v1beta1"] },
 ];
+
+/** `v`, or a RangeError when it is not finite (no Quantity can carry it, and 0 would be a lie). */
+export function finiteValue(v: number, what: string): number {
+  if (!Number.isFinite(v)) throw new RangeError(`${what}: non-finite value ${v} cannot be served`);
+  return v;
+}
 
 /** RFC 3339 in UTC with second precision (`2023-02-28T19:52:01Z`), from Unix milliseconds. */
 export function rfc3339(ms: number): string {
@@ -103,7 +111,7 @@ export function metricValueList(version: string, items: readonly MetricValueInpu
     apiVersion: `${CUSTOM_GROUP}/${version}`,
     metadata: {},
     items: items.map((v) => {
-      const value = metricValueText(Number.isNaN(v.value) ? 0 : v.value);
+      const value = metricValueText(finiteValue(v.value, v.name));
       if (version === "v1beta1") {
         const item: Record<string, unknown> = {
           describedObject: describedObject(v),
@@ -196,7 +204,7 @@ export function metricValueListJson(
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (i > 0) out += ",";
-    const text = metricValueText(Number.isNaN(v.value) ? 0 : v.value);
+    const text = metricValueText(finiteValue(v.value, v.name));
     out += `${head}${JSON.stringify(v.name)}${middle}"${text}"${tail}`;
   }
   return `${out}]}`;
@@ -220,7 +228,7 @@ export function externalMetricValueList(items: readonly ExternalValueInput[]): u
       metricName: v.metricName,
       metricLabels: v.metricLabels,
       timestamp: rfc3339(v.timestampMs),
-      value: formatMetricValue(v.value),
+      value: formatMetricValue(finiteValue(v.value, v.metricName)),
     })),
   };
 }
@@ -231,9 +239,9 @@ export interface Usage {
   memory: number;
 }
 
-/** Usage in Quantity form: CPU DecimalSI, memory BinarySI (NaN and negatives become 0, as upstream). */
+/** Usage in Quantity form: CPU DecimalSI, memory BinarySI (negatives become 0, as upstream). */
 export function usageObject(u: Usage): { cpu: string; memory: string } {
-  const clean = (v: number) => (Number.isNaN(v) || v < 0 ? 0 : v);
+  const clean = (v: number) => Math.max(finiteValue(v, "usage"), 0);
   return {
     cpu: formatMetricValue(clean(u.cpu), "DecimalSI"),
     memory: formatMetricValue(clean(u.memory), "BinarySI"),

@@ -8,6 +8,7 @@ import {
   buildExternalQuery,
   buildNodeResourceQuery,
   buildPodResourceQuery,
+  parseSampleValue,
 } from "./queries.js";
 import { lookupResource } from "./resources.js";
 
@@ -188,7 +189,7 @@ describe("resource metrics", () => {
     const r = assemblePods(
       [
         { metric: { pod: "a", container: "c1" }, value: [100, "0.5"] },
-        { metric: { pod: "a", container: "c2" }, value: [99, "NaN"] },
+        { metric: { pod: "a", container: "c2" }, value: [99, "-0.1"] },
         { metric: { pod: "b", container: "c" }, value: [100, "1"] },
       ],
       [{ metric: { pod: "a", container: "c1" }, value: [101, "1048576"] }],
@@ -207,6 +208,44 @@ describe("resource metrics", () => {
     ]);
     expect(r.skipped).toEqual(["ns/b: missing memory"]);
   });
+  it.each([
+    ["+Inf", "CPU", 'ns/a: CPU of container "c2": value +Inf is not finite'],
+    ["-Inf", "CPU", 'ns/a: CPU of container "c2": value -Inf is not finite'],
+    ["NaN", "memory", 'ns/a: memory of container "c2": value NaN is not a number'],
+  ])("a pod with a %s %s value is skipped with the reason, never 0", (text, which, reason) => {
+    const bad = { metric: { pod: "a", container: "c2" }, value: [99, text] as [number, string] };
+    const good = (pod: string, c: string) => ({
+      metric: { pod, container: c },
+      value: [100, "1"] as [number, string],
+    });
+    const cpu = [good("a", "c1"), which === "CPU" ? bad : good("a", "c2"), good("b", "c")];
+    const mem = [good("a", "c1"), which === "memory" ? bad : good("a", "c2"), good("b", "c")];
+    const r = assemblePods(cpu, mem, {
+      pod: "pod",
+      container: "container",
+      namespace: undefined,
+      defaultNamespace: "ns",
+    });
+    expect(r.pods.map((p) => p.name)).toEqual(["b"]);
+    expect(r.skipped).toEqual([reason]);
+  });
+  it("a node with a non-finite value is skipped with the reason", () => {
+    const r = assembleNodes(
+      [
+        { metric: { node: "n1" }, value: [10, "+Inf"] },
+        { metric: { node: "n2" }, value: [10, "2"] },
+      ],
+      [
+        { metric: { node: "n1" }, value: [9, "100"] },
+        { metric: { node: "n2" }, value: [9, "NaN"] },
+      ],
+      "node",
+    );
+    expect(r).toEqual({
+      nodes: [],
+      skipped: ["n1: CPU value +Inf is not finite", "n2: memory value NaN is not a number"],
+    });
+  });
   it("assembles nodes and skips incomplete ones", () => {
     const r = assembleNodes(
       [{ metric: { node: "n1" }, value: [10, "2"] }],
@@ -223,6 +262,28 @@ describe("resource metrics", () => {
   });
 });
 
+describe("parseSampleValue (Prometheus value text)", () => {
+  it.each([
+    ["1.5", 1.5],
+    ["0", 0],
+    ["-2", -2],
+    ["1e+06", 1e6],
+    ["1.7976931348623157e+308", 1.7976931348623157e308],
+  ])("%s -> %d", (text, want) => {
+    expect(parseSampleValue(text)).toEqual({ ok: true, value: want });
+  });
+  it.each([
+    ["+Inf", "value +Inf is not finite"],
+    ["Inf", "value +Inf is not finite"],
+    ["-Inf", "value -Inf is not finite"],
+    ["NaN", "value NaN is not a number"],
+    ["", 'value "" is not a number'],
+    ["1,5", 'value "1,5" is not a number'],
+  ])("%j is missing: %s", (text, reason) => {
+    expect(parseSampleValue(text)).toEqual({ ok: false, error: reason });
+  });
+});
+
 describe("associateByLabel", () => {
   const samples = [
     { metric: { pod: "b" }, value: [1, "2"] as [number, string] },
@@ -235,6 +296,14 @@ describe("associateByLabel", () => {
       ["a", 3],
       ["b", 2],
     ]);
+  });
+  it("leaves out non-finite values", () => {
+    const s = [
+      { metric: { pod: "a" }, value: [1, "+Inf"] as [number, string] },
+      { metric: { pod: "b" }, value: [1, "NaN"] as [number, string] },
+      { metric: { pod: "c" }, value: [1, "4"] as [number, string] },
+    ];
+    expect(associateByLabel(s, "pod", ["a", "b", "c"]).map((x) => [x.name, x.value])).toEqual([["c", 4]]);
   });
   it("without names returns every labelled sample sorted by name", () => {
     expect(associateByLabel(samples, "pod", undefined).map((x) => x.name)).toEqual(["a", "b"]);

@@ -191,14 +191,33 @@ export function buildNodeResourceQuery(
   return ok({ query: r.value, nodeLabel });
 }
 
-/** A sample's value as a number (`NaN` stays NaN). */
+/**
+ * A Prometheus sample value as text (`"1.5"`, `"1e+06"`, `"+Inf"`, `"-Inf"`, `"NaN"`) as a finite
+ * number, or why it is not one. A non-finite value is never served: the caller leaves the item out (a
+ * missing value, which the HPA does not scale down on) and says why.
+ */
+export function parseSampleValue(text: string): Result<number, string> {
+  const v =
+    text === "+Inf" || text === "Inf"
+      ? Number.POSITIVE_INFINITY
+      : text === "-Inf"
+        ? Number.NEGATIVE_INFINITY
+        : Number(text);
+  if (Number.isFinite(v) && text.trim() !== "") return ok(v);
+  if (v === Number.POSITIVE_INFINITY) return err("value +Inf is not finite");
+  if (v === Number.NEGATIVE_INFINITY) return err("value -Inf is not finite");
+  return err(text === "NaN" ? "value NaN is not a number" : `value ${JSON.stringify(text)} is not a number`);
+}
+
+/** A sample's value as a number; NaN for a non-finite or unreadable one (see parseSampleValue). */
 export function sampleValue(s: Sample): number {
-  return Number.parseFloat(s.value[1]);
+  const v = parseSampleValue(s.value[1]);
+  return v.ok ? v.value : Number.NaN;
 }
 
 /**
  * Matches samples to object names by the resource label. With `names`, keeps their order and omits names
- * without a sample; without, every sample carrying the label (sorted by name). The last sample per name
+ * without a sample or with a non-finite value; without, every sample carrying the label (sorted by name). The last sample per name
  * wins (upstream map overwrite).
  */
 export function associateByLabel(
@@ -215,7 +234,7 @@ export function associateByLabel(
   const out: Array<{ name: string; value: number; timestampMs: number; labels: Record<string, string> }> = [];
   for (const n of order) {
     const s = byName.get(n);
-    if (s)
+    if (s && Number.isFinite(sampleValue(s)))
       out.push({
         name: n,
         value: sampleValue(s),
@@ -237,7 +256,8 @@ export interface PodUsage {
 /**
  * Joins cpu and memory container samples into pods. A pod needs both cpu and memory samples or it is
  * skipped (the reason is returned); a container with only one of them gets 0 for the other; the pod
- * timestamp is the earliest sample time. NaN and negative values become 0.
+ * timestamp is the earliest sample time. Negative values become 0 (as upstream); a pod with a non-finite
+ * value (+Inf, -Inf, NaN) is skipped with the reason, never served with 0.
  */
 export function assemblePods(
   cpu: readonly Sample[],
@@ -247,6 +267,8 @@ export function assemblePods(
   type Acc = {
     cpu: boolean;
     mem: boolean;
+    /** Why a value of this pod cannot be served. */
+    bad?: string;
     ts: number;
     containers: Map<string, { cpu: number; memory: number }>;
   };
@@ -274,7 +296,10 @@ export function assemblePods(
       c = { cpu: 0, memory: 0 };
       p.containers.set(cname, c);
     }
-    const v = clean(sampleValue(s));
+    const parsed = parseSampleValue(s.value[1]);
+    if (!parsed.ok)
+      p.bad ??= `${which === "cpu" ? "CPU" : "memory"} of container "${cname}": ${parsed.error}`;
+    const v = parsed.ok ? Math.max(parsed.value, 0) : 0;
     if (which === "cpu") {
       c.cpu = v;
       p.cpu = true;
@@ -295,6 +320,10 @@ export function assemblePods(
       skipped.push(`${p.namespace}/${p.name}: missing ${p.cpu ? "memory" : "CPU"}`);
       continue;
     }
+    if (p.bad !== undefined) {
+      skipped.push(`${p.namespace}/${p.name}: ${p.bad}`);
+      continue;
+    }
     out.push({
       namespace: p.namespace,
       name: p.name,
@@ -307,7 +336,10 @@ export function assemblePods(
   return { pods: out, skipped };
 }
 
-/** Node usage from cpu and memory samples; nodes missing either are skipped with a reason. */
+/**
+ * Node usage from cpu and memory samples; nodes missing either, or with a non-finite value, are skipped
+ * with a reason. Negative values become 0.
+ */
 export function assembleNodes(
   cpu: readonly Sample[],
   memory: readonly Sample[],
@@ -325,18 +357,22 @@ export function assembleNodes(
       skipped.push(`${n}: missing ${cs ? "memory" : "CPU"}`);
       continue;
     }
+    const cpuValue = parseSampleValue(cs.value[1]);
+    const memValue = parseSampleValue(ms.value[1]);
+    if (!cpuValue.ok || !memValue.ok) {
+      skipped.push(
+        `${n}: ${!cpuValue.ok ? `CPU ${cpuValue.error}` : `memory ${memValue.ok ? "" : memValue.error}`}`,
+      );
+      continue;
+    }
     nodes.push({
       name: n,
       timestampMs: Math.round(Math.min(cs.value[0], ms.value[0]) * 1000),
-      cpu: clean(sampleValue(cs)),
-      memory: clean(sampleValue(ms)),
+      cpu: Math.max(cpuValue.value, 0),
+      memory: Math.max(memValue.value, 0),
     });
   }
   return { nodes, skipped };
-}
-
-function clean(v: number): number {
-  return Number.isNaN(v) || v < 0 ? 0 : v;
 }
 
 function cmp(a: string, b: string): number {
