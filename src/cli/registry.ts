@@ -63,6 +63,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/adapter.js"),
   },
   {
+    name: "certs",
+    summary: "Make the adapter's CA, serving Secret and APIServices",
+    load: () => import("./commands/certs.js"),
+  },
+  {
     name: "rules",
     summary: "Test adapter rules files against Prometheus",
     load: () => import("./commands/rules.js"),

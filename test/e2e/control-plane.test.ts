@@ -17,7 +17,7 @@ import {
   startControlPlane,
 } from "../support/control-plane.js";
 import { type RequestsExporter, startRequestsExporter } from "../support/exporter.js";
-import { type CA, cleanupPki, makeCA, makeCert, type Pem } from "../support/pki.js";
+import { cleanupPki, makeCA, makeCert } from "../support/pki.js";
 import { freePort, type Started } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 
@@ -29,7 +29,7 @@ function adapterArgs(o: {
   rulesFile: string;
   promUrl: string;
   port: number;
-  serving: Pem;
+  serving: { certFile: string; keyFile: string };
   kubeconfig: string;
 }): string[] {
   return [
@@ -313,7 +313,10 @@ const APISERVICES = [
 
 let adapter: Started | undefined;
 let adapterPort = 0;
-let adapterCA: CA | undefined;
+/** The CA that `tidescale certs` made for the adapter (PEM). */
+let adapterCA: string | undefined;
+/** The name the aggregator verifies the adapter's certificate for (`<service>.<namespace>.svc`). */
+const ADAPTER_DNS = `tidescale-adapter.${ADAPTER_NS}.svc`;
 let workDir: string | undefined;
 
 afterAll(async () => {
@@ -330,7 +333,7 @@ interface HttpsAnswer {
 /** One HTTPS GET with an explicit trust root and optional client certificate / headers. */
 function httpsGet(
   url: string,
-  opts: { ca: string; cert?: string; key?: string; headers?: Record<string, string> },
+  opts: { ca: string; servername?: string; cert?: string; key?: string; headers?: Record<string, string> },
 ): Promise<HttpsAnswer> {
   return new Promise((resolvePromise, reject) => {
     const req = httpsRequest(
@@ -338,6 +341,7 @@ function httpsGet(
       {
         method: "GET",
         ca: opts.ca,
+        ...(opts.servername ? { servername: opts.servername } : {}),
         ...(opts.cert ? { cert: opts.cert } : {}),
         ...(opts.key ? { key: opts.key } : {}),
         headers: { accept: "application/json", ...(opts.headers ?? {}) },
@@ -424,6 +428,7 @@ describe("the tidescale adapter behind kube-apiserver", () => {
     const c = plane();
     if (!prom) throw new Error("not started");
     workDir = await mkdtemp(join(tmpdir(), "tidescale-e2e-adapter-"));
+    adapterPort = await freePort();
     // The adapter's identity and RBAC are the ones shipped in deploy/ (namespace, SA, RBAC, rules).
     for (const f of ["00-namespace.yaml", "01-service-account.yaml", "02-rbac.yaml"]) {
       await c.kubectl(["apply", "-f", join(DEPLOY_DIR, f)]);
@@ -440,24 +445,35 @@ describe("the tidescale adapter behind kube-apiserver", () => {
     expect(rules).toContain("[30s]");
     const rulesFile = join(workDir, "rules.yaml");
     await writeFile(rulesFile, rules);
-    // A serving certificate for the name the aggregator verifies (<service>.<namespace>.svc).
-    adapterCA = makeCA("adapter-serving-ca");
-    const serving = makeCert(adapterCA, {
-      cn: "tidescale-adapter",
-      sans: [`tidescale-adapter.${ADAPTER_NS}.svc`, "localhost", "127.0.0.1"],
-      usage: "server",
-    });
+    // The adapter's CA, serving certificate and APIServices from `tidescale certs`, as a user makes them
+    // (docs/install.md): the APIServices point at the adapter's port and carry the CA in caBundle.
+    const certsDir = join(workDir, "certs");
+    const certs = await runCli([
+      "certs",
+      "--namespace",
+      ADAPTER_NS,
+      "--service",
+      "tidescale-adapter",
+      "--port",
+      String(adapterPort),
+      "--out-dir",
+      certsDir,
+    ]);
+    expect(certs.code, certs.err).toBe(0);
+    adapterCA = await readFile(join(certsDir, "ca.crt"), "utf8");
+    const serving = { certFile: join(certsDir, "tls.crt"), keyFile: join(certsDir, "tls.key") };
     // A queue length for the example externalRules (an External metric).
     exporter?.setGauge("queue_messages_ready", { namespace: NS, queue: "orders" }, 42);
     await waitForQuery(prom.url, `http_requests_total{namespace="${NS}"}`, { timeoutMs: 30_000 });
     await waitForQuery(prom.url, `queue_messages_ready{namespace="${NS}"}`, { timeoutMs: 30_000 });
-    adapterPort = await freePort();
-    const ca = adapterCA.cert;
+    const ca = adapterCA;
     adapter = await startCli(
       adapterArgs({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
       {
         timeoutMs: 60_000,
-        ready: async () => (await httpsGet(`https://127.0.0.1:${adapterPort}/readyz`, { ca })).status === 200,
+        ready: async () =>
+          (await httpsGet(`https://127.0.0.1:${adapterPort}/readyz`, { ca, servername: ADAPTER_DNS }))
+            .status === 200,
       },
     );
     // A process on loopback: ExternalName `localhost` + --enable-aggregator-routing=false.
@@ -469,17 +485,15 @@ describe("the tidescale adapter behind kube-apiserver", () => {
         spec: { type: "ExternalName", externalName: "localhost" },
       }),
     );
-    // The APIService objects from deploy/, pointed at the adapter's port and verified with its CA.
+    // The APIService objects `tidescale certs` wrote (the same as deploy/06 and 07 with caBundle set;
+    // src/cli/commands/certs.test.ts checks that), applied as they are.
     const docs: unknown[] = [];
-    for (const f of ["06-apiservices.yaml", "07-apiservice-resource-metrics.yaml"]) {
-      for (const d of parseAllDocuments(await readFile(join(DEPLOY_DIR, f), "utf8"))) {
-        const o = d.toJS() as { spec: Record<string, unknown> & { service: { port: number } } } | null;
-        if (!o) continue;
-        o.spec.service.port = adapterPort;
-        delete o.spec.insecureSkipTLSVerify;
-        o.spec.caBundle = Buffer.from(ca).toString("base64");
-        docs.push(o);
-      }
+    for (const d of parseAllDocuments(await readFile(join(certsDir, "apiservices.yaml"), "utf8"))) {
+      const o = d.toJS() as { spec: { caBundle?: string; insecureSkipTLSVerify?: boolean } } | null;
+      if (!o) continue;
+      expect(o.spec.insecureSkipTLSVerify).toBeUndefined();
+      expect(Buffer.from(o.spec.caBundle ?? "", "base64").toString("utf8")).toBe(ca);
+      docs.push(o);
     }
     expect(docs).toHaveLength(4);
     await c.apply(JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }));
@@ -501,6 +515,69 @@ describe("the tidescale adapter behind kube-apiserver", () => {
       );
       expect(cond.reason).toBe("Passed");
     }
+    // Available=True in the API does not mean kube-apiserver proxies the group yet: its proxy handler
+    // keeps its own copy of each APIService (kube-aggregator's APIServiceRegistrationController, a
+    // separate informer and work queue) and answers 404 before it has the APIService and 503 "service
+    // unavailable" while its copy is not Available. Measured here on a loaded machine: 404 then 503 for
+    // up to 11 s after Available=True was read. So wait until each group answers through kube-apiserver.
+    for (const name of APISERVICES) {
+      const [version, ...group] = name.split(".");
+      await eventually(
+        `${name} proxied by kube-apiserver`,
+        async () => {
+          const r = await c.kubectl(["get", "--raw", `/apis/${group.join(".")}/${version}`], {
+            allowFail: true,
+          });
+          if (r.code !== 0) throw new Error(r.stderr.trim());
+          return true;
+        },
+        { timeoutMs: 60_000, everyMs: 250 },
+      );
+    }
+  });
+
+  it("kube-apiserver fetches the adapter's OpenAPI spec without a 403 (system:aggregator is authenticated)", async () => {
+    const c = plane();
+    if (!adapterCA) throw new Error("adapter not started");
+    const proxyCert = await readFile(c.frontProxyClientCert, "utf8");
+    const proxyKey = await readFile(c.frontProxyClientKey, "utf8");
+    const adapterMetrics = async () =>
+      (
+        await httpsGet(`https://127.0.0.1:${adapterPort}/metrics`, {
+          ca: adapterCA ?? "",
+          servername: ADAPTER_DNS,
+          cert: proxyCert,
+          key: proxyKey,
+          headers: { "X-Remote-User": "e2e-admin", "X-Remote-Group": "system:masters" },
+        })
+      ).body;
+    const openapi = (text: string, code: number) =>
+      Number(
+        new RegExp(`^tidescale_adapter_requests_total\\{code="${code}",path="openapi"\\} (\\d+)$`, "m").exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    // kube-apiserver's OpenAPI aggregation downloads /openapi/v2 once per APIService, as the user
+    // system:aggregator with no group; the adapter counts each answer by code.
+    const served = await eventually(
+      "the OpenAPI spec fetched for all four APIServices",
+      async () => {
+        const n = openapi(await adapterMetrics(), 200);
+        return n >= APISERVICES.length ? n : undefined;
+      },
+      {
+        timeoutMs: 120_000,
+        detail: async () => `${await adapterMetrics()}
+${await c.log("kube-apiserver", 40)}`,
+      },
+    );
+    expect(served).toBeGreaterThanOrEqual(4);
+    expect(openapi(await adapterMetrics(), 403)).toBe(0);
+    const log = await c.log("kube-apiserver", 1_000_000);
+    const denied = log
+      .split("\n")
+      .filter((l) => /loading OpenAPI spec for "v1beta\d\.[a-z.]*metrics\.k8s\.io" failed.*403/.test(l));
+    expect(denied).toEqual([]);
   });
 
   it("answers kubectl get --raw for the custom metric through kube-apiserver", async () => {
@@ -577,14 +654,16 @@ describe("the tidescale adapter behind kube-apiserver", () => {
     const c = plane();
     if (!adapterCA) throw new Error("adapter not started");
     const direct = `https://127.0.0.1:${adapterPort}${METRIC_PATH.replace("*", "%2A")}`;
-    const ca = adapterCA.cert;
+    const ca = adapterCA;
+    const servername = ADAPTER_DNS;
     // No credentials at all.
-    const anon = await httpsGet(direct, { ca });
+    const anon = await httpsGet(direct, { ca, servername });
     expect(anon.status).toBe(401);
     expect(JSON.parse(anon.body)).toMatchObject({ kind: "Status", code: 401 });
     // Forged front-proxy headers without the front-proxy client certificate: not trusted.
     const forged = await httpsGet(direct, {
       ca,
+      servername,
       headers: { "X-Remote-User": "tidescale-admin", "X-Remote-Group": "system:masters" },
     });
     expect(forged.status).toBe(401);
@@ -593,6 +672,7 @@ describe("the tidescale adapter behind kube-apiserver", () => {
     const rogue = makeCert(rogueCA, { cn: "front-proxy-client", usage: "client" });
     const rogueAnswer = await httpsGet(direct, {
       ca,
+      servername,
       cert: rogue.cert,
       key: rogue.key,
       headers: { "X-Remote-User": "tidescale-admin", "X-Remote-Group": "system:masters" },
@@ -604,6 +684,7 @@ describe("the tidescale adapter behind kube-apiserver", () => {
     const asProxy = (user: string, group: string) =>
       httpsGet(direct, {
         ca,
+        servername,
         cert: proxyCert,
         key: proxyKey,
         headers: { "X-Remote-User": user, "X-Remote-Group": group },
@@ -620,7 +701,7 @@ describe("the tidescale adapter behind kube-apiserver", () => {
     expect(viaApiserver.status).toBe(403);
     expect(JSON.parse(viaApiserver.body)).toMatchObject({ kind: "Status", reason: "Forbidden" });
     // The same token straight to the adapter: TokenReview says who, SubjectAccessReview says no.
-    const directToken = await httpsGet(direct, { ca, headers: auth });
+    const directToken = await httpsGet(direct, { ca, servername, headers: auth });
     expect(directToken.status).toBe(403);
     expect(JSON.parse(directToken.body)).toMatchObject({ kind: "Status", code: 403 });
     // Granting deploy/'s metrics reader role makes the same token work through kube-apiserver.
