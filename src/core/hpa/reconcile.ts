@@ -16,24 +16,8 @@ import {
   stabilizeWithBehavior,
   storeScaleEvent,
 } from "./behavior.js";
-import {
-  fetchExternalMetric,
-  fetchObjectMetric,
-  MAX_INT64,
-  podsMetricsByPod,
-  resourceMetricsByPod,
-} from "./metric-sources.js";
-import type { PodGrouping } from "./pods.js";
-import {
-  type CalcOk,
-  type CalcResult,
-  perPodReplicas,
-  plainMetricReplicas,
-  resourceUtilizationReplicas,
-  type Tolerances,
-  valueReplicas,
-} from "./replica-calculator.js";
-import { formatGoLabelSelector, formatMilli, metricName, milliToDecimal } from "./status.js";
+import { computeMetric, type MetricContext } from "./metric-replicas.js";
+import type { Tolerances } from "./replica-calculator.js";
 import type {
   Condition,
   ConditionType,
@@ -42,15 +26,14 @@ import type {
   HpaEvent,
   HpaState,
   HpaStatus,
-  MetricIdentifier,
   MetricProposal,
-  MetricSpec,
   MetricStatus,
-  MetricTarget,
-  PodGroups,
+  ReconcileCase,
   ReconcileInput,
   ReconcileResult,
 } from "./types.js";
+
+export { targetMilli } from "./metric-replicas.js";
 
 /** kube-controller-manager defaults (RecommendedDefaultHPAControllerConfiguration, production factor 2). */
 export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.freeze({
@@ -68,23 +51,6 @@ export const DEFAULT_CONTROLLER_CONFIG: Readonly<ControllerConfig> = Object.free
 /** Controller memory of a freshly (re)started controller: no history. */
 export function emptyState(): HpaState {
   return { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
-}
-
-const milliCache = new Map<string, number>();
-
-/**
- * Milli-value of a target quantity (`Quantity.MilliValue()`, rounding up); memoized per text. Like
- * upstream's int64 result it saturates at ±2^63 (`1e400` → int64 max), so no target is ever infinite.
- */
-export function targetMilli(text: string): number {
-  let v = milliCache.get(text);
-  if (v === undefined) {
-    const q = tryParseQuantity(text);
-    v = q.ok ? Math.max(-MAX_INT64, Math.min(q.value.milliValue(), MAX_INT64)) : Number.NaN;
-    if (milliCache.size > 10_000) milliCache.clear();
-    milliCache.set(text, v);
-  }
-  return v;
 }
 
 /** A per-HPA tolerance quantity as an approximate float (`AsApproximateFloat64`). */
@@ -106,30 +72,6 @@ export function tolerancesFor(hpa: ReconcileInput["hpa"], config: ControllerConf
   };
 }
 
-interface MetricOutcome {
-  proposal: MetricProposal;
-  /** Failure: the condition the controller remembers, the event, the error it returns. */
-  failure?: { reason: string; inner: string; outer: string };
-}
-
-interface MetricContext {
-  explain: boolean;
-  timing: { now: number; cpuInitializationPeriodMs: number; initialReadinessDelayMs: number };
-  namespace: string;
-  now: number;
-  specReplicas: number;
-  statusReplicas: number;
-  pods: ReconcileInput["pods"];
-  tolerances: Tolerances;
-  config: ControllerConfig;
-}
-
-const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : String(+n.toFixed(6)));
-
-function groupsOf(g: PodGrouping | undefined): PodGroups | undefined {
-  return g;
-}
-
 /** resolveBehavior, memoized per behavior object and window (the HPA object is reused across reconciles). */
 const resolved = new WeakMap<HpaBehavior, { windowMs: number; value: ResolvedBehavior }>();
 function resolvedBehavior(b: HpaBehavior, windowMs: number): ResolvedBehavior {
@@ -138,426 +80,6 @@ function resolvedBehavior(b: HpaBehavior, windowMs: number): ResolvedBehavior {
   const value = resolveBehavior(b, windowMs);
   resolved.set(b, { windowMs, value });
   return value;
-}
-
-/** metricName(spec), memoized per spec object (the HPA object is reused across reconciles). */
-const names = new WeakMap<MetricSpec, string>();
-function nameOf(spec: MetricSpec): string {
-  let n = names.get(spec);
-  if (n === undefined) {
-    n = metricName(spec);
-    names.set(spec, n);
-  }
-  return n;
-}
-
-function describeCalc(calc: CalcResult, target: string, unit: string): string {
-  if (!calc.ok) return calc.error;
-  const parts: string[] = [];
-  if (calc.groups) {
-    const g = calc.groups;
-    parts.push(
-      `pods: ${g.ready.length} ready, ${g.unready.length} unready, ${g.missing.length} missing, ${g.ignored.length} ignored`,
-    );
-  }
-  parts.push(`ratio ${fmt(calc.ratio)} (${unit} against target ${target})`);
-  switch (calc.path) {
-    case "within-tolerance":
-      parts.push("within tolerance: keep the current count");
-      break;
-    case "fast":
-      parts.push(`ceil(${fmt(calc.ratio)} × ${calc.multiplier} ready pods) = ${calc.replicas}`);
-      break;
-    case "rebalanced-within-tolerance":
-      parts.push(
-        `rebalanced ratio ${fmt(calc.rebalancedRatio ?? 0)} is within tolerance: keep the current count`,
-      );
-      break;
-    case "rebalanced-direction-flip":
-      parts.push(
-        `rebalanced ratio ${fmt(calc.rebalancedRatio ?? 0)} would reverse the scale direction: keep the current count`,
-      );
-      break;
-    case "rebalanced-count-flip":
-      parts.push(
-        `ceil(${fmt(calc.rebalancedRatio ?? 0)} × ${calc.multiplier}) would move against the ratio: keep the current count`,
-      );
-      break;
-    case "rebalanced":
-      parts.push(
-        `rebalanced (missing/unready pods filled in): ceil(${fmt(calc.rebalancedRatio ?? 0)} × ${calc.multiplier} entries) = ${calc.replicas}`,
-      );
-      break;
-    case "ready-pods":
-      parts.push(`ceil(${fmt(calc.ratio)} × ${calc.multiplier} Running+Ready pods) = ${calc.replicas}`);
-      break;
-    case "scale-from-zero":
-      parts.push(`current replicas are 0: ceil(${fmt(calc.ratio)}) = ${calc.replicas}, no tolerance`);
-      break;
-    case "per-pod":
-      parts.push(`per-pod target: ${calc.replicas}`);
-      break;
-  }
-  return parts.join("; ");
-}
-
-function failed(
-  index: number,
-  type: string,
-  reason: string,
-  inner: string,
-  outer: string,
-  groups?: PodGrouping | undefined,
-): MetricOutcome {
-  const proposal: MetricProposal = {
-    index,
-    type,
-    name: "",
-    valid: false,
-    error: outer,
-    reason,
-    status: { type: "" },
-  };
-  if (groups !== undefined) proposal.pods = groups;
-  return { proposal, failure: { reason, inner, outer } };
-}
-
-function resourceStatus(
-  isContainer: boolean,
-  name: string,
-  container: string,
-  current: MetricStatusCurrent,
-): MetricStatus {
-  return isContainer
-    ? { type: "ContainerResource", containerResource: { name, container, current } }
-    : { type: "Resource", resource: { name, current } };
-}
-
-function resourceOuter(isContainer: boolean, name: string, container: string, inner: string): string {
-  return isContainer
-    ? `failed to get ${container} container metric value: ${inner}`
-    : `failed to get ${name} resource metric value: ${inner}`;
-}
-
-function perPodDetail(
-  what: string,
-  usage: number,
-  statusReplicas: number,
-  target: number,
-  calc: CalcOk,
-): string {
-  return `${what} ${milliToDecimal(usage)} over ${statusReplicas} pods against average target ${milliToDecimal(target)}: ratio ${fmt(calc.ratio)}; ${calc.replicas === statusReplicas ? "within tolerance: keep the pod count" : `ceil(${milliToDecimal(usage)} / ${milliToDecimal(target)}) = ${calc.replicas}`}`;
-}
-
-function computeMetric(
-  spec: MetricSpec,
-  index: number,
-  ctx: MetricContext,
-  reading: ReconcileInput["metrics"][number],
-): MetricOutcome {
-  const explain = ctx.explain;
-  switch (spec.type) {
-    case "Resource":
-    case "ContainerResource": {
-      const isContainer = spec.type === "ContainerResource";
-      const src = isContainer ? spec.containerResource : spec.resource;
-      const container = isContainer ? spec.containerResource.container : "";
-      const reason = isContainer ? "FailedGetContainerResourceMetric" : "FailedGetResourceMetric";
-      const target = src.target;
-      if (target.averageValue === undefined && target.averageUtilization === undefined) {
-        const inner =
-          "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set";
-        return failed(
-          index,
-          spec.type,
-          reason,
-          inner,
-          resourceOuter(isContainer, src.name, container, inner),
-        );
-      }
-      const fetched = resourceMetricsByPod(reading, src.name, container, ctx.pods, ctx.now);
-      if (!fetched.ok) {
-        const inner = `failed to get ${src.name} utilization: unable to get metrics for resource ${src.name}: ${fetched.error}`;
-        return failed(
-          index,
-          spec.type,
-          reason,
-          inner,
-          resourceOuter(isContainer, src.name, container, inner),
-        );
-      }
-      if (target.averageValue !== undefined) {
-        const t = targetMilli(target.averageValue);
-        const calc = plainMetricReplicas({
-          currentReplicas: ctx.specReplicas,
-          pods: ctx.pods,
-          metrics: fetched.value,
-          tolerances: ctx.tolerances,
-          timing: ctx.timing,
-          groupNames: explain,
-          targetUsage: t,
-          resource: src.name,
-        });
-        if (!calc.ok) {
-          const inner = `failed to get ${src.name} utilization: ${calc.error}`;
-          return failed(
-            index,
-            spec.type,
-            reason,
-            inner,
-            resourceOuter(isContainer, src.name, container, inner),
-            calc.groups,
-          );
-        }
-        const status = resourceStatus(isContainer, src.name, container, {
-          averageValue: formatMilli(calc.usage),
-        });
-        return ok(index, spec, calc, status, t, {
-          rawAverage: calc.usage,
-          detail: explain
-            ? describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`)
-            : "",
-        });
-      }
-      const tu = target.averageUtilization!;
-      const calc = resourceUtilizationReplicas({
-        currentReplicas: ctx.specReplicas,
-        pods: ctx.pods,
-        metrics: fetched.value,
-        tolerances: ctx.tolerances,
-        timing: ctx.timing,
-        groupNames: explain,
-        targetUtilization: tu,
-        resource: src.name,
-        container,
-        podLevelResources: ctx.config.podLevelResources,
-      });
-      if (!calc.ok) {
-        const inner = `failed to get ${src.name} utilization: ${calc.error}`;
-        return failed(
-          index,
-          spec.type,
-          reason,
-          inner,
-          resourceOuter(isContainer, src.name, container, inner),
-          calc.groups,
-        );
-      }
-      const status = resourceStatus(isContainer, src.name, container, {
-        averageUtilization: calc.utilization!,
-        averageValue: formatMilli(calc.usage),
-      });
-      return ok(index, spec, calc, status, tu, {
-        utilization: calc.utilization!,
-        rawAverage: calc.usage,
-        detail: explain ? describeCalc(calc, `${tu}%`, `utilization ${calc.utilization}%`) : "",
-      });
-    }
-    case "Pods": {
-      const m = spec.pods.metric;
-      const reason = "FailedGetPodsMetric";
-      const fetched = podsMetricsByPod(reading, ctx.pods, ctx.now);
-      if (!fetched.ok) {
-        const inner = `unable to get metric ${m.name}: ${fetched.error}`;
-        return failed(index, spec.type, reason, inner, `failed to get pods metric value: ${inner}`);
-      }
-      const t = targetMilli(spec.pods.target.averageValue ?? "0");
-      const calc = plainMetricReplicas({
-        currentReplicas: ctx.specReplicas,
-        pods: ctx.pods,
-        metrics: fetched.value,
-        tolerances: ctx.tolerances,
-        timing: ctx.timing,
-        groupNames: explain,
-        targetUsage: t,
-        resource: "",
-      });
-      if (!calc.ok)
-        return failed(
-          index,
-          spec.type,
-          reason,
-          calc.error,
-          `failed to get pods metric value: ${calc.error}`,
-          calc.groups,
-        );
-      const status: MetricStatus = {
-        type: "Pods",
-        pods: { metric: identifier(m), current: { averageValue: formatMilli(calc.usage) } },
-      };
-      return ok(index, spec, calc, status, t, {
-        rawAverage: calc.usage,
-        detail: explain ? describeCalc(calc, milliToDecimal(t), `average ${milliToDecimal(calc.usage)}`) : "",
-      });
-    }
-    case "Object": {
-      const o = spec.object;
-      const reason = "FailedGetObjectMetric";
-      const target: MetricTarget = o.target;
-      if (target.type === "Value" && target.value !== undefined) {
-        const fetched = fetchObjectMetric(reading);
-        if (!fetched.ok) {
-          const inner = `unable to get metric ${o.metric.name}: ${o.describedObject.kind} on ${ctx.namespace} ${o.describedObject.name}/${fetched.error}`;
-          return failed(index, spec.type, reason, inner, `failed to get object metric value: ${inner}`);
-        }
-        const t = targetMilli(target.value);
-        const calc = valueReplicas({
-          currentReplicas: ctx.specReplicas,
-          usage: fetched.value,
-          target: t,
-          tolerances: ctx.tolerances,
-          pods: ctx.pods,
-        });
-        if (!calc.ok)
-          return failed(
-            index,
-            spec.type,
-            reason,
-            calc.error,
-            `failed to get object metric value: ${calc.error}`,
-          );
-        const status: MetricStatus = {
-          type: "Object",
-          object: {
-            describedObject: { ...o.describedObject },
-            metric: identifier(o.metric),
-            current: { value: formatMilli(calc.usage) },
-          },
-        };
-        return ok(index, spec, calc, status, t, {
-          value: calc.usage,
-          detail: explain ? describeCalc(calc, milliToDecimal(t), `value ${milliToDecimal(calc.usage)}`) : "",
-        });
-      }
-      if (target.type === "AverageValue" && target.averageValue !== undefined) {
-        const fetched = fetchObjectMetric(reading);
-        if (!fetched.ok) {
-          const inner = `unable to get metric ${o.metric.name}: ${o.describedObject.kind} on ${ctx.namespace} ${o.describedObject.name}/${fetched.error}`;
-          return failed(
-            index,
-            spec.type,
-            reason,
-            inner,
-            `failed to get object metric value: failed to get ${o.metric.name} object metric: ${inner}`,
-          );
-        }
-        const t = targetMilli(target.averageValue);
-        const calc = perPodReplicas({
-          statusReplicas: ctx.statusReplicas,
-          usage: fetched.value,
-          target: t,
-          tolerances: ctx.tolerances,
-        });
-        const status: MetricStatus = {
-          type: "Object",
-          object: { metric: identifier(o.metric), current: { averageValue: formatMilli(calc.usage) } },
-        };
-        return ok(index, spec, calc, status, t, {
-          value: fetched.value,
-          detail: explain ? perPodDetail("value", fetched.value, ctx.statusReplicas, t, calc) : "",
-        });
-      }
-      const inner =
-        "invalid object metric source: neither a value target nor an average value target was set";
-      return failed(index, spec.type, reason, inner, `failed to get object metric value: ${inner}`);
-    }
-    case "External": {
-      const e = spec.external;
-      const reason = "FailedGetExternalMetric";
-      if (e.target.averageValue !== undefined) {
-        const fetched = fetchExternalMetric(reading);
-        if (!fetched.ok) {
-          const inner = `unable to get external metric ${ctx.namespace}/${e.metric.name}/${formatGoLabelSelector(e.metric.selector)}: ${fetched.error}`;
-          return failed(
-            index,
-            spec.type,
-            reason,
-            inner,
-            `${externalOuterPrefix(e.metric.name)}failed to get ${e.metric.name} external metric: ${inner}`,
-          );
-        }
-        const t = targetMilli(e.target.averageValue);
-        const calc = perPodReplicas({
-          statusReplicas: ctx.statusReplicas,
-          usage: fetched.value,
-          target: t,
-          tolerances: ctx.tolerances,
-        });
-        const average = fetched.value >= MAX_INT64 ? MAX_INT64 : calc.usage;
-        const status: MetricStatus = {
-          type: "External",
-          external: { metric: identifier(e.metric), current: { averageValue: formatMilli(average) } },
-        };
-        return ok(index, spec, { ...calc, usage: average }, status, t, {
-          value: fetched.value,
-          detail: explain ? perPodDetail("total", fetched.value, ctx.statusReplicas, t, calc) : "",
-        });
-      }
-      if (e.target.value !== undefined) {
-        const fetched = fetchExternalMetric(reading);
-        if (!fetched.ok) {
-          const inner = `unable to get external metric ${ctx.namespace}/${e.metric.name}/${formatGoLabelSelector(e.metric.selector)}: ${fetched.error}`;
-          return failed(
-            index,
-            spec.type,
-            reason,
-            inner,
-            `${externalOuterPrefix(e.metric.name)}failed to get external metric ${e.metric.name}: ${inner}`,
-          );
-        }
-        const t = targetMilli(e.target.value);
-        const calc = valueReplicas({
-          currentReplicas: ctx.specReplicas,
-          usage: fetched.value,
-          target: t,
-          tolerances: ctx.tolerances,
-          pods: ctx.pods,
-        });
-        if (!calc.ok)
-          return failed(
-            index,
-            spec.type,
-            reason,
-            calc.error,
-            `${externalOuterPrefix(e.metric.name)}failed to get external metric ${e.metric.name}: ${calc.error}`,
-          );
-        const status: MetricStatus = {
-          type: "External",
-          external: { metric: identifier(e.metric), current: { value: formatMilli(calc.usage) } },
-        };
-        return ok(index, spec, calc, status, t, {
-          value: calc.usage,
-          detail: explain ? describeCalc(calc, milliToDecimal(t), `total ${milliToDecimal(calc.usage)}`) : "",
-        });
-      }
-      const inner =
-        "invalid external metric source: neither a value target nor an average value target was set";
-      return failed(index, spec.type, reason, inner, `${externalOuterPrefix(e.metric.name)}${inner}`);
-    }
-    default: {
-      const type = String((spec as { type: string }).type);
-      const inner = `unknown metric source type ${JSON.stringify(type)}`;
-      return failed(index, type, "InvalidMetricSourceType", inner, inner);
-    }
-  }
-}
-
-/** The start of an External metric's outer error (built only on failure). */
-function externalOuterPrefix(name: string): string {
-  return `failed to get ${name} external metric value: `;
-}
-
-type MetricStatusCurrent = NonNullable<MetricStatus["resource"]>["current"];
-
-/** The status copy of a spec's metric identifier, made once per spec object and shared by the statuses. */
-const identifiers = new WeakMap<MetricIdentifier, MetricIdentifier>();
-function identifier(m: MetricIdentifier): MetricIdentifier {
-  let id = identifiers.get(m);
-  if (id === undefined || id.name !== m.name || id.selector !== m.selector) {
-    id = m.selector === undefined ? { name: m.name } : { name: m.name, selector: m.selector };
-    identifiers.set(m, id);
-  }
-  return id;
 }
 
 const CONDITION_KEYS = ["type", "status", "reason", "message", "lastTransitionTime"];
@@ -637,34 +159,6 @@ function putCondition(
     existing === undefined || existing.status !== status ? now : existing.lastTransitionTime;
   list[i] = { type, status, reason, message, lastTransitionTime };
   return list;
-}
-
-function ok(
-  index: number,
-  spec: MetricSpec,
-  calc: CalcResult & { ok: true },
-  status: MetricStatus,
-  target: number,
-  extra: { utilization?: number; rawAverage?: number; value?: number; detail: string },
-): MetricOutcome & { detail: string } {
-  const proposal: MetricProposal = {
-    index,
-    type: spec.type,
-    name: nameOf(spec),
-    valid: true,
-    replicas: calc.replicas,
-    ratio: calc.ratio,
-    target,
-    path: calc.path,
-    status,
-  };
-  if (calc.rebalancedRatio !== undefined) proposal.rebalancedRatio = calc.rebalancedRatio;
-  if (extra.utilization !== undefined) proposal.utilization = extra.utilization;
-  if (extra.rawAverage !== undefined) proposal.rawAverage = extra.rawAverage;
-  if (extra.value !== undefined) proposal.value = extra.value;
-  const pods = groupsOf(calc.groups);
-  if (pods) proposal.pods = pods;
-  return { proposal, detail: extra.detail };
 }
 
 /** The metrics step of one reconcile (computeReplicasForMetrics): -1 when it fails. */
@@ -776,7 +270,7 @@ function computeReplicasForMetrics(
   let firstFailure: { reason: string; inner: string; outer: string } | undefined;
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i]!;
-    const out = computeMetric(spec, i, ctx, input.metrics[i]) as MetricOutcome & { detail?: string };
+    const out = computeMetric(spec, i, ctx, input.metrics[i]);
     proposals.push(out.proposal);
     statuses.push(out.proposal.status);
     if (out.failure) {
@@ -878,6 +372,33 @@ function groupVersionError(apiVersion: string): string | undefined {
   return lastApiVersionError;
 }
 
+/** What one reconcile builds as it goes: its own copies of the conditions and memory (the input is never edited). */
+interface Run {
+  input: ReconcileInput;
+  config: ControllerConfig;
+  prev: HpaStatus;
+  now: number;
+  /** spec.replicas of the scale target. */
+  current: number;
+  conditions: Condition[];
+  events: HpaEvent[];
+  explanation: string[] | undefined;
+  state: HpaState;
+}
+
+/** The decision of steps 2 (which case) and normalization, before the scale update. */
+interface Decision {
+  case: ReconcileCase;
+  desired: number;
+  rescale: boolean;
+  rescaleReason: string;
+  statuses: MetricStatus[];
+  proposals: MetricProposal[];
+  metricsReplicas?: number;
+  stabilizedReplicas?: number;
+  error?: string;
+}
+
 /**
  * One reconcile of one HPA at `input.now` (horizontal.go reconcileAutoscaler):
  * 1. scale GET (failure: FailedGetScale, stop); seed the recommendation history when empty;
@@ -887,14 +408,19 @@ function groupVersionError(apiVersion: string): string | undefined {
  * 4. the new status.
  */
 export function reconcile(input: ReconcileInput): ReconcileResult {
-  const config = controllerConfig(input.config);
-  const { hpa, now } = input;
-  const spec = hpa.spec;
+  const run = startRun(input);
+  const badGroupVersion = groupVersionError(input.hpa.spec.scaleTargetRef.apiVersion ?? "");
+  const getError = badGroupVersion ?? input.scale?.getError;
+  if (getError !== undefined) return failedGetScale(run, getError, badGroupVersion !== undefined);
+  scaleRead(run);
+  const decided = decide(run);
+  if ("result" in decided) return decided.result;
+  return decided.rescale ? rescale(run, decided) : keepCount(run, decided);
+}
+
+function startRun(input: ReconcileInput): Run {
   const prev: HpaStatus = input.status ??
-    hpa.status ?? { currentReplicas: 0, desiredReplicas: 0, currentMetrics: [], conditions: [] };
-  let conditions: Condition[] = prev.conditions.slice();
-  const events: HpaEvent[] = [];
-  const explanation: string[] | undefined = input.explain === false ? undefined : [];
+    input.hpa.status ?? { currentReplicas: 0, desiredReplicas: 0, currentMetrics: [], conditions: [] };
   const state: HpaState = {
     // Entries are immutable (replaced, never edited), so the lists are copied shallowly.
     recommendations: input.state.recommendations.slice(),
@@ -902,322 +428,399 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     scaleDownEvents: input.state.scaleDownEvents.slice(),
   };
   if (input.state.recommendationsRecorded === true) state.recommendationsRecorded = true;
-  const C = input.currentReplicas;
+  return {
+    input,
+    config: controllerConfig(input.config),
+    prev,
+    now: input.now,
+    current: input.currentReplicas,
+    conditions: prev.conditions.slice(),
+    events: [],
+    explanation: input.explain === false ? undefined : [],
+    state,
+  };
+}
 
-  const badGroupVersion = groupVersionError(spec.scaleTargetRef.apiVersion ?? "");
-  const getError = badGroupVersion ?? input.scale?.getError;
-  if (getError !== undefined) {
-    events.push({ type: "Warning", reason: "FailedGetScale", message: getError });
-    conditions = putCondition(
-      conditions,
-      "AbleToScale",
-      "False",
-      "FailedGetScale",
-      `the HPA controller was unable to get the target's current scale: ${getError}`,
-      now,
-    );
-    explanation?.push(
-      `Reading the scale subresource of ${targetRef(hpa)} failed: ${getError}. Nothing else happens.`,
-    );
-    keepUnchanged(conditions, prev.conditions);
-    const status: HpaStatus = { ...prev, conditions };
-    return {
-      desiredReplicas: prev.desiredReplicas,
-      rescale: false,
-      case: "failedGetScale",
-      metricProposals: [],
-      conditions,
-      events,
-      currentMetrics: prev.currentMetrics,
-      status,
-      nextState: state,
-      error:
-        badGroupVersion !== undefined
-          ? `invalid API version in scale target reference: ${getError}`
-          : `failed to query scale subresource for ${targetRef(hpa)}: ${getError}`,
-      explanation: explanation ?? [],
-    };
-  }
-  conditions = putCondition(
-    conditions,
+function setCondition(
+  run: Run,
+  type: ConditionType,
+  status: Condition["status"],
+  reason: string,
+  message: string,
+): void {
+  run.conditions = putCondition(run.conditions, type, status, reason, message, run.now);
+}
+
+/** Step 1 failed: AbleToScale=False/FailedGetScale and the old status otherwise. */
+function failedGetScale(run: Run, getError: string, badGroupVersion: boolean): ReconcileResult {
+  const { prev, input } = run;
+  run.events.push({ type: "Warning", reason: "FailedGetScale", message: getError });
+  setCondition(
+    run,
+    "AbleToScale",
+    "False",
+    "FailedGetScale",
+    `the HPA controller was unable to get the target's current scale: ${getError}`,
+  );
+  run.explanation?.push(
+    `Reading the scale subresource of ${targetRef(input.hpa)} failed: ${getError}. Nothing else happens.`,
+  );
+  keepUnchanged(run.conditions, prev.conditions);
+  const status: HpaStatus = { ...prev, conditions: run.conditions };
+  return {
+    desiredReplicas: prev.desiredReplicas,
+    rescale: false,
+    case: "failedGetScale",
+    metricProposals: [],
+    conditions: run.conditions,
+    events: run.events,
+    currentMetrics: prev.currentMetrics,
+    status,
+    nextState: run.state,
+    error: badGroupVersion
+      ? `invalid API version in scale target reference: ${getError}`
+      : `failed to query scale subresource for ${targetRef(input.hpa)}: ${getError}`,
+    explanation: run.explanation ?? [],
+  };
+}
+
+/** Step 1 succeeded: AbleToScale=True/SucceededGetScale; a fresh controller records {current, now}. */
+function scaleRead(run: Run): void {
+  const C = run.current;
+  setCondition(
+    run,
     "AbleToScale",
     "True",
     "SucceededGetScale",
     "the HPA controller was able to get the target's current scale",
-    now,
   );
-  explanation?.push(`The target ${targetRef(hpa)} has ${C} replicas (spec.replicas).`);
-  if (state.recommendations.length === 0 && state.recommendationsRecorded !== true) {
-    state.recommendations.push({ replicas: C, timestamp: now });
-    explanation?.push(
+  run.explanation?.push(`The target ${targetRef(run.input.hpa)} has ${C} replicas (spec.replicas).`);
+  if (run.state.recommendations.length === 0 && run.state.recommendationsRecorded !== true) {
+    run.state.recommendations.push({ replicas: C, timestamp: run.now });
+    run.explanation?.push(
       `No recommendation history (fresh controller): recorded {${C}, now}, which holds off scale-downs for one stabilization window.`,
     );
   }
-  const minReplicas = spec.minReplicas;
+}
+
+/** Step 2: exactly one case; the metrics case ends the reconcile when the metrics step fails. */
+function decide(run: Run): Decision | { result: ReconcileResult } {
+  const C = run.current;
+  const spec = run.input.hpa.spec;
+  if (C === 0 && spec.minReplicas !== 0) return disabled(run);
+  if (C > spec.maxReplicas) {
+    run.explanation?.push(
+      `${C} replicas is above maxReplicas ${spec.maxReplicas}: scale to ${spec.maxReplicas} without reading metrics.`,
+    );
+    return outOfRange("aboveMax", spec.maxReplicas, "Current number of replicas above Spec.MaxReplicas");
+  }
+  if (C < spec.minReplicas) {
+    run.explanation?.push(
+      `${C} replicas is below minReplicas ${spec.minReplicas}: scale to ${spec.minReplicas} without reading metrics.`,
+    );
+    return outOfRange("belowMin", spec.minReplicas, "Current number of replicas below Spec.MinReplicas");
+  }
+  return fromMetrics(run);
+}
+
+function disabled(run: Run): Decision {
+  setCondition(
+    run,
+    "ScalingActive",
+    "False",
+    "ScalingDisabled",
+    "scaling is disabled since the replica count of the target is zero",
+  );
+  run.explanation?.push("The target has 0 replicas and minReplicas is not 0: autoscaling is disabled.");
+  return { case: "disabled", desired: 0, rescale: false, rescaleReason: "", statuses: [], proposals: [] };
+}
+
+/** Above max or below min: corrected without reading metrics; ScalingActive/ScalingLimited untouched. */
+function outOfRange(kind: "aboveMax" | "belowMin", desired: number, rescaleReason: string): Decision {
+  return { case: kind, desired, rescale: true, rescaleReason, statuses: [], proposals: [] };
+}
+
+/** The metrics case: the metrics step, then legacy or behavior normalization. */
+function fromMetrics(run: Run): Decision | { result: ReconcileResult } {
+  const C = run.current;
+  const step = computeReplicasForMetrics(run.input, run.config, run.conditions);
+  run.conditions = step.conditions;
+  run.events.push(...step.events);
+  if (step.explanation) run.explanation?.push(...step.explanation);
+  if (step.replicas === -1) return { result: metricsFailed(run, step) };
   let desired = 0;
+  let rescaleMetric = "";
+  if (step.replicas > desired) {
+    desired = step.replicas;
+    rescaleMetric = step.metric;
+  }
   let rescaleReason = "";
-  let rescale = true;
-  let statuses: MetricStatus[] = [];
-  let proposals: MetricProposal[] = [];
-  let resultCase: ReconcileResult["case"];
-  let metricsReplicas: number | undefined;
-  let stabilizedReplicas: number | undefined;
-  let retError: string | undefined;
+  if (desired > C) rescaleReason = `${rescaleMetric} above target`;
+  if (desired < C) rescaleReason = "All metrics below target";
+  const behavior = run.input.hpa.spec.behavior;
+  const normalized =
+    behavior === undefined ? normalizeLegacy(run, desired) : normalizeWithBehavior(run, behavior, desired);
+  const decision: Decision = {
+    case: "metrics",
+    desired: normalized.desired,
+    rescale: normalized.desired !== C,
+    rescaleReason,
+    statuses: step.statuses,
+    proposals: step.proposals,
+    metricsReplicas: step.replicas,
+    stabilizedReplicas: normalized.stabilized,
+  };
+  if (step.error !== undefined) decision.error = step.error;
+  return decision;
+}
 
-  if (C === 0 && minReplicas !== 0) {
-    resultCase = "disabled";
-    desired = 0;
-    rescale = false;
-    conditions = putCondition(
-      conditions,
-      "ScalingActive",
-      "False",
-      "ScalingDisabled",
-      "scaling is disabled since the replica count of the target is zero",
-      now,
-    );
-    explanation?.push("The target has 0 replicas and minReplicas is not 0: autoscaling is disabled.");
-  } else if (C > spec.maxReplicas) {
-    resultCase = "aboveMax";
-    rescaleReason = "Current number of replicas above Spec.MaxReplicas";
-    desired = spec.maxReplicas;
-    explanation?.push(
-      `${C} replicas is above maxReplicas ${spec.maxReplicas}: scale to ${desired} without reading metrics.`,
-    );
-  } else if (C < minReplicas) {
-    resultCase = "belowMin";
-    rescaleReason = "Current number of replicas below Spec.MinReplicas";
-    desired = minReplicas;
-    explanation?.push(
-      `${C} replicas is below minReplicas ${minReplicas}: scale to ${desired} without reading metrics.`,
-    );
-  } else {
-    const step = computeReplicasForMetrics(input, config, conditions);
-    conditions = step.conditions;
-    events.push(...step.events);
-    if (step.explanation) explanation?.push(...step.explanation);
-    proposals = step.proposals;
-    statuses = step.statuses;
-    if (step.replicas === -1) {
-      const message = step.error ?? "";
-      events.push({ type: "Warning", reason: "FailedComputeMetricsReplicas", message });
-      explanation?.push(
-        `The metrics step failed: status.desiredReplicas stays ${prev.desiredReplicas}, no scaling (event FailedComputeMetricsReplicas).`,
-      );
-      keepUnchanged(conditions, prev.conditions);
-      const status: HpaStatus = {
-        currentReplicas: C,
-        desiredReplicas: prev.desiredReplicas,
-        currentMetrics: statuses,
-        conditions,
-      };
-      if (prev.lastScaleTime !== undefined) status.lastScaleTime = prev.lastScaleTime;
-      return {
-        desiredReplicas: prev.desiredReplicas,
-        rescale: false,
-        case: "metricsFailed",
-        metricsReplicas: -1,
-        metricProposals: proposals,
-        conditions,
-        events,
-        currentMetrics: statuses,
-        status,
-        nextState: state,
-        error: `failed to compute desired number of replicas based on listed metrics for ${targetRef(hpa)}: ${message}`,
-        explanation: explanation ?? [],
-      };
-    }
-    resultCase = "metrics";
-    if (step.error !== undefined) retError = step.error;
-    metricsReplicas = step.replicas;
-    let rescaleMetric = "";
-    if (step.replicas > desired) {
-      desired = step.replicas;
-      rescaleMetric = step.metric;
-    }
-    if (desired > C) rescaleReason = `${rescaleMetric} above target`;
-    if (desired < C) rescaleReason = "All metrics below target";
-
-    if (spec.behavior === undefined) {
-      const stab = stabilizeLegacy(
-        state.recommendations,
-        desired,
-        now,
-        config.downscaleStabilizationWindowMs,
-      );
-      state.recommendations = stab.recommendations;
-      stabilizedReplicas = stab.replicas;
-      conditions = putCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
-      explanation?.push(
-        stab.replicas !== desired
-          ? `Legacy stabilization (no spec.behavior): the highest recommendation of the last ${config.downscaleStabilizationWindowMs / 1000}s is ${stab.replicas}, so ${desired} becomes ${stab.replicas} [ScaleDownStabilized].`
-          : `Legacy stabilization (no spec.behavior): no higher recommendation in the last ${config.downscaleStabilizationWindowMs / 1000}s; ${desired} stands.`,
-      );
-      const lim = limitLegacy(
-        C,
-        stab.replicas,
-        minReplicas,
-        spec.maxReplicas,
-        config.scaleUpLimitFactor,
-        config.scaleUpLimitMinimum,
-      );
-      conditions = putCondition(
-        conditions,
-        "ScalingLimited",
-        lim.replicas === stab.replicas ? "False" : "True",
-        lim.reason,
-        lim.message,
-        now,
-      );
-      explanation?.push(
-        lim.replicas === stab.replicas
-          ? `Limits: min ${minReplicas}, max ${spec.maxReplicas}, scale-up cap max(${config.scaleUpLimitFactor}×${C}, ${config.scaleUpLimitMinimum}) = ${lim.limit}: ${stab.replicas} is within range.`
-          : `Limits: min ${minReplicas}, max ${spec.maxReplicas}, scale-up cap max(${config.scaleUpLimitFactor}×${C}, ${config.scaleUpLimitMinimum}) = ${lim.limit}: ${stab.replicas} becomes ${lim.replicas} [${lim.reason}].`,
-      );
-      desired = lim.replicas;
-    } else {
-      const behavior = resolvedBehavior(spec.behavior, config.downscaleStabilizationWindowMs);
-      const stab = stabilizeWithBehavior(
-        state.recommendations,
-        C,
-        desired,
-        now,
-        behavior.scaleUp.stabilizationWindowSeconds,
-        behavior.scaleDown.stabilizationWindowSeconds,
-      );
-      state.recommendations = stab.recommendations;
-      stabilizedReplicas = stab.replicas;
-      conditions = putCondition(conditions, "AbleToScale", "True", stab.reason, stab.message, now);
-      explanation?.push(
-        `Stabilization: lowest recommendation in the scale-up window (${behavior.scaleUp.stabilizationWindowSeconds}s) is ${stab.upRecommendation}, highest in the scale-down window (${behavior.scaleDown.stabilizationWindowSeconds}s) is ${stab.downRecommendation}; from ${C} the stabilized count is ${stab.replicas}${stab.replicas !== desired ? ` [${stab.reason}]` : ""}.`,
-      );
-      const lim = limitWithBehavior({
-        currentReplicas: C,
-        desired: stab.replicas,
-        minReplicas,
-        maxReplicas: spec.maxReplicas,
-        behavior,
-        upEvents: state.scaleUpEvents,
-        downEvents: state.scaleDownEvents,
-        now,
-      });
-      conditions = putCondition(
-        conditions,
-        "ScalingLimited",
-        lim.replicas === stab.replicas ? "False" : "True",
-        lim.reason,
-        lim.message,
-        now,
-      );
-      const dir = stab.replicas > C ? "scaleUp" : "scaleDown";
-      explanation?.push(
-        stab.replicas === C
-          ? "No change requested: rate limits do not apply."
-          : `Rate limit (${dir}, selectPolicy ${behavior[dir].selectPolicy}${lim.proposals.length > 0 ? `: ${policiesText(lim.proposals)}` : ""}) is ${lim.limit}; min ${minReplicas}, max ${spec.maxReplicas}: ${lim.replicas === stab.replicas ? `${stab.replicas} is within range` : `${stab.replicas} becomes ${lim.replicas} [${lim.reason}]`}.`,
-      );
-      desired = lim.replicas;
-    }
-    rescale = desired !== C;
-  }
-
-  let lastScaleTime = prev.lastScaleTime;
-  let event: HpaEvent | undefined;
-  if (rescale) {
-    const updateError = input.scale?.updateError;
-    if (updateError !== undefined) {
-      event = {
-        type: "Warning",
-        reason: "FailedRescale",
-        message: `New size: ${desired}; reason: ${rescaleReason}; error: ${updateError}`,
-      };
-      events.push(event);
-      conditions = putCondition(
-        conditions,
-        "AbleToScale",
-        "False",
-        "FailedUpdateScale",
-        `the HPA controller was unable to update the target scale: ${updateError}`,
-        now,
-      );
-      explanation?.push(`Updating the scale to ${desired} failed: ${updateError}.`);
-      keepUnchanged(conditions, prev.conditions);
-      const status: HpaStatus = {
-        currentReplicas: C,
-        desiredReplicas: prev.desiredReplicas,
-        currentMetrics: statuses,
-        conditions,
-      };
-      if (lastScaleTime !== undefined) status.lastScaleTime = lastScaleTime;
-      const r: ReconcileResult = {
-        desiredReplicas: prev.desiredReplicas,
-        rescale: true,
-        case: resultCase,
-        rescaleReason,
-        metricProposals: proposals,
-        conditions,
-        event,
-        events,
-        currentMetrics: statuses,
-        status,
-        nextState: state,
-        error: `failed to rescale ${targetRef(hpa)}: ${updateError}`,
-        explanation: explanation ?? [],
-      };
-      if (metricsReplicas !== undefined) r.metricsReplicas = metricsReplicas;
-      if (stabilizedReplicas !== undefined) r.stabilizedReplicas = stabilizedReplicas;
-      return r;
-    }
-    conditions = putCondition(
-      conditions,
-      "AbleToScale",
-      "True",
-      "SucceededRescale",
-      `the HPA controller was able to update the target scale to ${desired}`,
-      now,
-    );
-    event = {
-      type: "Normal",
-      reason: "SuccessfulRescale",
-      message: `New size: ${desired}; reason: ${rescaleReason}`,
-    };
-    events.push(event);
-    if (spec.behavior !== undefined) {
-      const behavior = resolvedBehavior(spec.behavior, config.downscaleStabilizationWindowMs);
-      const stored = storeScaleEvent(behavior, state.scaleUpEvents, state.scaleDownEvents, C, desired, now);
-      state.scaleUpEvents = stored.scaleUpEvents;
-      state.scaleDownEvents = stored.scaleDownEvents;
-    }
-    lastScaleTime = now;
-    explanation?.push(`Scale ${C} -> ${desired} (${rescaleReason}).`);
-  } else {
-    desired = C;
-    if (resultCase !== "disabled") explanation?.push(`No scaling: the count stays ${C}.`);
-  }
-
-  keepUnchanged(conditions, prev.conditions);
+/** The status written when a step fails after the scale was read: desiredReplicas keeps its old value. */
+function statusKeepingDesired(run: Run, statuses: MetricStatus[]): HpaStatus {
+  const { prev } = run;
+  keepUnchanged(run.conditions, prev.conditions);
   const status: HpaStatus = {
-    currentReplicas: C,
-    desiredReplicas: desired,
+    currentReplicas: run.current,
+    desiredReplicas: prev.desiredReplicas,
     currentMetrics: statuses,
-    conditions,
+    conditions: run.conditions,
+  };
+  if (prev.lastScaleTime !== undefined) status.lastScaleTime = prev.lastScaleTime;
+  return status;
+}
+
+/** The metrics step failed: FailedComputeMetricsReplicas, desiredReplicas keeps its old value. */
+function metricsFailed(run: Run, step: MetricsStep): ReconcileResult {
+  const { prev, input } = run;
+  const message = step.error ?? "";
+  run.events.push({ type: "Warning", reason: "FailedComputeMetricsReplicas", message });
+  run.explanation?.push(
+    `The metrics step failed: status.desiredReplicas stays ${prev.desiredReplicas}, no scaling (event FailedComputeMetricsReplicas).`,
+  );
+  const status = statusKeepingDesired(run, step.statuses);
+  return {
+    desiredReplicas: prev.desiredReplicas,
+    rescale: false,
+    case: "metricsFailed",
+    metricsReplicas: -1,
+    metricProposals: step.proposals,
+    conditions: run.conditions,
+    events: run.events,
+    currentMetrics: step.statuses,
+    status,
+    nextState: run.state,
+    error: `failed to compute desired number of replicas based on listed metrics for ${targetRef(input.hpa)}: ${message}`,
+    explanation: run.explanation ?? [],
+  };
+}
+
+/** ScalingLimited: True with the limit's reason when the limits changed the stabilized count. */
+function setLimited(
+  run: Run,
+  stabilized: number,
+  lim: { replicas: number; reason: string; message: string },
+): void {
+  setCondition(
+    run,
+    "ScalingLimited",
+    lim.replicas === stabilized ? "False" : "True",
+    lim.reason,
+    lim.message,
+  );
+}
+
+/** Legacy path (no spec.behavior): max-over-window stabilization, then the `max(factor×C, minimum)` cap. */
+function normalizeLegacy(run: Run, desired: number): { desired: number; stabilized: number } {
+  const { config, now } = run;
+  const C = run.current;
+  const spec = run.input.hpa.spec;
+  const windowS = config.downscaleStabilizationWindowMs / 1000;
+  const stab = stabilizeLegacy(
+    run.state.recommendations,
+    desired,
+    now,
+    config.downscaleStabilizationWindowMs,
+  );
+  run.state.recommendations = stab.recommendations;
+  setCondition(run, "AbleToScale", "True", stab.reason, stab.message);
+  run.explanation?.push(
+    stab.replicas !== desired
+      ? `Legacy stabilization (no spec.behavior): the highest recommendation of the last ${windowS}s is ${stab.replicas}, so ${desired} becomes ${stab.replicas} [ScaleDownStabilized].`
+      : `Legacy stabilization (no spec.behavior): no higher recommendation in the last ${windowS}s; ${desired} stands.`,
+  );
+  const lim = limitLegacy(
+    C,
+    stab.replicas,
+    spec.minReplicas,
+    spec.maxReplicas,
+    config.scaleUpLimitFactor,
+    config.scaleUpLimitMinimum,
+  );
+  setLimited(run, stab.replicas, lim);
+  const limits = `Limits: min ${spec.minReplicas}, max ${spec.maxReplicas}, scale-up cap max(${config.scaleUpLimitFactor}×${C}, ${config.scaleUpLimitMinimum}) = ${lim.limit}`;
+  run.explanation?.push(
+    lim.replicas === stab.replicas
+      ? `${limits}: ${stab.replicas} is within range.`
+      : `${limits}: ${stab.replicas} becomes ${lim.replicas} [${lim.reason}].`,
+  );
+  return { desired: lim.replicas, stabilized: stab.replicas };
+}
+
+/** Behavior path: two-sided stabilization anchored on the current count, then the policy rate limits. */
+function normalizeWithBehavior(
+  run: Run,
+  specBehavior: HpaBehavior,
+  desired: number,
+): { desired: number; stabilized: number } {
+  const { config, now, state } = run;
+  const C = run.current;
+  const spec = run.input.hpa.spec;
+  const behavior = resolvedBehavior(specBehavior, config.downscaleStabilizationWindowMs);
+  const stab = stabilizeWithBehavior(
+    state.recommendations,
+    C,
+    desired,
+    now,
+    behavior.scaleUp.stabilizationWindowSeconds,
+    behavior.scaleDown.stabilizationWindowSeconds,
+  );
+  state.recommendations = stab.recommendations;
+  setCondition(run, "AbleToScale", "True", stab.reason, stab.message);
+  run.explanation?.push(
+    `Stabilization: lowest recommendation in the scale-up window (${behavior.scaleUp.stabilizationWindowSeconds}s) is ${stab.upRecommendation}, highest in the scale-down window (${behavior.scaleDown.stabilizationWindowSeconds}s) is ${stab.downRecommendation}; from ${C} the stabilized count is ${stab.replicas}${stab.replicas !== desired ? ` [${stab.reason}]` : ""}.`,
+  );
+  const lim = limitWithBehavior({
+    currentReplicas: C,
+    desired: stab.replicas,
+    minReplicas: spec.minReplicas,
+    maxReplicas: spec.maxReplicas,
+    behavior,
+    upEvents: state.scaleUpEvents,
+    downEvents: state.scaleDownEvents,
+    now,
+  });
+  setLimited(run, stab.replicas, lim);
+  const dir = stab.replicas > C ? "scaleUp" : "scaleDown";
+  run.explanation?.push(
+    stab.replicas === C
+      ? "No change requested: rate limits do not apply."
+      : `Rate limit (${dir}, selectPolicy ${behavior[dir].selectPolicy}${lim.proposals.length > 0 ? `: ${policiesText(lim.proposals)}` : ""}) is ${lim.limit}; min ${spec.minReplicas}, max ${spec.maxReplicas}: ${lim.replicas === stab.replicas ? `${stab.replicas} is within range` : `${stab.replicas} becomes ${lim.replicas} [${lim.reason}]`}.`,
+  );
+  return { desired: lim.replicas, stabilized: stab.replicas };
+}
+
+/** Step 3 with a new count: the scale UPDATE, its event and condition, and the scale event record. */
+function rescale(run: Run, d: Decision): ReconcileResult {
+  const updateError = run.input.scale?.updateError;
+  if (updateError !== undefined) return failedRescale(run, d, updateError);
+  const { desired, rescaleReason } = d;
+  const C = run.current;
+  setCondition(
+    run,
+    "AbleToScale",
+    "True",
+    "SucceededRescale",
+    `the HPA controller was able to update the target scale to ${desired}`,
+  );
+  const event: HpaEvent = {
+    type: "Normal",
+    reason: "SuccessfulRescale",
+    message: `New size: ${desired}; reason: ${rescaleReason}`,
+  };
+  run.events.push(event);
+  const specBehavior = run.input.hpa.spec.behavior;
+  if (specBehavior !== undefined) {
+    const behavior = resolvedBehavior(specBehavior, run.config.downscaleStabilizationWindowMs);
+    const stored = storeScaleEvent(
+      behavior,
+      run.state.scaleUpEvents,
+      run.state.scaleDownEvents,
+      C,
+      desired,
+      run.now,
+    );
+    run.state.scaleUpEvents = stored.scaleUpEvents;
+    run.state.scaleDownEvents = stored.scaleDownEvents;
+  }
+  run.explanation?.push(`Scale ${C} -> ${desired} (${rescaleReason}).`);
+  return finish(run, d, desired, run.now, event);
+}
+
+/** The scale UPDATE failed: FailedRescale, AbleToScale=False, desiredReplicas keeps its old value. */
+function failedRescale(run: Run, d: Decision, updateError: string): ReconcileResult {
+  const { prev } = run;
+  const event: HpaEvent = {
+    type: "Warning",
+    reason: "FailedRescale",
+    message: `New size: ${d.desired}; reason: ${d.rescaleReason}; error: ${updateError}`,
+  };
+  run.events.push(event);
+  setCondition(
+    run,
+    "AbleToScale",
+    "False",
+    "FailedUpdateScale",
+    `the HPA controller was unable to update the target scale: ${updateError}`,
+  );
+  run.explanation?.push(`Updating the scale to ${d.desired} failed: ${updateError}.`);
+  const status = statusKeepingDesired(run, d.statuses);
+  const r: ReconcileResult = {
+    desiredReplicas: prev.desiredReplicas,
+    rescale: true,
+    case: d.case,
+    rescaleReason: d.rescaleReason,
+    metricProposals: d.proposals,
+    conditions: run.conditions,
+    event,
+    events: run.events,
+    currentMetrics: d.statuses,
+    status,
+    nextState: run.state,
+    error: `failed to rescale ${targetRef(run.input.hpa)}: ${updateError}`,
+    explanation: run.explanation ?? [],
+  };
+  if (d.metricsReplicas !== undefined) r.metricsReplicas = d.metricsReplicas;
+  if (d.stabilizedReplicas !== undefined) r.stabilizedReplicas = d.stabilizedReplicas;
+  return r;
+}
+
+/** Step 3 without a new count: the desired count is the current one. */
+function keepCount(run: Run, d: Decision): ReconcileResult {
+  if (d.case !== "disabled") run.explanation?.push(`No scaling: the count stays ${run.current}.`);
+  return finish(run, d, run.current, run.prev.lastScaleTime, undefined);
+}
+
+/** Step 4: the new status and the result. */
+function finish(
+  run: Run,
+  d: Decision,
+  desired: number,
+  lastScaleTime: number | undefined,
+  event: HpaEvent | undefined,
+): ReconcileResult {
+  keepUnchanged(run.conditions, run.prev.conditions);
+  const status: HpaStatus = {
+    currentReplicas: run.current,
+    desiredReplicas: desired,
+    currentMetrics: d.statuses,
+    conditions: run.conditions,
   };
   if (lastScaleTime !== undefined) status.lastScaleTime = lastScaleTime;
   const result: ReconcileResult = {
     desiredReplicas: desired,
-    rescale,
-    case: resultCase,
-    metricProposals: proposals,
-    conditions,
-    events,
-    currentMetrics: statuses,
+    rescale: d.rescale,
+    case: d.case,
+    metricProposals: d.proposals,
+    conditions: run.conditions,
+    events: run.events,
+    currentMetrics: d.statuses,
     status,
-    nextState: state,
-    explanation: explanation ?? [],
+    nextState: run.state,
+    explanation: run.explanation ?? [],
   };
-  if (rescaleReason !== "" || rescale) result.rescaleReason = rescaleReason;
+  if (d.rescaleReason !== "" || d.rescale) result.rescaleReason = d.rescaleReason;
   if (event !== undefined) result.event = event;
-  if (metricsReplicas !== undefined) result.metricsReplicas = metricsReplicas;
-  if (stabilizedReplicas !== undefined) result.stabilizedReplicas = stabilizedReplicas;
-  if (retError !== undefined) result.error = retError;
+  if (d.metricsReplicas !== undefined) result.metricsReplicas = d.metricsReplicas;
+  if (d.stabilizedReplicas !== undefined) result.stabilizedReplicas = d.stabilizedReplicas;
+  if (d.error !== undefined) result.error = d.error;
   return result;
 }
