@@ -81,6 +81,8 @@ export interface HandlerContext {
   nowMs: number;
   /** Warnings for the log (objects skipped, empty discovery). */
   warn?: (obj: object, msg: string) => void;
+  /** Called when a request names a resource the cluster's catalog lacks (refreshes discovery, rate-limited). */
+  onResourceMiss?: ((name: string) => void) | undefined;
 }
 
 const json = (statusCode: number, body: unknown): ApiResponse => ({ kind: "json", status: statusCode, body });
@@ -275,8 +277,14 @@ async function runByLabel(
 
 // ---------- custom metrics ----------
 
-function resourceOf(name: string, config: CompiledConfig): ResourceInfo | undefined {
-  const extra = config.rules.flatMap((r) => r.resources.custom);
+function resourceOf(name: string, ctx: HandlerContext): ResourceInfo | undefined {
+  const catalog = ctx.config.resourceCatalog;
+  if (catalog) {
+    const r = catalog.lookup(name);
+    if (!r) ctx.onResourceMiss?.(name);
+    return r;
+  }
+  const extra = ctx.config.rules.flatMap((r) => r.resources.custom);
   return lookupResource(name, undefined, extra);
 }
 
@@ -290,7 +298,7 @@ async function customMetric(
   if (isResponse(metricSel)) return metricSel;
   const labelSel = parseSelectorParam(q, "labelSelector");
   if (isResponse(labelSel)) return labelSel;
-  const resource = resourceOf(r.resource, ctx.config);
+  const resource = resourceOf(r.resource, ctx);
   const notFoundMsg = `the server could not find the metric ${r.metric} for ${r.resource}`;
   if (!resource) {
     if (shouldForward(ctx, gv, `${r.resource}/${r.metric}`))

@@ -55,6 +55,10 @@ export interface MetricsApiServerOptions {
   metrics: AdapterMetrics;
   log: ServerLog;
   now?: () => number;
+  /** Called when a request names a resource the cluster's discovery lacks (refreshes it, rate-limited). */
+  onResourceMiss?: ((name: string) => void) | undefined;
+  /** Why the server is not ready yet besides discovery (object caches still syncing), or undefined. */
+  notReady?: (() => string | undefined) | undefined;
 }
 
 export interface MetricsApiServer {
@@ -160,6 +164,11 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
         sendText(res, req, 503, "discovery: first relist not finished\n");
         return;
       }
+      const waiting = path === "/readyz" ? opts.notReady?.() : undefined;
+      if (waiting !== undefined) {
+        sendText(res, req, 503, `${waiting}\n`);
+        return;
+      }
       sendText(res, req, 200, "ok");
       return;
     }
@@ -195,6 +204,7 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
         remote: opts.remote,
         nowMs: now(),
         warn: (o, m) => opts.log.warn(o, m),
+        onResourceMiss: opts.onResourceMiss,
       },
     );
     if (r.kind === "forward") {

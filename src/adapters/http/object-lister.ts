@@ -1,15 +1,18 @@
 /**
- * Lists Kubernetes objects for wildcard metric requests (`pods/*`), as prometheus-adapter does through the
- * apiserver with the request's `labelSelector` applied. Two implementations:
+ * Lists Kubernetes objects for wildcard metric requests (`pods/*`), as prometheus-adapter does with the
+ * request's `labelSelector` applied. Two sources:
  *
- * - `KubeObjectLister`: the real apiserver (`--lister-kubeconfig`, `--kubeconfig` or in-cluster).
+ * - `WatchObjectLister`: a watch cache of object metadata per resource (kube/metadata-informer.ts), fed
+ *   by the apiserver (`--lister-kubeconfig`, `--kubeconfig` or in-cluster); requests are answered from
+ *   memory, never with a LIST per request. Caches start for the resources the discovered metrics are
+ *   attached to (and on the first request for another resource); readiness waits for their first sync.
  * - none: without a cluster the adapter answers wildcards from the objects it saw in Prometheus series
  *   (the registry's per-metric object list), matching `labelSelector` against those series' labels.
  */
 import { ToolkitError } from "../../core/errors.js";
-import type { ResourceInfo } from "../../core/metrics/resources.js";
-import type { KubeApi } from "./auth/kube-client.js";
-import { statusMessage } from "./auth/kube-client.js";
+import { groupResourceString, type ResourceInfo } from "../../core/metrics/resources.js";
+import type { KubeConnection } from "../kube/connection.js";
+import { type InformerLog, MetadataInformer } from "../kube/metadata-informer.js";
 
 export interface ListedObject {
   namespace: string;
@@ -22,21 +25,72 @@ export interface ObjectLister {
   readonly source: string;
   /**
    * Objects of `resource` in `namespace` (all namespaces when undefined) matching `labelSelector` (the
-   * selector string as the request carried it). `runningPodsOnly` adds `status.phase=Running` for pods.
+   * selector string as the request carried it, already validated). `runningPodsOnly` keeps pods in
+   * phase Running.
    */
   list(
     resource: ResourceInfo,
     namespace: string | undefined,
     labelSelector: string,
     opts?: { runningPodsOnly?: boolean },
-  ): Promise<ListedObject[]>;
+  ): Promise<readonly ListedObject[]>;
 }
 
-/** Lists through the Kubernetes API (metadata of the objects only is used). */
-export class KubeObjectLister implements ObjectLister {
+export interface WatchObjectListerOptions {
+  /** Full relist (resync) period of each cache. */
+  relistMs?: number;
+  /** Server-side watch timeout. */
+  watchTimeoutSeconds?: number;
+  /** How long a request waits for a cache that has not finished its first list. */
+  syncWaitMs?: number;
+  log: InformerLog;
+}
+
+const RUNNING = "status.phase=Running";
+
+/** Answers from per-resource metadata watch caches. */
+export class WatchObjectLister implements ObjectLister {
   readonly source: string;
-  constructor(private readonly kube: KubeApi) {
-    this.source = `kubernetes ${kube.server}`;
+  private readonly informers = new Map<string, MetadataInformer>();
+
+  constructor(
+    private readonly conn: KubeConnection,
+    private readonly opts: WatchObjectListerOptions,
+  ) {
+    this.source = `watch cache of ${conn.server}`;
+  }
+
+  /** The cache of `resource` (pods in phase Running when `running`), started on first use. */
+  informer(resource: ResourceInfo, running = false): MetadataInformer {
+    const fieldSelector =
+      running && resource.group === "" && resource.resource === "pods" ? RUNNING : undefined;
+    const key = `${groupResourceString(resource)}/${resource.version}${fieldSelector ? `?${fieldSelector}` : ""}`;
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new MetadataInformer(this.conn, resource, {
+        fieldSelector,
+        relistMs: this.opts.relistMs ?? 30 * 60_000,
+        watchTimeoutSeconds: this.opts.watchTimeoutSeconds ?? 300,
+        log: this.opts.log,
+      });
+      this.informers.set(key, inf);
+      inf.start();
+    }
+    return inf;
+  }
+
+  /** Starts the caches for `resources` (the resources metrics are discovered for). */
+  ensure(resources: Iterable<{ resource: ResourceInfo; running?: boolean }>): void {
+    for (const r of resources) this.informer(r.resource, r.running);
+  }
+
+  /** Why readiness must wait (a cache before its first list), or undefined. */
+  notReady(): string | undefined {
+    const waiting = [...this.informers.values()].filter((i) => !i.hasSynced);
+    if (waiting.length === 0) return undefined;
+    return `object caches not synced yet: ${waiting
+      .map((i) => `${i.name}${i.lastError ? ` (${i.lastError})` : ""}`)
+      .join(", ")}`;
   }
 
   async list(
@@ -44,33 +98,24 @@ export class KubeObjectLister implements ObjectLister {
     namespace: string | undefined,
     labelSelector: string,
     opts: { runningPodsOnly?: boolean } = {},
-  ): Promise<ListedObject[]> {
-    const base =
-      resource.group === "" ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
-    const nsPart =
-      namespace !== undefined && resource.namespaced ? `/namespaces/${encodeURIComponent(namespace)}` : "";
-    const params = new URLSearchParams();
-    if (labelSelector) params.set("labelSelector", labelSelector);
-    if (opts.runningPodsOnly && resource.resource === "pods" && resource.group === "")
-      params.set("fieldSelector", "status.phase=Running");
-    const qs = params.toString();
-    const path = `${base}${nsPart}/${resource.resource}${qs ? `?${qs}` : ""}`;
-    const res = await this.kube.get(path);
-    if (res.status !== 200)
-      throw new ToolkitError(
-        res.status === 400 ? "INVALID_INPUT" : "UNAVAILABLE",
-        `list ${resource.resource}`,
-        `unable to list matching resources: ${statusMessage(res)}`,
-      );
-    const items = (
-      res.body as {
-        items?: Array<{ metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } }>;
-      }
-    ).items;
-    return (items ?? []).map((it) => ({
-      namespace: it.metadata?.namespace ?? "",
-      name: it.metadata?.name ?? "",
-      labels: it.metadata?.labels ?? {},
-    }));
+  ): Promise<readonly ListedObject[]> {
+    const inf = this.informer(resource, opts.runningPodsOnly);
+    if (!inf.hasSynced) {
+      const waitMs = this.opts.syncWaitMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([inf.synced, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+      clearTimeout(timer);
+      if (!inf.hasSynced)
+        throw new ToolkitError(
+          "UNAVAILABLE",
+          `list ${inf.name}`,
+          `unable to list matching resources: the object cache has not synced within ${waitMs} ms${inf.lastError ? `: ${inf.lastError}` : ""}`,
+        );
+    }
+    return inf.store.list(resource.namespaced ? namespace : "", labelSelector);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
   }
 }

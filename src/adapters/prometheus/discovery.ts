@@ -76,6 +76,11 @@ export interface AdapterStateOptions {
   now?: () => number;
   onRelist?: (r: RelistResult) => void;
   onReload?: (ok: boolean) => void;
+  /**
+   * Applied to every reloaded config before it is accepted (binds resources to the cluster's
+   * discovery); throwing rejects the reload like a bad file.
+   */
+  bind?: ((config: CompiledConfig) => CompiledConfig) | undefined;
 }
 
 /** Holds config + registry and keeps them fresh. */
@@ -160,6 +165,7 @@ export class AdapterState {
     let next: CompiledConfig;
     try {
       next = await loadConfigFile(file);
+      if (this.opts.bind) next = this.opts.bind(next);
     } catch (e) {
       const msg = e instanceof ToolkitError ? e.oneLine() : String((e as Error).message ?? e);
       this.opts.log.error(
@@ -184,6 +190,13 @@ export class AdapterState {
     if (this.running) await this.running;
     await this.relistNow();
     return true;
+  }
+
+  /** Serves `next` (the same rules bound to newer cluster resources) and relists with it. */
+  async replaceConfig(next: CompiledConfig): Promise<void> {
+    this.config = next;
+    if (this.running) await this.running;
+    await this.relistNow();
   }
 
   close(): void {

@@ -13,10 +13,12 @@ import {
   buildSecurity,
   type SecurityFlags,
 } from "../../adapters/http/auth/index.js";
-import { kubeApiFromConfig } from "../../adapters/http/auth/kube-client.js";
 import { createMetricsApiServer } from "../../adapters/http/metrics-api-server.js";
-import { KubeObjectLister } from "../../adapters/http/object-lister.js";
+import { WatchObjectLister } from "../../adapters/http/object-lister.js";
 import type { RemoteAdapter } from "../../adapters/http/security.js";
+import { cachedResources } from "../../adapters/kube/cached-resources.js";
+import { startClusterResources } from "../../adapters/kube/cluster-config.js";
+import { KubeConnection } from "../../adapters/kube/connection.js";
 import { createPrometheusClient } from "../../adapters/prometheus/client.js";
 import { AdapterState, loadConfigFile } from "../../adapters/prometheus/discovery.js";
 import { parseDurationMs } from "../../core/duration.js";
@@ -51,6 +53,11 @@ export function register(program: Command): void {
     .option(
       "--lister-kubeconfig <file>",
       "kubeconfig used to list objects for wildcard requests (default: --kubeconfig); without a cluster, objects come from Prometheus series",
+    )
+    .option(
+      "--discovery-interval <duration>",
+      "how often the cluster's API discovery (resource names, groups, scopes) is re-read; also re-read, at most every 30s, when a request names an unknown resource",
+      "10m",
     )
     .option("--log-level <level>", "log level (debug, info, warn, error)", "info");
   addPrometheusFlags(cmd);
@@ -129,24 +136,33 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
     remote = security.remote;
   }
 
-  const listerKube = kubeApiFromConfig(
-    (o.listerKubeconfig as string | undefined) ?? flags.kubeconfig,
-    o.listerKubeconfig ? "--lister-kubeconfig" : "--kubeconfig",
-  );
-  const lister = listerKube ? new KubeObjectLister(listerKube) : undefined;
+  const listerKubeconfig = (o.listerKubeconfig as string | undefined) ?? flags.kubeconfig;
+  const listerFlag = o.listerKubeconfig ? "--lister-kubeconfig" : "--kubeconfig";
+  const listerConn = KubeConnection.from(listerKubeconfig, listerFlag);
+  const lister = listerConn ? new WatchObjectLister(listerConn, { log }) : undefined;
   log.info(
     { lister: lister ? lister.source : "prometheus series (no Kubernetes API configured)" },
     "objects for wildcard requests",
   );
+  // With a cluster, resources resolve through its API discovery; without one, the built-in table.
+  const cluster = await startClusterResources({
+    conn: listerConn,
+    interval: String(o.discoveryInterval),
+    config,
+    configFile,
+    log,
+  });
 
   const state = new AdapterState({
     client: prometheus,
     configFile,
-    config,
+    config: cluster?.config ?? config,
+    bind: cluster?.bind,
     relistIntervalMs: relistMs,
     maxAgeMs,
     log,
     onRelist: (r) => {
+      lister?.ensure(cachedResources(r.registry, state.config));
       metrics.seriesDiscovered.set(r.registry.seriesCount);
       metrics.metricsDiscovered.set({ api: "custom" }, r.registry.custom.size);
       metrics.metricsDiscovered.set({ api: "external" }, r.registry.external.size);
@@ -172,12 +188,16 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
     attachTls: security ? (s) => security.attach(s) : undefined,
     metrics,
     log,
+    onResourceMiss: cluster ? (name) => cluster.resources.miss(name) : undefined,
+    notReady: lister ? () => lister.notReady() : undefined,
   });
+  cluster?.follow(state);
   let port: number;
   try {
     port = await server.listen(Number(portText), String(o.bindAddress));
   } catch (e) {
     state.close();
+    cluster?.resources.close();
     security?.close();
     remote?.close();
     await prometheus.close();
@@ -207,7 +227,9 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
     process.on("SIGINT", onInt);
   });
   state.close();
+  cluster?.resources.close();
   await server.close();
+  await lister?.close();
   security?.close();
   if (!security) remote?.close();
   await prometheus.close();

@@ -9,7 +9,12 @@ import { invalidInput, type ToolkitError } from "../errors.js";
 import { parseWith } from "../validation.js";
 import { compileGoRegex, compileName, type NameMatcher, type SeriesFilter } from "./naming.js";
 import { isPromLabelName } from "./promql.js";
-import { compileResources, ResourceConfigError, type ResourceMapper } from "./resources.js";
+import {
+  compileResources,
+  type ResourceCatalog,
+  ResourceConfigError,
+  type ResourceMapper,
+} from "./resources.js";
 import { type CompiledTemplate, compileTemplate, STRUCT, type TemplateValue } from "./template.js";
 
 const ResourcesSchema = z.strictObject({
@@ -87,6 +92,8 @@ export interface CompiledConfig {
   resourceRules: CompiledResourceRules | undefined;
   /** Things that load but are probably wrong (for example a custom rule without `<<.GroupBy>>`). */
   warnings: string[];
+  /** The cluster's resources the mappings were bound to (cluster-binding.ts); built-in table when absent. */
+  resourceCatalog?: ResourceCatalog | undefined;
 }
 
 /** The data a metricsQuery sees at runtime (prometheus-adapter `QueryTemplateArgs`). */

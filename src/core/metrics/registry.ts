@@ -4,8 +4,9 @@
  *
  * - Per rule: series pass `seriesFilters` and the implicit `name.matches` filter; every label that maps to
  *   a resource registers `(groupResource, namespaced, apiName) -> (series name, rule)`.
- * - `namespaces`, `nodes` and `persistentvolumes` register as root-scoped, every other resource as
- *   namespaced (upstream quirk kept so that paths behave the same).
+ * - A resource registers with its own scope: cluster-scoped resources (`namespaces`, `nodes`,
+ *   `persistentvolumes`, cluster-scoped custom resources from discovery) as root-scoped, the others as
+ *   namespaced. Upstream hard-codes the three built-in ones; for them the result is the same.
  * - A later rule or series with the same key replaces the earlier one (upstream); we also record the
  *   collision in the rule diagnostics.
  * - Better than upstream: a failing `seriesQuery` keeps the previous entries of the rules that use it
@@ -74,8 +75,6 @@ export interface Registry {
   seriesCount: number;
 }
 
-const ROOT_SCOPED = new Set(["namespaces", "nodes", "persistentvolumes"]);
-
 /** The registry key of a custom metric. */
 export function customKey(groupResource: string, namespaced: boolean, apiName: string): string {
   return `${groupResource}\u0000${namespaced ? "ns" : "root"}\u0000${apiName}`;
@@ -83,7 +82,7 @@ export function customKey(groupResource: string, namespaced: boolean, apiName: s
 
 /** True when metrics for `r` are registered as namespaced. */
 export function registeredNamespaced(r: ResourceInfo): boolean {
-  return !(r.group === "" && ROOT_SCOPED.has(r.resource));
+  return r.namespaced;
 }
 
 /** An empty registry (before the first relist). */

@@ -2,10 +2,13 @@
  * Kubernetes resources as the metrics APIs name them, and the mapping between Prometheus labels and
  * resources (prometheus-adapter's `resources.overrides` / `resources.template`).
  *
- * prometheus-adapter normalizes resource names through the cluster RESTMapper. We carry a static table of
- * the built-in resources (the ones metrics are attached to in practice) and accept custom resources in
- * overrides when a group is given. `GroupResource.String()` is `resource` for the core group and
- * `resource.group` otherwise.
+ * prometheus-adapter normalizes resource names through the cluster's RESTMapper. Here a
+ * `ResourceCatalog` plays that role: `catalogFromDiscovery` builds one from a snapshot of the cluster's
+ * API discovery (groups, preferred versions, plural names, scope), and `BUILTIN_CATALOG` is the static
+ * table of built-in resources used when there is no cluster (`--insecure-dev` without a kubeconfig).
+ * A discovery catalog is authoritative: an override naming a resource it lacks is a config error. The
+ * built-in table is not: an override with a group declares a custom resource it cannot check.
+ * `GroupResource.String()` is `resource` for the core group and `resource.group` otherwise.
  */
 import { compileTemplate, STRUCT, type TemplateError } from "./template.js";
 
@@ -71,16 +74,8 @@ export function describedApiVersion(r: ResourceInfo): string {
   return `${r.group}/${r.version}`;
 }
 
-/**
- * Resolves what a request path or config names (`pods`, `pod`, `Pod`, `deployments.apps`,
- * `deployment.apps`) to a known resource, like the RESTMapper's `ResourceFor`. `extra` holds custom
- * resources declared in the config.
- */
-export function lookupResource(
-  name: string,
-  group?: string,
-  extra: readonly ResourceInfo[] = [],
-): ResourceInfo | undefined {
+/** Splits `deployments.apps` into resource and group when no group is given (RESTMapper input form). */
+function splitName(name: string, group: string | undefined): { res: string; grp: string | undefined } {
   let res = name.toLowerCase();
   let grp = group?.toLowerCase();
   if (grp === undefined) {
@@ -90,19 +85,126 @@ export function lookupResource(
       res = res.slice(0, dot);
     }
   }
-  for (const list of [extra, KNOWN_RESOURCES]) {
+  if (grp === "core") grp = "";
+  return { res, grp };
+}
+
+/** The first resource of `lists` that `name` (plural, singular or kind) and `group` name. */
+function findIn(
+  lists: ReadonlyArray<readonly ResourceInfo[]>,
+  name: string,
+  group: string | undefined,
+): ResourceInfo | undefined {
+  const { res, grp } = splitName(name, group);
+  for (const list of lists) {
     for (const r of list) {
       if (res !== r.resource && res !== r.singular && res !== r.kind.toLowerCase()) continue;
-      if (grp !== undefined && grp !== r.group && !(grp === "core" && r.group === "")) continue;
+      if (grp !== undefined && grp !== r.group) continue;
       return r;
     }
   }
   return undefined;
 }
 
+/**
+ * Resolves what a request path or config names (`pods`, `pod`, `Pod`, `deployments.apps`,
+ * `deployment.apps`) to a built-in resource, like the RESTMapper's `ResourceFor`. `extra` holds custom
+ * resources declared in the config.
+ */
+export function lookupResource(
+  name: string,
+  group?: string,
+  extra: readonly ResourceInfo[] = [],
+): ResourceInfo | undefined {
+  return findIn([extra, KNOWN_RESOURCES], name, group);
+}
+
 /** Every known resource name, for "did you mean" hints. */
 export function knownResourceNames(extra: readonly ResourceInfo[] = []): string[] {
   return [...extra, ...KNOWN_RESOURCES].map((r) => groupResourceString(r));
+}
+
+/** The resources a mapping may name: the cluster's (from discovery) or the built-in table. */
+export interface ResourceCatalog {
+  /** Where the resources come from, for messages (`built-in table`, `discovery of https://…`). */
+  readonly source: string;
+  /** True for the cluster's discovery: a resource it lacks does not exist. */
+  readonly authoritative: boolean;
+  readonly resources: readonly ResourceInfo[];
+  /** Resolves a name as the RESTMapper does (plural, singular or kind; `name.group` or a separate group). */
+  lookup(name: string, group?: string): ResourceInfo | undefined;
+}
+
+function makeCatalog(
+  source: string,
+  authoritative: boolean,
+  resources: readonly ResourceInfo[],
+): ResourceCatalog {
+  // Request paths repeat the same few names: remember answers (bounded).
+  const memo = new Map<string, ResourceInfo | undefined>();
+  return {
+    source,
+    authoritative,
+    resources,
+    lookup(name, group) {
+      const key = `${name}\u0000${group ?? "\u0000"}`;
+      if (memo.has(key)) return memo.get(key);
+      const r = findIn([resources], name, group);
+      if (memo.size < 1000) memo.set(key, r);
+      return r;
+    },
+  };
+}
+
+/** The built-in table, used without a cluster. */
+export const BUILTIN_CATALOG: ResourceCatalog = makeCatalog("built-in table", false, KNOWN_RESOURCES);
+
+/** One entry of an `APIResourceList` as discovery serves it. */
+export interface DiscoveredResource {
+  name: string;
+  singularName?: string | undefined;
+  namespaced: boolean;
+  kind: string;
+  verbs?: readonly string[] | undefined;
+}
+
+/** One API group at its preferred version, with the resources discovery lists for it (`""` is core). */
+export interface DiscoveredGroup {
+  group: string;
+  version: string;
+  resources: readonly DiscoveredResource[];
+}
+
+/**
+ * The cluster's discovery as a catalog. Groups keep their discovery order, so that a name served by two
+ * groups (`events`, `ingresses` on older clusters) resolves to the first, as the RESTMapper's priority
+ * does. Subresources (`pods/status`) are left out; an empty `singularName` (most built-in resources
+ * before 1.27) becomes the lower-case kind, as the RESTMapper derives it.
+ */
+export function catalogFromDiscovery(groups: readonly DiscoveredGroup[], source: string): ResourceCatalog {
+  const out: ResourceInfo[] = [];
+  for (const g of groups) {
+    for (const r of g.resources) {
+      if (r.name.includes("/")) continue;
+      out.push({
+        group: g.group,
+        version: g.version,
+        resource: r.name,
+        singular: r.singularName || r.kind.toLowerCase(),
+        kind: r.kind,
+        namespaced: r.namespaced,
+      });
+    }
+  }
+  return makeCatalog(source, true, out);
+}
+
+/** A few resource names of a catalog (for hints), the custom ones of `group` first when given. */
+function someNames(catalog: ResourceCatalog, group: string | undefined): string {
+  const inGroup = group ? catalog.resources.filter((r) => r.group === group.toLowerCase()) : [];
+  const pool = inGroup.length > 0 ? inGroup : catalog.resources;
+  const pick = pool.slice(0, 8).map(groupResourceString);
+  return `${pick.join(", ")}${pool.length > pick.length ? ", …" : ""}`;
 }
 
 /**
@@ -115,8 +217,11 @@ export interface ResourceMapper {
   resourceForLabel(label: string): ResourceInfo | undefined;
   /** The Prometheus label holding names of `r`, if any. */
   labelForResource(r: ResourceInfo): string | undefined;
-  /** Custom resources declared by overrides. */
+  /** Custom resources declared by overrides (built-in catalog only: discovery knows its resources). */
   readonly custom: readonly ResourceInfo[];
+  /** The block this mapper was compiled from (to compile it again against a newer catalog). */
+  readonly config: ResourcesConfig | undefined;
+  readonly catalog: ResourceCatalog;
 }
 
 export interface ResourcesConfig {
@@ -135,16 +240,27 @@ export class ResourceConfigError extends Error {
 }
 
 /**
- * Compiles a `resources` block. Overrides naming an unknown resource without a group are an error
- * (upstream exits at startup); with a group they declare a custom resource (`plural.group`).
+ * Compiles a `resources` block against `catalog`. An override naming a resource the catalog lacks is an
+ * error, except with the built-in table when a group is given: then it declares a custom resource
+ * (`plural.group`) that cannot be checked without a cluster (upstream exits at startup on any unknown).
  */
-export function compileResources(cfg: ResourcesConfig | undefined): ResourceMapper {
+export function compileResources(
+  cfg: ResourcesConfig | undefined,
+  catalog: ResourceCatalog = BUILTIN_CATALOG,
+): ResourceMapper {
   const byLabel = new Map<string, ResourceInfo>();
   const byResource = new Map<string, string>();
   const custom: ResourceInfo[] = [];
   for (const [label, ov] of Object.entries(cfg?.overrides ?? {})) {
-    let info = lookupResource(ov.resource, ov.group);
+    let info = catalog.lookup(ov.resource, ov.group);
     if (!info) {
+      if (catalog.authoritative) {
+        const what = ov.group ? `"${ov.resource}" in group "${ov.group}"` : `"${ov.resource}"`;
+        throw new ResourceConfigError(
+          `overrides.${label}.resource`,
+          `the cluster has no resource ${what} (${catalog.source}; some: ${someNames(catalog, ov.group)})`,
+        );
+      }
       if (!ov.group) {
         throw new ResourceConfigError(
           `overrides.${label}.resource`,
@@ -204,9 +320,9 @@ export function compileResources(cfg: ResourcesConfig | undefined): ResourceMapp
         const res = m.groups.resource ?? "";
         const grp = m.groups.group;
         if (grp !== undefined) {
-          return lookupResource(res, grp.replace(/_/g, ".")) ?? lookupResource(res, grp);
+          return catalog.lookup(res, grp.replace(/_/g, ".")) ?? catalog.lookup(res, grp);
         }
-        return lookupResource(res);
+        return catalog.lookup(res);
       },
       label(r) {
         return compiled.render({
@@ -221,6 +337,8 @@ export function compileResources(cfg: ResourcesConfig | undefined): ResourceMapp
   const labelMemo = new Map<string, ResourceInfo | undefined>();
   return {
     custom,
+    config: cfg,
+    catalog,
     resourceForLabel(label) {
       const o = byLabel.get(label);
       if (o) return o;
