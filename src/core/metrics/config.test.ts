@@ -89,6 +89,14 @@ describe("compileConfig", () => {
       /^rules\[0\]\.seriesFilters\[0\]\.isNot: invalid regex/,
     ],
     [
+      { rules: [rule(), rule(), rule({ name: { matches: "^(?!go_)(.*)_total$" } })] },
+      /^rules\[2\]\.name\.matches: invalid regex: invalid or unsupported Perl syntax: `\(\?!`/,
+    ],
+    [
+      { externalRules: [rule({ seriesFilters: [{ is: "_total$" }, { isNot: "(?<=go)_x" }] })] },
+      /^externalRules\[0\]\.seriesFilters\[1\]\.isNot: invalid regex: invalid named capture/,
+    ],
+    [
       { rules: [rule({ resources: { overrides: { pod: { resource: "podz" } } } })] },
       /^rules\[0\]\.resources\.overrides\.pod\.resource: unknown resource "podz"/,
     ],
@@ -130,6 +138,18 @@ describe("compileConfig", () => {
     ],
   ])("rejects %j", (doc, msg) => {
     expect(failure(doc)).toMatch(msg);
+  });
+
+  it("runs seriesFilters and name.matches as RE2 ([[:alpha:]] as in Go)", () => {
+    const c = compileConfig({
+      rules: [
+        rule({ seriesFilters: [{ is: "^[[:alpha:]_]+$" }], name: { matches: "^([[:alpha:]]+)_total$" } }),
+      ],
+    });
+    const r = c.rules[0]!;
+    expect(r.filters.every((f) => ("is" in f ? f.is.test("requests_total") : true))).toBe(true);
+    expect(r.filters.some((f) => "is" in f && !f.is.test("http2_total"))).toBe(true);
+    expect(r.name.apiName("requests_total")).toBe("requests");
   });
 
   it("prefixes errors with the file name", () => {

@@ -15,6 +15,14 @@ describe("compileName (name.matches / name.as, Go ExpandString)", () => {
     ["(?i)^HTTP_(.*)", "$1", "http_x", "x"],
     ["^(.*)$", "$$1", "x", "$1"],
     ["^(.*)_total$", "http_requests_qps", "http_requests_total", "http_requests_qps"],
+    // RE2 syntax as Go has it: POSIX classes, \pL, \Q…\E, (?<name>…), \z.
+    ["^([[:alpha:]]+)_[[:digit:]]+$", "$1", "http_200", "http"],
+    ["^([[:alpha:]]+)$", "$1", "http_2", undefined],
+    ["^(\\pL+)_total$", "$1", "données_total", "données"],
+    ["^\\Qa.b\\E(.*)", "$1", "a.bc", "c"],
+    ["^\\Qa.b\\E(.*)", "$1", "aXbc", undefined],
+    ["^(?<base>.*)_total\\z", "${base}", "x_total", "x"],
+    ["^(a)?(b)$", "[${1}]", "b", "[]"],
   ])("matches %s as %s: %s -> %s", (matches, as, series, want) => {
     expect(compileName({ matches, as }).apiName(series)).toBe(want);
   });
@@ -29,6 +37,24 @@ describe("compileName (name.matches / name.as, Go ExpandString)", () => {
   });
   it("rejects an invalid regex naming the field", () => {
     expect(() => compileName({ matches: "^(unclosed" })).toThrow(/^matches: invalid regex: /);
+  });
+  it.each([
+    ["(?=a)", "invalid or unsupported Perl syntax: `(?=`"],
+    ["(?!a)", "invalid or unsupported Perl syntax: `(?!`"],
+    ["(?<=a)b", "invalid named capture"],
+    ["(a)\\1", "invalid escape sequence: `\\1`"],
+    ["a{1001}", "invalid repeat count"],
+    ["[[:alpah:]]", "invalid character class range"],
+  ])("refuses %s as RE2 does (%s)", (re, why) => {
+    expect(() => compileName({ matches: re })).toThrow(`matches: invalid regex: ${why}`);
+  });
+  it("matches in linear time: ^(a+)+$ on a long input answers at once", () => {
+    const re = compileGoRegex("^(a+)+$");
+    const t0 = performance.now();
+    expect(re.test(`${"a".repeat(100_000)}!`)).toBe(false);
+    expect(re.test("a".repeat(100_000))).toBe(true);
+    // A backtracking engine needs 2^n steps here (18.8 s for 29 characters with JavaScript's RegExp).
+    expect(performance.now() - t0).toBeLessThan(5_000);
   });
   it("counts groups", () => {
     expect(countGroups(compileGoRegex("(a)(?:b)(?P<c>c)"))).toBe(2);

@@ -1,43 +1,69 @@
 /**
  * Metric naming (prometheus-adapter `name.matches` / `name.as`) and series filters (`seriesFilters`).
  *
- * Go RE2 regexps are translated to JavaScript: `(?P<name>…)` becomes `(?<name>…)`, and leading inline
- * flags `(?i)`, `(?s)`, `(?m)` become RegExp flags. Matching is unanchored (Go `MatchString`).
+ * The patterns are Go RE2 regexps and run on RE2 itself (`re2js`): the same syntax as prometheus-adapter
+ * (`[[:alpha:]]`, `(?P<name>…)`, `(?i)`, `\pL`, `\Q…\E`), the same refusals (lookaround,
+ * backreferences: a config error naming the rule and field), and matching in time linear in the input,
+ * so no pattern can stall the event loop. Matching is unanchored (Go `MatchString`).
  * `as` is a Go `Regexp.ExpandString` template over the first match: `$1`, `${1}`, `$name`, `${name}`, `$$`.
  * `$name` takes the longest run of letters, digits and `_`, so `$1_per_second` names the group
  * `1_per_second` and expands to empty; we reject that at load time instead of silently serving
  * an empty name (upstream issue #503).
  */
+import { RE2JS } from "re2js";
 
-/** Compiles a Go RE2 regexp into a JavaScript RegExp. Throws with a readable message when invalid. */
-export function compileGoRegex(src: string): RegExp {
-  let flags = "";
-  let body = src;
-  const m = /^\(\?([imsU]+)\)/.exec(body);
-  if (m) {
-    for (const f of m[1]!) {
-      if (f === "U") throw new Error("flag (?U) is not supported");
-      if (!flags.includes(f)) flags += f;
-    }
-    body = body.slice(m[0].length);
-  }
-  body = body.replace(/\(\?P</g, "(?<");
-  if (/\\[CpPzQE]/.test(body.replace(/\\\\/g, ""))) {
-    // \p{…} and \z etc. need the u flag; \C, \Q…\E are not supported by JS.
-    if (/\\[CQE]/.test(body.replace(/\\\\/g, ""))) throw new Error("\\C, \\Q and \\E are not supported");
-    body = body.replace(/\\z/g, "$(?![\\s\\S])");
-    flags += "u";
-  }
+/** A compiled Go regexp; `test` remembers its answers (series names repeat across thousands of series). */
+export interface GoRegex {
+  readonly source: string;
+  /** Go `MatchString`: true when the pattern matches anywhere in `s`. */
+  test(s: string): boolean;
+  /** The first match with its groups (`[0]` whole match, `[i]` group i, `groups` by name), or null. */
+  exec(s: string): GoMatch | null;
+  /** Number of capture groups (Go `NumSubexp`). */
+  readonly groupCount: number;
+  /** Names of the named groups. */
+  readonly groupNames: readonly string[];
+}
+
+/** A match: indexed groups (undefined when a group did not take part) and named groups. */
+export interface GoMatch {
+  readonly [i: number]: string | undefined | null;
+  readonly groups?: Readonly<Record<string, string | undefined | null>> | undefined;
+}
+
+const TEST_MEMO_MAX = 10_000;
+
+/** Compiles a Go RE2 regexp. Throws an Error with RE2's reason when the pattern is not valid RE2. */
+export function compileGoRegex(src: string): GoRegex {
+  let re: RE2JS;
   try {
-    return new RegExp(body, flags);
+    re = RE2JS.compile(src);
   } catch (e) {
-    throw new Error(String((e as Error).message).replace(/^Invalid regular expression: /, ""));
+    throw new Error(String((e as Error).message).replace(/^error parsing regexp: /, ""));
   }
+  const memo = new Map<string, boolean>();
+  return {
+    source: src,
+    groupCount: re.groupCount(),
+    groupNames: Object.keys(re.namedGroups()),
+    test(s) {
+      let v = memo.get(s);
+      if (v === undefined) {
+        v = re.test(s);
+        if (memo.size >= TEST_MEMO_MAX) memo.clear();
+        memo.set(s, v);
+      }
+      return v;
+    },
+    exec(s) {
+      return re.exec(s) as GoMatch | null;
+    },
+  };
 }
 
 /** Number of capture groups of `re` (as Go `NumSubexp`). */
-export function countGroups(re: RegExp): number {
-  return (new RegExp(`${re.source}|`, re.flags.replace(/[gy]/g, "")).exec("")?.length ?? 1) - 1;
+export function countGroups(re: GoRegex): number {
+  return re.groupCount;
 }
 
 type ExpandPart = { lit: string } | { ref: string };
@@ -92,9 +118,9 @@ function parseExpansion(tmpl: string): ExpandPart[] {
 }
 
 /** The group names referenced by an `as` template that the regexp does not define. */
-export function undefinedReferences(re: RegExp, tmpl: string): string[] {
-  const n = countGroups(re);
-  const names = new Set(Object.keys(new RegExp(`${re.source}|`, re.flags).exec("")?.groups ?? {}));
+export function undefinedReferences(re: GoRegex, tmpl: string): string[] {
+  const n = re.groupCount;
+  const names = new Set(re.groupNames);
   const bad: string[] = [];
   for (const p of parseExpansion(tmpl)) {
     if (!("ref" in p)) continue;
@@ -106,7 +132,7 @@ export function undefinedReferences(re: RegExp, tmpl: string): string[] {
 }
 
 /** Go `Regexp.ExpandString(nil, tmpl, src, match)` for a JS match. Unknown references expand to "". */
-export function expandMatch(tmpl: string, match: RegExpExecArray): string {
+export function expandMatch(tmpl: string, match: GoMatch): string {
   let out = "";
   for (const p of parseExpansion(tmpl)) {
     if ("lit" in p) out += p.lit;
@@ -118,7 +144,7 @@ export function expandMatch(tmpl: string, match: RegExpExecArray): string {
 
 /** A compiled `name` block. */
 export interface NameMatcher {
-  matches: RegExp;
+  matches: GoRegex;
   as: string;
   /** The API metric name for a series name, or undefined when `matches` does not match. */
   apiName(seriesName: string): string | undefined;
@@ -132,7 +158,7 @@ export interface NameMatcher {
 export function compileName(
   cfg: { matches?: string | undefined; as?: string | undefined } | undefined,
 ): NameMatcher {
-  let re: RegExp;
+  let re: GoRegex;
   try {
     re = compileGoRegex(cfg?.matches ?? ".*");
   } catch (e) {
@@ -155,19 +181,23 @@ export function compileName(
           : ""),
     );
   }
+  const memo = new Map<string, string | undefined>();
   return {
     matches: re,
     as,
     apiName(seriesName) {
+      if (memo.has(seriesName)) return memo.get(seriesName);
       const m = re.exec(seriesName);
-      if (!m) return undefined;
-      return expandMatch(as, m);
+      const name = m ? expandMatch(as, m) : undefined;
+      if (memo.size >= TEST_MEMO_MAX) memo.clear();
+      memo.set(seriesName, name);
+      return name;
     },
   };
 }
 
 /** A compiled `seriesFilters` list (each `{is}` or `{isNot}`), applied to the series name. */
-export type SeriesFilter = { is: RegExp } | { isNot: RegExp };
+export type SeriesFilter = { is: GoRegex } | { isNot: GoRegex };
 
 /** True when `name` passes every filter. */
 export function passesFilters(name: string, filters: readonly SeriesFilter[]): boolean {
