@@ -10,6 +10,7 @@ import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
 import { renderChartSvg } from "../../core/sim/chart-svg.js";
 import { humanDuration } from "../../core/sim/kubectl-format.js";
+import { renderComparison, simulatePredictive } from "../../core/sim/predictive.js";
 import {
   describeLoad,
   referenceOf,
@@ -60,7 +61,14 @@ export async function runSimulate(
   const scenario = await readScenarioFile(file, overrides);
   for (const w of scenario.warnings) process.stderr.write(`warning: ${w}\n`);
   const progress = process.stderr.isTTY && o.output === "text" ? tickProgress() : undefined;
-  const run = simulate(scenario.spec, scenario.hpa, scenario.load, progress ? { onProgress: progress } : {});
+  const options = progress ? { onProgress: progress } : {};
+  // With prediction or crons the scenario is an EHPA: simulate it and the HPA alone, and compare.
+  const comparison = scenario.spec.predictive
+    ? simulatePredictive(scenario.spec, scenario.hpa, scenario.load, options)
+    : undefined;
+  const run = comparison
+    ? comparison.predictive
+    : simulate(scenario.spec, scenario.hpa, scenario.load, options);
   if (progress) process.stderr.write("\r\x1b[K");
 
   if (o.csv) await writeOutputFile(o.csv, timelineCsv(run), "--csv");
@@ -110,6 +118,7 @@ export async function runSimulate(
   write(renderEventsTable(run));
   write("\nSummary\n");
   write(renderSummary(run));
+  if (comparison) write(`\n${renderComparison(comparison)}`);
   const written = [
     o.csv && `CSV timeline ${o.csv}`,
     o.json && `JSON ${o.json}`,

@@ -29,6 +29,14 @@ const duration = z
 
 const positiveDuration = duration.refine((ms) => ms > 0, { error: "must be greater than 0" });
 
+/** A duration that may be negative (`-14d`): a trace placed before simulated t = 0. */
+const signedDuration = z
+  .string({ error: 'expected a duration string such as "15s", "5m" or "-14d"' })
+  .refine((s) => tryParseDurationMs(s) !== undefined, {
+    error: (iss) => `invalid duration "${String(iss.input)}" (use Go syntax such as 15s, 5m, -14d)`,
+  })
+  .transform((s) => tryParseDurationMs(s)!);
+
 /**
  * Run limits. The simulator steps every reconcile and models every pod, so a run's cost grows with
  * duration ÷ syncPeriod, duration ÷ resolution and the pod count; these bounds refuse absurd inputs
@@ -130,6 +138,13 @@ const specSchema = z.strictObject({
     })
     .optional(),
   hpaFile: z.string().min(1).optional(),
+  // Predictive autoscaling (an EHPA around the HPA): the EHPA's own fields, checked by its validation.
+  prediction: z.unknown().optional(),
+  crons: z.unknown().optional(),
+  /** How often the controller refits the forecaster (its refresh interval). */
+  predictionRefresh: positiveDuration.default(300_000),
+  /** How much load before t = 0 counts as recorded history (the forecaster's data at the start). */
+  history: duration.default(0),
 });
 
 const documentSchema = z.strictObject({
@@ -165,7 +180,7 @@ const loadSchemas = {
     file: z.string().min(1),
     interpolation: z.enum(["step", "linear"]).default("step"),
     scale: loadValue.default(1),
-    offset: duration.default(0),
+    offset: signedDuration.default(0),
     repeat: z.boolean().default(false),
   }),
 } as const;
@@ -253,6 +268,16 @@ export interface ScenarioSpec {
   readonly loadStarts?: readonly LoadStart[];
   readonly hpa?: Record<string, unknown>;
   readonly hpaFile?: string;
+  /** Set when the scenario has `prediction:` or `crons:`: the EHPA part, still raw (core/ehpa validates it). */
+  readonly predictive?: PredictiveSpec;
+}
+
+/** The EHPA part of a scenario. */
+export interface PredictiveSpec {
+  readonly prediction?: unknown;
+  readonly crons?: unknown;
+  readonly refreshMs: number;
+  readonly historyMs: number;
 }
 
 /** Where a load component begins: its field (`<file>: spec.load[0].spike.at`), the text and the offset. */
@@ -339,6 +364,16 @@ export function parseScenario(
     }),
     ...(s.hpa !== undefined ? { hpa: s.hpa } : {}),
     ...(s.hpaFile !== undefined ? { hpaFile: s.hpaFile } : {}),
+    ...(s.prediction !== undefined || s.crons !== undefined
+      ? {
+          predictive: {
+            ...(s.prediction !== undefined ? { prediction: s.prediction } : {}),
+            ...(s.crons !== undefined ? { crons: s.crons } : {}),
+            refreshMs: s.predictionRefresh,
+            historyMs: s.history,
+          },
+        }
+      : {}),
   };
 }
 

@@ -110,6 +110,29 @@ export interface SimulateOptions {
   readonly onProgress?: (tMs: number, durationMs: number) => void;
   /** The reconcile function (default: the engine in core/hpa). */
   readonly reconcile?: (input: ReconcileInput) => ReconcileResult;
+  /** A controller that changes the HPA during the run and provides some metrics' values (EHPA). */
+  readonly dynamic?: DynamicHpa;
+}
+
+/**
+ * A controller around the HPA (the EHPA controller in the simulator): before each reconcile it may replace
+ * the HPA spec (the managed HPA gains or loses metrics) and it provides the values of the metrics it serves
+ * itself (External `tidescale_prediction` and `tidescale_cron`), keyed by {@link metricKey}.
+ */
+export interface DynamicHpa {
+  /** Every metric the HPA may ever have, in order: the timeline's columns. */
+  readonly allMetrics: readonly MetricSpec[];
+  /** Called before the reconcile at epoch ms `now` with the replica count; returns the HPA to use now. */
+  step(now: number, replicas: number): HpaObject;
+  /** The value (in metric units) of a provided metric at the last `step`, or undefined when it has none. */
+  value(key: string): number | undefined;
+  /** Whether the controller provides the metric with this key. */
+  provides(key: string): boolean;
+}
+
+/** Identity of a metric spec (for provided metrics and timeline columns). */
+export function metricKey(m: MetricSpec): string {
+  return JSON.stringify(m);
 }
 
 /** Per-metric derivation resolved once: what to read and how to turn load into a value. */
@@ -121,7 +144,8 @@ type MetricPlan =
       readonly from: MetricSource;
       readonly scale: number;
       readonly windowMs: number;
-    };
+    }
+  | { readonly kind: "provided"; readonly key: string };
 
 /**
  * Runs a scenario. `hpa` is the parsed HPA (`parseHpa`), `load` the offered-load function of simulated
@@ -129,11 +153,12 @@ type MetricPlan =
  */
 export function simulate(
   spec: ScenarioSpec,
-  hpa: HpaObject,
+  initialHpa: HpaObject,
   load: LoadFunction,
   options: SimulateOptions = {},
 ): SimulationRun {
   const reconcile = options.reconcile ?? engineReconcile;
+  let hpa = initialHpa;
   const record = options.recordSteps ?? true;
   const w = spec.workload;
   const at = (path: string) => (spec.source ? `${spec.source}: ${path}` : path);
@@ -143,7 +168,13 @@ export function simulate(
       spec.hpaFile !== undefined ? `${spec.hpaFile}: spec.maxReplicas` : at("spec.hpa.spec.maxReplicas"),
       `${hpa.spec.maxReplicas} is more pods than the simulator models (at most ${SIM_LIMITS.maxPods})`,
     );
-  const plans = hpa.spec.metrics.map((m, i) => planMetric(m, i, w, at));
+  const dynamic = options.dynamic;
+  const planAll = (h: HpaObject) =>
+    h.spec.metrics.map((m, i): MetricPlan => {
+      const key = metricKey(m);
+      return dynamic?.provides(key) ? { kind: "provided", key } : planMetric(m, i, w, at);
+    });
+  let plans = planAll(hpa);
   const customNames = hpa.spec.metrics.flatMap((m) =>
     m.type === "Pods"
       ? [m.pods.metric.name]
@@ -185,7 +216,13 @@ export function simulate(
   let replicas = startReplicas;
   let state: HpaState = { recommendations: [], scaleUpEvents: [], scaleDownEvents: [] };
   let status: HpaStatus | undefined;
-  const timeline = new Timeline(hpa.spec.metrics);
+  const timeline = new Timeline(dynamic ? dynamic.allMetrics : hpa.spec.metrics);
+  const columnsOf = (h: HpaObject) => {
+    const keys = (dynamic ? dynamic.allMetrics : h.spec.metrics).map(metricKey);
+    return h.spec.metrics.map((m) => keys.indexOf(metricKey(m)));
+  };
+  let columns = columnsOf(hpa);
+  const width = (dynamic ? dynamic.allMetrics : hpa.spec.metrics).length;
   const events: SimEvent[] = [];
   let podMs = 0;
   let underMs = 0;
@@ -200,11 +237,21 @@ export function simulate(
   const readyTrace: { tMs: number; readyPods: number }[] = [];
   const underSpans: [number, number][] = [];
   let lastReady = -1;
-  const metrics: (MetricReading | undefined)[] = new Array(plans.length);
-  const readers = plans.map((plan) => new MetricReader(plan, w, spec.syncPeriodMs));
+  let metrics: (MetricReading | undefined)[] = new Array(plans.length);
+  let readers = plans.map((plan) => new MetricReader(plan, w, spec.syncPeriodMs, dynamic));
 
   for (let t = 0; t < spec.durationMs; t += spec.syncPeriodMs) {
     const now = t0 + t;
+    if (dynamic) {
+      const next = dynamic.step(now, replicas);
+      if (next !== hpa) {
+        hpa = next;
+        plans = planAll(hpa);
+        readers = plans.map((plan) => new MetricReader(plan, w, spec.syncPeriodMs, dynamic));
+        metrics = new Array(plans.length);
+        columns = columnsOf(hpa);
+      }
+    }
     const offered = load(t);
     const ready = pods.readyAt(now);
     const running = pods.runningAt(now);
@@ -260,8 +307,8 @@ export function simulate(
         before,
         res.desiredReplicas,
         replicas,
-        res.metricProposals,
-        res.currentMetrics,
+        dynamic ? spread(res.metricProposals, columns, width) : res.metricProposals,
+        dynamic ? spread(res.currentMetrics, columns, width) : res.currentMetrics,
         res.conditions,
       );
     // Integrate until the next reconcile: the load is sampled every `resolution` and held; pods change
@@ -298,7 +345,8 @@ export function simulate(
   let materialized: StepRecord[] | undefined;
   return {
     name: spec.name,
-    hpa,
+    // The report's columns follow the timeline: with a controller, every metric the HPA may have had.
+    hpa: dynamic ? { ...hpa, spec: { ...hpa.spec, metrics: [...dynamic.allMetrics] } } : hpa,
     startEpochMs: t0,
     syncPeriodMs: spec.syncPeriodMs,
     durationMs: spec.durationMs,
@@ -328,6 +376,13 @@ export function simulate(
       warnings,
     },
   };
+}
+
+/** Per-metric entries of the current HPA placed at their timeline columns (others undefined). */
+function spread<T>(items: readonly T[], columns: readonly number[], width: number): T[] {
+  const out = new Array<T>(width);
+  for (let i = 0; i < items.length; i++) if (columns[i]! >= 0) out[columns[i]!] = items[i]!;
+  return out;
 }
 
 /** Decides, once per metric, where its readings come from; unknown inputs are errors naming the field. */
@@ -474,8 +529,9 @@ class MetricReader {
     private readonly plan: MetricPlan,
     private readonly w: WorkloadModel,
     syncPeriodMs: number,
+    private readonly dynamic?: DynamicHpa,
   ) {
-    const windowMs = plan.kind === "resource" ? 0 : plan.windowMs;
+    const windowMs = plan.kind === "resource" || plan.kind === "provided" ? 0 : plan.windowMs;
     this.ring = new Float64Array(Math.max(1, Math.round(windowMs / syncPeriodMs)));
   }
 
@@ -500,8 +556,15 @@ class MetricReader {
     served: number,
     perPodOffered: number,
     perPodServed: number,
-  ): MetricReading {
+  ): MetricReading | undefined {
     const plan = this.plan;
+    if (plan.kind === "provided") {
+      const v = this.dynamic?.value(plan.key);
+      if (v === undefined || !Number.isFinite(v)) return undefined;
+      this.single.value = adapterMilli(v);
+      this.single.timestamp = now;
+      return { samples: [this.single] };
+    }
     if (plan.kind === "single") {
       this.single.value = adapterMilli(
         this.windowed(plan.scale * derive(plan.from, offered, served, perPodOffered, perPodServed)),

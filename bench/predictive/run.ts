@@ -1,0 +1,150 @@
+/**
+ * bench/predictive: `simulate` reactive (the HPA alone) vs predictive (the EHPA around it: prediction
+ * metric from the multi-seasonal forecaster, refitted every 5 min on the trace's own history) on every
+ * trace in examples/traces (t1..t6). Scored period: days 14-20 (the traces' scoring week); days 0-13 are
+ * the recorded history the forecaster starts with.
+ *
+ * Per trace: capacity per pod = (peak of days 0-13) / 12, so the peak needs about 12 pods; the HPA
+ * targets 80 % of capacity on offered requests per pod (a 2-min rate), min 2, max 60 replicas; pods take
+ * 60 s to start and 60 s to become ready. Goal (issue 9): under-provisioned minutes cut by >= 50 % at
+ * <= +10 % pod-hours on at least 4 of the 6 traces.
+ *
+ * `npm run bench predictive`. Knobs: PRED_BENCH_WINDOW (predictionWindowSeconds, default 600),
+ * PRED_BENCH_REFRESH (default 5m), PRED_BENCH_TRACES (comma list, default all), PRED_BENCH_DAYS (scored
+ * days, default 7).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseHpa } from "../../src/core/hpa/spec.js";
+import { parseQuantity } from "../../src/core/quantity/quantity.js";
+import { parseSeriesCsv } from "../../src/core/series/csv.js";
+import { loadFunction } from "../../src/core/sim/load.js";
+import { simulatePredictive } from "../../src/core/sim/predictive.js";
+import { parseScenario } from "../../src/core/sim/scenario.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const TRACES = [
+  "t1_retail_webshop",
+  "t2_payments_api",
+  "t3_job_queue_consumer",
+  "t4_level_shift_gaps",
+  "t5_low_volume",
+  "t6_random_walk_spikes",
+];
+const window = Number(process.env.PRED_BENCH_WINDOW ?? 600);
+const refresh = process.env.PRED_BENCH_REFRESH ?? "5m";
+const days = Number(process.env.PRED_BENCH_DAYS ?? 7);
+const only = process.env.PRED_BENCH_TRACES?.split(",");
+const DAY_MS = 86_400_000;
+const HISTORY_DAYS = 14;
+
+interface Row {
+  trace: string;
+  capacity: number;
+  reactiveUnder: number;
+  predictiveUnder: number;
+  reactivePodHours: number;
+  predictivePodHours: number;
+  seconds: number;
+}
+
+function runTrace(name: string): Row {
+  const file = join(ROOT, "examples/traces", `${name}.csv`);
+  const points = parseSeriesCsv(readFileSync(file, "utf8"), { name: file });
+  const t0 = points[0]!.t;
+  const historyPeak = Math.max(...points.filter((p) => p.t < t0 + HISTORY_DAYS * DAY_MS).map((p) => p.v));
+  const capacity = historyPeak / 12;
+  const doc = {
+    apiVersion: "autoscaling.tidescale.dev/v1alpha1",
+    kind: "Simulation",
+    metadata: { name },
+    spec: {
+      duration: `${days * 24}h`,
+      syncPeriod: "15s",
+      start: new Date(t0 + HISTORY_DAYS * DAY_MS).toISOString(),
+      workload: {
+        capacityPerPod: capacity,
+        startupDelay: "60s",
+        readinessDelay: "60s",
+        metrics: { http_requests: { from: "offeredPerPod", window: "2m" } },
+      },
+      load: [{ constant: 0 }],
+      history: `${HISTORY_DAYS * 24}h`,
+      predictionRefresh: refresh,
+      prediction: {
+        predictionWindowSeconds: window,
+        predictionAlgorithm: { algorithmType: "multi-seasonal" },
+      },
+      hpa: {
+        apiVersion: "autoscaling/v2",
+        kind: "HorizontalPodAutoscaler",
+        metadata: { name: "web", namespace: "bench" },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+          minReplicas: 2,
+          maxReplicas: 60,
+          metrics: [
+            {
+              type: "Pods",
+              pods: {
+                metric: { name: "http_requests" },
+                target: {
+                  type: "AverageValue",
+                  averageValue: String(Math.round(capacity * 0.8 * 1000) / 1000),
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+  const spec = parseScenario(doc, name, (t, w) => parseQuantity(t, w).milliValue());
+  const load = loadFunction([
+    {
+      kind: "csv",
+      points,
+      interpolation: "linear",
+      scale: 1,
+      offsetMs: -HISTORY_DAYS * DAY_MS,
+      repeat: false,
+    },
+  ]);
+  const hpa = parseHpa(spec.hpa, name);
+  const started = performance.now();
+  const c = simulatePredictive(spec, hpa, load, { recordSteps: false });
+  return {
+    trace: name,
+    capacity,
+    reactiveUnder: c.reactive.summary.underProvisionedMinutes ?? Number.NaN,
+    predictiveUnder: c.predictive.summary.underProvisionedMinutes ?? Number.NaN,
+    reactivePodHours: c.reactive.summary.podHours,
+    predictivePodHours: c.predictive.summary.podHours,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+const rows: Row[] = [];
+console.log(
+  `window ${window}s, refresh ${refresh}, ${days} scored days, multi-seasonal p90; node ${process.version}`,
+);
+console.log(
+  "| trace | capacity/pod | under-prov. min reactive → predictive | cut | pod-hours reactive → predictive | change | goal met | run s |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const name of TRACES) {
+  if (only && !only.some((o) => name.startsWith(o))) continue;
+  const r = runTrace(name);
+  rows.push(r);
+  const cut = r.reactiveUnder > 0 ? 1 - r.predictiveUnder / r.reactiveUnder : Number.NaN;
+  const change = r.predictivePodHours / r.reactivePodHours - 1;
+  const met = cut >= 0.5 && change <= 0.1;
+  console.log(
+    `| ${r.trace} | ${r.capacity.toFixed(2)} | ${r.reactiveUnder.toFixed(1)} → ${r.predictiveUnder.toFixed(1)} | ${(cut * 100).toFixed(1)} % | ${r.reactivePodHours.toFixed(1)} → ${r.predictivePodHours.toFixed(1)} | ${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)} % | ${met ? "yes" : "no"} | ${r.seconds.toFixed(1)} |`,
+  );
+}
+const met = rows.filter((r) => {
+  const cut = r.reactiveUnder > 0 ? 1 - r.predictiveUnder / r.reactiveUnder : Number.NaN;
+  return cut >= 0.5 && r.predictivePodHours / r.reactivePodHours - 1 <= 0.1;
+}).length;
+console.log(`goal met on ${met} of ${rows.length} traces (goal: at least 4 of 6)`);
