@@ -166,6 +166,44 @@ describe("handleApiRequest", () => {
     expect(body(scalar).message).toContain("for scalar");
   });
 
+  it("a rule without metricsQuery: its metrics are listed, and answer 404 naming the rule", async () => {
+    const noQuery = compileConfig({
+      rules: [
+        {
+          seriesQuery: 'http_requests_total{namespace!="",pod!=""}',
+          resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+          name: { matches: "^(.*)_total$", as: "${1}_qps" },
+        },
+      ],
+      externalRules: [{ seriesQuery: "queue_depth" }],
+    });
+    const reg = buildRegistry(
+      noQuery,
+      new Map<string, SeriesQueryOutcome>([
+        [noQuery.rules[0]!.seriesQuery, { ok: true, series }],
+        ["queue_depth", { ok: true, series: [{ __name__: "queue_depth", queue: "q1" }] }],
+      ]),
+    );
+    const prom = new FakeProm(() => vec());
+    const c = ctx(prom, { config: noQuery, registry: reg });
+    const disc = await get(C2, c);
+    expect(body(disc).resources.map((r: any) => r.name)).toContain("pods/http_requests_qps");
+    for (const path of [
+      `${C2}/namespaces/ns/pods/a/http_requests_qps`,
+      `${C2}/namespaces/ns/pods/*/http_requests_qps`,
+    ]) {
+      const r = await get(path, c);
+      expect(r.status).toBe(404);
+      expect(body(r).message).toBe(
+        "the server could not find the metric http_requests_qps for pods: rules[0] has no metricsQuery: its metrics are discovered but cannot be queried",
+      );
+    }
+    const ext = await get("/apis/external.metrics.k8s.io/v1beta1/namespaces/ns/queue_depth", c);
+    expect(ext.status).toBe(404);
+    expect(body(ext).message).toContain("externalRules[0] has no metricsQuery");
+    expect(prom.queries).toEqual([]);
+  });
+
   it("wildcard with a lister uses the listed names in order", async () => {
     const prom = new FakeProm(() => vec([{ pod: "b" }, "2"], [{ pod: "a" }, "1"]));
     const lister = {

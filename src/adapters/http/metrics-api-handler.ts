@@ -42,6 +42,7 @@ import {
   buildExternalQuery,
   buildNodeResourceQuery,
   buildPodResourceQuery,
+  noMetricsQuery,
   parseSampleValue,
   type Sample,
 } from "../../core/metrics/queries.js";
@@ -315,6 +316,7 @@ async function customMetric(
   }
   const rule = ruleById(ctx.config, entry.ruleId);
   if (!rule) return fail(404, `${notFoundMsg}: its rule ${entry.ruleId} is no longer in the config`);
+  if (rule.metricsQuery === undefined) return fail(404, `${notFoundMsg}: ${noMetricsQuery(rule.id)}`);
 
   // Object names.
   let names: readonly string[];
@@ -528,6 +530,7 @@ async function externalMetric(
   }
   const rule = ruleById(ctx.config, entry.ruleId) as CompiledRule | undefined;
   if (!rule) return fail(404, `${notFound}: its rule ${entry.ruleId} is no longer in the config`);
+  if (rule.metricsQuery === undefined) return fail(404, `${notFound}: ${noMetricsQuery(rule.id)}`);
   const built = buildExternalQuery({
     rule,
     seriesName: entry.seriesName,

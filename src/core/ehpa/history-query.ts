@@ -197,8 +197,11 @@ function adapterRuleQuery(i: HistoryQueryInput): Result<string, string> | undefi
       return err(`${found.rule.id}: no label maps to pods, so the workload's pods cannot be selected`);
     matchers = [matchers, podMatcher(i, podLabel)].filter(Boolean).join(",");
   }
+  const tmpl = found.rule.metricsQuery;
+  if (tmpl === undefined)
+    return err(`${found.rule.id} has no metricsQuery, so its history cannot be queried`);
   return renderTemplate(
-    (d) => found.rule.metricsQuery.render(d),
+    (d) => tmpl.render(d),
     `${found.rule.id}.metricsQuery`,
     found.seriesName,
     matchers,

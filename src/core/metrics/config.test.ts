@@ -48,6 +48,19 @@ describe("compileConfig", () => {
     expect(c.warnings[0]).toMatch(/no rules: custom.metrics.k8s.io is served with an empty resource list/);
   });
 
+  it("loads a rule without metricsQuery, with a warning (its metrics answer 404, as upstream)", () => {
+    const c = compileConfig({
+      rules: [rule(), { seriesQuery: "x" }],
+      externalRules: [{ seriesQuery: "queue_depth" }],
+    });
+    expect(c.rules[1]!.metricsQuery).toBeUndefined();
+    expect(c.externalRules[0]!.metricsQuery).toBeUndefined();
+    expect(c.warnings.slice(0, 2)).toEqual([
+      "rules[1].metricsQuery: not set; the rule's metrics are discovered but every request for them answers 404 (NotFound) naming the rule",
+      "externalRules[0].metricsQuery: not set; the rule's metrics are discovered but every request for them answers 404 (NotFound) naming the rule",
+    ]);
+  });
+
   it("warns when a custom rule does not group by <<.GroupBy>>", () => {
     const c = compileConfig({ rules: [rule({ metricsQuery: "sum(<<.Series>>{<<.LabelMatchers>>})" })] });
     expect(c.warnings[0]).toMatch(/^rules\[0\].metricsQuery: does not group by/);
@@ -70,7 +83,7 @@ describe("compileConfig", () => {
       { rules: [rule({ seriesFilter: [] })] },
       /^rules\[0\]\.seriesFilter: unknown field "seriesFilter" \(did you mean "seriesFilters"\?\)/,
     ],
-    [{ rules: [{ seriesQuery: "x" }] }, /^rules\[0\]\.metricsQuery: required field is missing/],
+    [{ rules: [{ seriesQuery: "x", metricsQuery: "" }] }, /^rules\[0\]\.metricsQuery: must not be empty/],
     [
       { rules: [rule({ metricsQuery: "<<.Serie>>" })] },
       /^rules\[0\]\.metricsQuery: template: can't evaluate field Serie/,

@@ -32,7 +32,8 @@ const RuleSchema = z.strictObject({
     .optional(),
   resources: ResourcesSchema.optional(),
   name: z.strictObject({ matches: z.string().optional(), as: z.string().optional() }).optional(),
-  metricsQuery: z.string().min(1, "must not be empty"),
+  /** Optional as upstream: a rule without one is discovered, and its metrics answer 404 naming it. */
+  metricsQuery: z.string().min(1, "must not be empty").optional(),
 });
 
 const ResourceRuleSchema = z.strictObject({
@@ -69,7 +70,8 @@ export interface CompiledRule {
   /** `resources.namespaced` (default true; only external rules read it, as upstream). */
   namespaced: boolean;
   name: NameMatcher;
-  metricsQuery: CompiledTemplate;
+  /** Undefined when the rule has none: its metrics are listed, and requests for them answer 404. */
+  metricsQuery: CompiledTemplate | undefined;
 }
 
 export interface CompiledResourceQuery {
@@ -195,7 +197,8 @@ function compileRule(
     resources,
     namespaced: raw.resources?.namespaced ?? true,
     name,
-    metricsQuery: compileQueryTemplate(raw.metricsQuery, at("metricsQuery")),
+    metricsQuery:
+      raw.metricsQuery === undefined ? undefined : compileQueryTemplate(raw.metricsQuery, at("metricsQuery")),
   };
 }
 
@@ -209,8 +212,13 @@ export function compileConfig(doc: unknown, prefix = ""): CompiledConfig {
   const warnings: string[] = [];
   const rules = (raw.rules ?? []).map((r, i) => compileRule(r, "custom", i, prefix));
   const externalRules = (raw.externalRules ?? []).map((r, i) => compileRule(r, "external", i, prefix));
+  for (const r of [...rules, ...externalRules])
+    if (r.metricsQuery === undefined)
+      warnings.push(
+        `${r.id}.metricsQuery: not set; the rule's metrics are discovered but every request for them answers 404 (NotFound) naming the rule`,
+      );
   for (const r of rules) {
-    if (!r.metricsQuery.source.includes(".GroupBy"))
+    if (r.metricsQuery !== undefined && !r.metricsQuery.source.includes(".GroupBy"))
       warnings.push(
         `${r.id}.metricsQuery: does not group by <<.GroupBy>>; results cannot be matched to objects unless the query keeps the resource label`,
       );

@@ -43,7 +43,17 @@ function templateData(
   return ok(queryTemplateData(args));
 }
 
-function render(tmpl: CompiledTemplate, data: TemplateValue, where: string): Result<string, string> {
+/** What a request for a metric of a rule without `metricsQuery` answers (404, as upstream). */
+export function noMetricsQuery(ruleId: string): string {
+  return `${ruleId} has no metricsQuery: its metrics are discovered but cannot be queried`;
+}
+
+function render(
+  tmpl: CompiledTemplate | undefined,
+  data: TemplateValue,
+  where: string,
+): Result<string, string> {
+  if (tmpl === undefined) return err(noMetricsQuery(where.replace(/\.metricsQuery$/, "")));
   let q: string;
   try {
     q = tmpl.render(data);

@@ -53,3 +53,28 @@ describe("rules test report", () => {
     );
   });
 });
+
+describe("rules test report: a rule without metricsQuery", () => {
+  it("warns and shows why its sample cannot be queried", () => {
+    const c = compileConfig({
+      rules: [{ seriesQuery: "http_requests_total", resources: { template: "<<.Resource>>" } }],
+    });
+    const reg = buildRegistry(
+      c,
+      new Map<string, SeriesQueryOutcome>([
+        [
+          "http_requests_total",
+          { ok: true, series: [{ __name__: "http_requests_total", namespace: "ns", pod: "a" }] },
+        ],
+      ]),
+    );
+    const rep = planRulesReport(c, reg, "http://prom");
+    expect(rep.rules[0]!.sample).toEqual({
+      path: "/apis/custom.metrics.k8s.io/v1beta2/namespaces/ns/pods/a/http_requests_total",
+      error: "rules[0] has no metricsQuery: its metrics are discovered but cannot be queried",
+    });
+    expect(formatRulesReport(rep)).toContain(
+      "warning: rules[0].metricsQuery: not set; the rule's metrics are discovered but every request for them answers 404 (NotFound) naming the rule",
+    );
+  });
+});
