@@ -204,6 +204,57 @@ describe("handleApiRequest", () => {
     expect(prom.queries).toEqual([]);
   });
 
+  it("metrics.k8s.io: a pod or node with a non-finite usage is left out, and a single one is a 404 saying why", async () => {
+    const rrCfg = compileConfig({
+      resourceRules: {
+        cpu: {
+          containerQuery: "cpu{<<.LabelMatchers>>}",
+          nodeQuery: "ncpu{<<.LabelMatchers>>}",
+          resources: {
+            overrides: {
+              namespace: { resource: "namespace" },
+              pod: { resource: "pod" },
+              node: { resource: "node" },
+            },
+          },
+        },
+        memory: {
+          containerQuery: "mem{<<.LabelMatchers>>}",
+          nodeQuery: "nmem{<<.LabelMatchers>>}",
+          resources: {
+            overrides: {
+              namespace: { resource: "namespace" },
+              pod: { resource: "pod" },
+              node: { resource: "node" },
+            },
+          },
+        },
+      },
+    });
+    const prom = new FakeProm((q) =>
+      q.startsWith("cpu")
+        ? vec([{ pod: "a", container: "c" }, "+Inf"], [{ pod: "b", container: "c" }, "0.5"])
+        : q.startsWith("mem")
+          ? vec([{ pod: "a", container: "c" }, "10"], [{ pod: "b", container: "c" }, "20"])
+          : q.startsWith("ncpu")
+            ? vec([{ node: "n1" }, "1"])
+            : vec([{ node: "n1" }, "NaN"]),
+    );
+    const c = ctx(prom, { config: rrCfg });
+    const list = await get("/apis/metrics.k8s.io/v1beta1/namespaces/ns/pods", c);
+    expect(body(list).items.map((p: any) => p.metadata.name)).toEqual(["b"]);
+    const pod = await get("/apis/metrics.k8s.io/v1beta1/namespaces/ns/pods/a", c);
+    expect(pod.status).toBe(404);
+    expect(body(pod).message).toBe(
+      'podmetrics.metrics.k8s.io "ns/a" not found: CPU of container "c": value +Inf is not finite',
+    );
+    const node = await get("/apis/metrics.k8s.io/v1beta1/nodes/n1", c);
+    expect(node.status).toBe(404);
+    expect(body(node).message).toBe(
+      'nodemetrics.metrics.k8s.io "n1" not found: memory value NaN is not a number',
+    );
+  });
+
   it("wildcard with a lister uses the listed names in order", async () => {
     const prom = new FakeProm(() => vec([{ pod: "b" }, "2"], [{ pod: "a" }, "1"]));
     const lister = {

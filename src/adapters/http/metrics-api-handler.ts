@@ -650,7 +650,8 @@ async function nodeUsage(
   }));
   if (r.name !== undefined) {
     const one = inputs.find((n) => n.name === r.name);
-    if (!one) return fail(404, `nodemetrics.metrics.k8s.io "${r.name}" not found`);
+    if (!one)
+      return fail(404, `nodemetrics.metrics.k8s.io "${r.name}" not found${whySkipped(skipped, r.name)}`);
     return json(200, nodeMetrics(one, ctx.nowMs));
   }
   const order = names ?? inputs.map((n) => n.name);
@@ -688,7 +689,7 @@ async function podUsage(
       const items = [];
       for (const p of parts) {
         if (isResponse(p)) return p;
-        items.push(...p);
+        items.push(...p.items);
       }
       return json(200, podMetricsList(items, ctx.nowMs));
     }
@@ -699,14 +700,18 @@ async function podUsage(
       "labelSelector on pod metrics needs a Kubernetes API to list pods (--lister-kubeconfig)",
     );
   }
-  const items = await podsIn(ctx, r.namespace, names);
-  if (isResponse(items)) return items;
+  const got = await podsIn(ctx, r.namespace, names);
+  if (isResponse(got)) return got;
   if (r.name !== undefined) {
-    const one = items.find((p) => p.name === r.name);
-    if (!one) return fail(404, `podmetrics.metrics.k8s.io "${r.namespace}/${r.name}" not found`);
+    const one = got.items.find((p) => p.name === r.name);
+    if (!one)
+      return fail(
+        404,
+        `podmetrics.metrics.k8s.io "${r.namespace}/${r.name}" not found${whySkipped(got.skipped, `${r.namespace}/${r.name}`)}`,
+      );
     return json(200, podMetrics(one, ctx.nowMs));
   }
-  return json(200, podMetricsList(items, ctx.nowMs));
+  return json(200, podMetricsList(got.items, ctx.nowMs));
 }
 
 async function podsIn(
@@ -714,13 +719,17 @@ async function podsIn(
   namespace: string | undefined,
   names: string[] | undefined,
 ): Promise<
-  | Array<{
-      namespace: string;
-      name: string;
-      timestampMs: number;
-      windowMs: number;
-      containers: Array<{ name: string; usage: { cpu: number; memory: number } }>;
-    }>
+  | {
+      items: Array<{
+        namespace: string;
+        name: string;
+        timestampMs: number;
+        windowMs: number;
+        containers: Array<{ name: string; usage: { cpu: number; memory: number } }>;
+      }>;
+      /** `ns/name: reason` of the pods left out. */
+      skipped: string[];
+    }
   | ApiResponse
 > {
   const rr = ctx.config.resourceRules!;
@@ -740,13 +749,20 @@ async function podsIn(
   if (skipped.length > 0) ctx.warn?.({ skipped }, "pods skipped in resource metrics");
   const order = names ? new Map(names.map((n, i) => [n, i])) : undefined;
   const sorted = order ? [...pods].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0)) : pods;
-  return sorted.map((p) => ({
+  const items = sorted.map((p) => ({
     namespace: p.namespace,
     name: p.name,
     timestampMs: p.timestampMs,
     windowMs: rr.windowMs,
     containers: p.containers.map((c) => ({ name: c.name, usage: { cpu: c.cpu, memory: c.memory } })),
   }));
+  return { items, skipped };
+}
+
+/** `: <reason>` when `key` (`name` or `ns/name`) was skipped with one (a missing half, a non-finite value). */
+function whySkipped(skipped: readonly string[], key: string): string {
+  const hit = skipped.find((s) => s.startsWith(`${key}: `));
+  return hit === undefined ? "" : `: ${hit.slice(key.length + 2)}`;
 }
 
 function cmp(a: string, b: string): number {
