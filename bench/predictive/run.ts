@@ -10,6 +10,7 @@
  * <= +10 % pod-hours on at least 4 of the 6 traces.
  *
  * `npm run bench predictive`. Knobs: PRED_BENCH_WINDOW (predictionWindowSeconds, default 600),
+ * PRED_BENCH_QUANTILE (served quantile, default p90),
  * PRED_BENCH_REFRESH (default 5m), PRED_BENCH_TRACES (comma list, default all), PRED_BENCH_DAYS (scored
  * days, default 7).
  */
@@ -32,6 +33,7 @@ const TRACES = [
   "t6_random_walk_spikes",
 ];
 const window = Number(process.env.PRED_BENCH_WINDOW ?? 600);
+const quantile = process.env.PRED_BENCH_QUANTILE ?? "p90";
 const refresh = process.env.PRED_BENCH_REFRESH ?? "5m";
 const days = Number(process.env.PRED_BENCH_DAYS ?? 7);
 const only = process.env.PRED_BENCH_TRACES?.split(",");
@@ -73,7 +75,7 @@ function runTrace(name: string): Row {
       predictionRefresh: refresh,
       prediction: {
         predictionWindowSeconds: window,
-        predictionAlgorithm: { algorithmType: "multi-seasonal" },
+        predictionAlgorithm: { algorithmType: "multi-seasonal", multiSeasonal: { quantile } },
       },
       hpa: {
         apiVersion: "autoscaling/v2",
@@ -126,7 +128,7 @@ function runTrace(name: string): Row {
 
 const rows: Row[] = [];
 console.log(
-  `window ${window}s, refresh ${refresh}, ${days} scored days, multi-seasonal p90; node ${process.version}`,
+  `window ${window}s, refresh ${refresh}, ${days} scored days, multi-seasonal ${quantile}; node ${process.version}`,
 );
 console.log(
   "| trace | capacity/pod | under-prov. min reactive → predictive | cut | pod-hours reactive → predictive | change | goal met | run s |",

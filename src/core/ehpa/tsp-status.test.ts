@@ -3,7 +3,7 @@ import { dailyWeekly } from "../predict/test-signals.js";
 import { emptyAccuracy, gateState, updateAccuracy } from "./accuracy.js";
 import { resolveAlgorithm } from "./algorithm.js";
 import { servedPrediction } from "./tsp.js";
-import { refitDue, refreshMetricStatus, tspReadyCondition } from "./tsp-status.js";
+import { refitDue, refreshMetricStatus, trimLeadingGap, tspReadyCondition } from "./tsp-status.js";
 import type { TspAccuracy, TspMetricStatus } from "./types.js";
 
 const actuals = { start: 0, step: 60, values: Array.from({ length: 200 }, () => 10) };
@@ -133,5 +133,31 @@ describe("servedPrediction", () => {
   it("answers outdated / not ready", () => {
     expect(servedPrediction(base, 300, 60)).toEqual({ ok: false, error: "outdated" });
     expect(servedPrediction({ ...base, ready: false }, 100, 60)).toEqual({ ok: false, error: "not-ready" });
+  });
+});
+
+describe("trimLeadingGap", () => {
+  it("starts the history at the first recorded sample", () => {
+    const h = { start: 0, step: 60, values: new Float64Array([Number.NaN, Number.NaN, 1, Number.NaN, 2]) };
+    const t = trimLeadingGap(h);
+    expect(t.start).toBe(120);
+    expect(Array.from(t.values)).toEqual([1, Number.NaN, 2]);
+    expect(trimLeadingGap({ ...h, values: new Float64Array([Number.NaN]) }).values.length).toBe(1);
+  });
+
+  it("a 15-day query over 8 days of data forecasts like the 8 days alone", () => {
+    const algo = resolveAlgorithm({ algorithmType: "multi-seasonal" });
+    if (!algo.ok) throw new Error("algorithm");
+    const eight = dailyWeekly(8);
+    const padded = new Float64Array(15 * 1440).fill(Number.NaN);
+    padded.set(eight.values, 7 * 1440);
+    const now = eight.start + eight.values.length * eight.step;
+    const base = { resourceIdentifier: "x", algorithm: algo.value, nowSec: now, windowSeconds: 3600 };
+    const a = refreshMetricStatus({ ...base, history: eight });
+    const b = refreshMetricStatus({
+      ...base,
+      history: { start: eight.start - 7 * 86_400, step: 60, values: padded },
+    });
+    expect(b.prediction).toEqual(a.prediction);
   });
 });

@@ -51,9 +51,21 @@ function isoTime(sec: number): string {
   return new Date(sec * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Fits, forecasts and scores one metric. */
+/**
+ * The history from its first recorded sample on: a range query over more time than the series exists
+ * leaves a leading gap, and a model must not count the missing part as history it has seen.
+ */
+export function trimLeadingGap(h: RegularSeries): RegularSeries {
+  let i = 0;
+  while (i < h.values.length && !Number.isFinite(h.values[i]!)) i++;
+  if (i === 0 || i === h.values.length) return h;
+  return { start: h.start + i * h.step, step: h.step, values: h.values.subarray(i) };
+}
+
+/** Fits, forecasts and scores one metric (the history's leading gap is trimmed first). */
 export function refreshMetricStatus(r: MetricRefresh): TspMetricStatus {
-  const { algorithm: a, history } = r;
+  const a = r.algorithm;
+  const history = trimLeadingGap(r.history);
   const historyEnd = history.start + history.values.length * history.step;
   const horizon = Math.max(1, Math.ceil((r.nowSec - historyEnd + 2 * r.windowSeconds) / history.step) + 1);
   const opts: { horizon: number; seed?: number } = { horizon };
