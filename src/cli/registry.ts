@@ -68,6 +68,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/certs.js"),
   },
   {
+    name: "controller",
+    summary: "Run the EHPA controller (predictive autoscaling)",
+    load: () => import("./commands/controller.js"),
+  },
+  {
     name: "rules",
     summary: "Test adapter rules files against Prometheus",
     load: () => import("./commands/rules.js"),

@@ -12,6 +12,7 @@
  * single object answers 404 saying so, and an external metric with one answers 404 as a whole (the HPA
  * adds external items up, so leaving one out would lower the total). Each case is logged with the reason.
  */
+import { SERVED_METRICS } from "../../core/ehpa/serving.js";
 import { ToolkitError } from "../../core/errors.js";
 import { matches, type Selector, tryParseSelector } from "../../core/labels/selector.js";
 import {
@@ -55,6 +56,7 @@ import {
 } from "../../core/metrics/registry.js";
 import { groupResourceString, lookupResource, type ResourceInfo } from "../../core/metrics/resources.js";
 import { type Route, route } from "../../core/metrics/routes.js";
+import type { PredictionSource } from "../kube/prediction-cache.js";
 import type { InstantResult, LabelValues, PrometheusClient } from "../prometheus/client.js";
 import type { ObjectLister } from "./object-lister.js";
 import type { RemoteAdapter } from "./security.js";
@@ -79,6 +81,8 @@ export interface HandlerContext {
   prometheus: PrometheusClient;
   lister?: ObjectLister | undefined;
   remote?: RemoteAdapter | undefined;
+  /** `tidescale_prediction` and `tidescale_cron` from the EHPA/TSP watch cache (`--serve-predictions`). */
+  predictions?: PredictionSource | undefined;
   nowMs: number;
   /** Warnings for the log (objects skipped, empty discovery). */
   warn?: (obj: object, msg: string) => void;
@@ -181,7 +185,8 @@ export function discoveryDocument(group: string, version: string, ctx: HandlerCo
     }
     local.sort((a, b) => cmp(a.name, b.name));
   } else if (group === EXTERNAL_GROUP) {
-    local = [...ctx.registry.external.keys()].sort().map((name) => ({
+    const names = new Set([...ctx.registry.external.keys(), ...(ctx.predictions ? SERVED_METRICS : [])]);
+    local = [...names].sort().map((name) => ({
       name,
       singularName: "",
       namespaced: true,
@@ -517,6 +522,7 @@ async function externalMetric(
   const gv = `${EXTERNAL_GROUP}/v1beta1`;
   const sel = parseSelectorParam(q, "labelSelector");
   if (isResponse(sel)) return sel;
+  if (ctx.predictions?.serves(r.metric)) return predictionMetric(r, sel, ctx.predictions, ctx.nowMs);
   const entry = ctx.registry.external.get(r.metric);
   const notFound = `the server could not find the metric ${r.metric} for namespaces`;
   if (!entry) {
@@ -580,6 +586,23 @@ async function externalMetric(
     });
   }
   return json(200, externalMetricValueList(items));
+}
+
+/** `tidescale_prediction` / `tidescale_cron`, answered from the watch cache (no query). */
+function predictionMetric(
+  r: Extract<Route, { t: "external" }>,
+  sel: Selector,
+  source: PredictionSource,
+  nowMs: number,
+): ApiResponse {
+  const a = source.answer(r.metric, r.namespace, sel, nowMs);
+  if (!a.ok) return fail(a.error.code, a.error.message);
+  return json(
+    200,
+    externalMetricValueList([
+      { metricName: r.metric, metricLabels: a.value.labels, timestampMs: nowMs, value: a.value.value },
+    ]),
+  );
 }
 
 // ---------- resource metrics ----------

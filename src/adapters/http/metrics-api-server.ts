@@ -12,6 +12,7 @@ import type { Server as TlsServer } from "node:tls";
 import { status } from "../../core/metrics/api-objects.js";
 import type { CompiledConfig } from "../../core/metrics/config.js";
 import type { Registry } from "../../core/metrics/registry.js";
+import type { PredictionSource } from "../kube/prediction-cache.js";
 import type { PrometheusClient } from "../prometheus/client.js";
 import type { AdapterMetrics, PathGroup } from "./adapter-metrics.js";
 import { alwaysAllowPath } from "./auth/authorization.js";
@@ -44,6 +45,8 @@ export interface MetricsApiServerOptions {
   prometheus: PrometheusClient;
   lister?: ObjectLister | undefined;
   remote?: RemoteAdapter | undefined;
+  /** `tidescale_prediction` / `tidescale_cron` from the EHPA/TSP watch cache. */
+  predictions?: PredictionSource | undefined;
   /** Full security gate (H7's `Security.gate`); when absent, `authenticator`/`authorizer` are used. */
   gate?: ((req: IncomingMessage) => Promise<GateResult>) | undefined;
   authenticator?: Authenticator | undefined;
@@ -202,6 +205,7 @@ export function createMetricsApiServer(opts: MetricsApiServerOptions): MetricsAp
         prometheus: opts.prometheus,
         lister: opts.lister,
         remote: opts.remote,
+        predictions: opts.predictions,
         nowMs: now(),
         warn: (o, m) => opts.log.warn(o, m),
         onResourceMiss: opts.onResourceMiss,

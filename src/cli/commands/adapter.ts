@@ -59,6 +59,10 @@ export function register(program: Command): void {
       "how often the cluster's API discovery (resource names, groups, scopes) is re-read; also re-read, at most every 30s, when a request names an unknown resource",
       "10m",
     )
+    .option(
+      "--serve-predictions",
+      "serve the EHPA metrics tidescale_prediction and tidescale_cron (external.metrics.k8s.io) from a watch cache of TimeSeriesPredictions and EHPAs; needs --kubeconfig or in-cluster config",
+    )
     .option("--log-level <level>", "log level (debug, info, warn, error)", "info");
   addPrometheusFlags(cmd);
   addSecurityFlags(cmd);
@@ -88,6 +92,22 @@ function configFileOf(o: Record<string, unknown>): string | undefined {
       "required: a rules file (prometheus-adapter format); give --empty-config to serve every API empty on purpose",
     );
   return String(o.config);
+}
+
+/** The EHPA/TSP watch cache (loaded only with --serve-predictions). */
+async function startPredictionCache(
+  kubeconfig: string | undefined,
+  log: { info(o: object, m: string): void; warn(o: object, m: string): void },
+) {
+  const { loadKubeClients } = await import("../../adapters/kube/client.js");
+  const { PredictionCache } = await import("../../adapters/kube/prediction-cache.js");
+  const clients = loadKubeClients(kubeconfig, "--serve-predictions");
+  const cache = await PredictionCache.start(clients, (m) => log.warn({}, m));
+  log.info(
+    { server: clients.server },
+    "serving tidescale_prediction and tidescale_cron from the EHPA/TSP cache",
+  );
+  return cache;
 }
 
 async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<void> {
@@ -178,11 +198,13 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
     },
     "serving custom.metrics.k8s.io v1beta1+v1beta2, external.metrics.k8s.io v1beta1, metrics.k8s.io v1beta1",
   );
+  const predictions = o.servePredictions ? await startPredictionCache(flags.kubeconfig, log) : undefined;
   const server = createMetricsApiServer({
     state,
     prometheus,
     lister,
     remote,
+    predictions,
     gate: security ? (req) => security.gate(req) : undefined,
     tls: security?.tls.options,
     attachTls: security ? (s) => security.attach(s) : undefined,
