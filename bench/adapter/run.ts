@@ -10,20 +10,29 @@
  *      scrapes, a full 2m window, and 20 more namespaces of 100 pods each. The goal is judged here.
  *    - `minimal`: one series per pod, 1 s scrapes, `rate(...[10s])`: the cheapest query Prometheus can
  *      answer for this request, where the fixed cost of an HTTP hop is largest relative to the query.
+ *    With the control-plane binaries built (scripts/control-plane.sh build), each scenario starts a real
+ *    kube-apiserver, creates its pods there and runs the adapter with `--kubeconfig`: the wildcard's
+ *    objects then come from the adapter's metadata watch cache (BENCH_NO_CLUSTER=1: from series).
+ *    Reports the p99 ratio too (goal < 1.2).
  * 2. Discovery with 100k series: a real Prometheus scrapes 100k series; we time the `/api/v1/series`
  *    fetch, the registry build (pure) and the relist as the adapter runs it, and the registry's memory.
  *    Goal: < 2 s.
  *
+ * 3. `rss`: memory of the watch cache with BENCH_RSS_PODS (10k) pods created in the real apiserver: the
+ *    informer's heap per pod fed by a real watch, and the adapter's RSS before and after.
+ *
  * Every loop is bounded in count. The machine is shared: quote medians of the repeats.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Agent, request } from "undici";
 import { parse as parseYaml } from "yaml";
+import { KubeConnection } from "../../src/adapters/kube/connection.js";
+import { MetadataInformer } from "../../src/adapters/kube/metadata-informer.js";
 import { createPrometheusClient } from "../../src/adapters/prometheus/client.js";
 import { relist } from "../../src/adapters/prometheus/discovery.js";
 import { scanVectorByLabel } from "../../src/adapters/prometheus/vector-scan.js";
@@ -33,8 +42,10 @@ import { buildRegistry, type SeriesQueryOutcome } from "../../src/core/metrics/r
 import { lookupResource } from "../../src/core/metrics/resources.js";
 import { parseQuantity } from "../../src/core/quantity/quantity.js";
 import { startAdapterExporter } from "../../test/fixtures/adapter/exporter.js";
+import type { ControlPlane } from "../../test/support/control-plane.js";
 import { freePort, startProcess } from "../../test/support/process.js";
 import { startPrometheus, waitForQuery } from "../../test/support/prometheus.js";
+import { createPods, maybeControlPlane } from "./kube-pods.js";
 
 const REPO = join(import.meta.dirname, "../..");
 const NS = "bench";
@@ -97,7 +108,7 @@ const gc = runInNewContext("gc") as () => void;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = 8;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const PHASES = new Set((process.env.BENCH_PHASES ?? "latency,discovery").split(","));
+const PHASES = new Set((process.env.BENCH_PHASES ?? "latency,discovery,rss").split(","));
 const SCENARIO_NAMES = new Set((process.env.BENCH_SCENARIOS ?? "production,minimal").split(","));
 
 function pct(xs: number[], p: number): number {
@@ -161,7 +172,65 @@ async function throughput(url: Target, count: number): Promise<number> {
   return count / ((performance.now() - t0) / 1000);
 }
 
-async function latencyPhase(sc: Scenario): Promise<string[]> {
+/** Starts `tidescale adapter --insecure-dev` (plus `--kubeconfig` of `cp` when given) and waits for /readyz. */
+async function startAdapter(
+  cfgFile: string,
+  promUrl: string,
+  port: number,
+  cp: ControlPlane | undefined,
+): Promise<Awaited<ReturnType<typeof startProcess>>> {
+  // BENCH_ADAPTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the adapter process.
+  const nodeArgs = (process.env.BENCH_ADAPTER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  return startProcess(
+    process.execPath,
+    [
+      ...nodeArgs,
+      ...ADAPTER_MAIN,
+      "adapter",
+      "--config",
+      cfgFile,
+      "--prometheus-url",
+      promUrl,
+      "--insecure-dev",
+      ...(cp ? ["--kubeconfig", cp.kubeconfig] : []),
+      "--secure-port",
+      String(port),
+      "--log-level",
+      "warn",
+    ],
+    {
+      timeoutMs: 300_000,
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+      cwd: REPO,
+    },
+  );
+}
+
+/** The built CLI (`npm run build`) when it is newer than every source file, else the sources through tsx. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+const DIST_MAIN = join(REPO, "dist/cli/main.js");
+const DIST_FRESH = existsSync(DIST_MAIN) && statSync(DIST_MAIN).mtimeMs >= newestMtime(join(REPO, "src"));
+const ADAPTER_MAIN = DIST_FRESH ? [DIST_MAIN] : ["--import", "tsx", join(REPO, "src/cli/main.ts")];
+const ADAPTER_RUNS = DIST_FRESH
+  ? "node dist/cli/main.js (npm run build)"
+  : "node --import tsx src/cli/main.ts";
+
+/** Resident set size of a process (Linux /proc), in MiB. */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!m) throw new Error(`no VmRSS for ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+async function latencyPhase(sc: Scenario, cp: ControlPlane | undefined): Promise<string[]> {
   const out: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), "tidescale-bench-adapter-"));
   const exporter = await startAdapterExporter({
@@ -190,33 +259,22 @@ async function latencyPhase(sc: Scenario): Promise<string[]> {
     const cfgFile = join(dir, "rules.yaml");
     const rules = rulesYaml(sc.window);
     writeFileSync(cfgFile, rules);
+    // The objects for the wildcard: Pods in a real kube-apiserver, selected from the adapter's watch cache.
+    let cached = 0;
+    if (cp) {
+      await createPods(cp, NS, PODS);
+      cached += PODS.length;
+      for (let n = 1; n <= sc.otherNamespaces; n++) {
+        await createPods(
+          cp,
+          `other-${n}`,
+          PODS.map((p) => `other-${n}-${p}`),
+        );
+        cached += PODS.length;
+      }
+    }
     const port = await freePort();
-    // BENCH_ADAPTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the adapter process.
-    const nodeArgs = (process.env.BENCH_ADAPTER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-    adapter = await startProcess(
-      process.execPath,
-      [
-        ...nodeArgs,
-        "--import",
-        "tsx",
-        join(REPO, "src/cli/main.ts"),
-        "adapter",
-        "--config",
-        cfgFile,
-        "--prometheus-url",
-        prom.url,
-        "--insecure-dev",
-        "--secure-port",
-        String(port),
-        "--log-level",
-        "warn",
-      ],
-      {
-        timeoutMs: 60_000,
-        ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-        cwd: REPO,
-      },
-    );
+    adapter = await startAdapter(cfgFile, prom.url, port, cp);
     const adapterUrl = `http://127.0.0.1:${port}/apis/custom.metrics.k8s.io/v1beta2/namespaces/${NS}/pods/*/http_requests_qps`;
     // The exact PromQL the adapter sends for this request (from the very rules file it runs with).
     const rule = compileConfig(parseYaml(rules)).rules[0]!;
@@ -292,6 +350,10 @@ async function latencyPhase(sc: Scenario): Promise<string[]> {
       "",
       `wildcard pods request over ${PODS.length} pods (${REQUESTS} sequential requests per path, interleaved round by round; throughput with ${CONCURRENCY} in flight; median of ${REPEATS} repeats)`,
       "",
+      cp
+        ? `objects for the wildcard: the adapter's metadata watch cache of a real kube-apiserver 1.20 (scripts/control-plane.sh), holding ${cached} pods of ${sc.otherNamespaces + 1} namespaces`
+        : "objects for the wildcard: the pods seen in Prometheus series (no control plane built: run `scripts/control-plane.sh build` for the watch-cache run)",
+      "",
       "| path | p50 | p99 | throughput |",
       "|---|---|---|---|",
       `| adapter (kubectl-style GET, plain HTTP) | ${ms(ap50)} | ${ms(m("ap99"))} | ${m("at").toFixed(0)} req/s |`,
@@ -302,6 +364,7 @@ async function latencyPhase(sc: Scenario): Promise<string[]> {
       `adapter/direct p50 ratio: ${(ap50 / dp50).toFixed(2)} (overhead ${ms(ap50 - dp50)} = ${(((ap50 - dp50) / dp50) * 100).toFixed(0)}% of the query time); ` +
         `throughput ratio ${(m("at") / m("dt")).toFixed(2)}; ` +
         `a bare Node hop alone adds ${ms(m("bp50") - dp50)}, so the adapter's own work is ${ms(ap50 - m("bp50"))}`,
+      `adapter/direct p99 ratio: ${(m("ap99") / m("dp99")).toFixed(2)} (per repeat: ${rows.map((x) => (x.ap99 / x.dp99).toFixed(2)).join(", ")}; goal < 1.2)`,
     );
   } finally {
     await adapter?.stop();
@@ -315,8 +378,100 @@ async function latencyPhase(sc: Scenario): Promise<string[]> {
 
 async function latencyPhases(): Promise<string[]> {
   const all: string[] = [];
-  for (const sc of SCENARIOS) if (SCENARIO_NAMES.has(sc.name)) all.push(...(await latencyPhase(sc)), "");
+  for (const sc of SCENARIOS) {
+    if (!SCENARIO_NAMES.has(sc.name)) continue;
+    // One control plane per scenario, so each watch cache holds that scenario's pods only.
+    const cp = await maybeControlPlane();
+    try {
+      all.push(...(await latencyPhase(sc, cp)), "");
+    } finally {
+      await cp?.stop();
+    }
+  }
   return all;
+}
+
+/**
+ * Memory of the watch cache with BENCH_RSS_PODS (10k) pods: (1) in this process, the adapter's
+ * MetadataInformer fed by a real watch while the pods are created (heap after gc(), per pod); (2) the
+ * adapter's RSS started before the pods exist, after they streamed in, and a fresh adapter whose first
+ * list holds them all.
+ */
+async function rssPhase(): Promise<string[]> {
+  const cp = await maybeControlPlane();
+  if (!cp)
+    return ["### watch cache memory: skipped (no control plane built: `scripts/control-plane.sh build`)", ""];
+  const COUNT = Number(process.env.BENCH_RSS_PODS ?? 10_000);
+  const NAMESPACES = 10;
+  const dir = mkdtempSync(join(tmpdir(), "tidescale-bench-rss-"));
+  const exporter = await startAdapterExporter({ namespace: NS, pods: PODS });
+  const prom = await startPrometheus({ targets: [exporter.target], scrapeInterval: "1s", timeoutMs: 60_000 });
+  const adapters: Array<Awaited<ReturnType<typeof startProcess>>> = [];
+  const log = {
+    info: () => {},
+    warn: (o: object, m: string) => process.stderr.write(`${m} ${JSON.stringify(o)}\n`),
+  };
+  const conn = KubeConnection.from(cp.kubeconfig, "--kubeconfig")!;
+  const informer = new MetadataInformer(conn, lookupResource("pods")!, {
+    relistMs: 3_600_000,
+    watchTimeoutSeconds: 300,
+    log,
+  });
+  try {
+    await waitForQuery(prom.url, `http_requests_total{namespace="${NS}"}`, { timeoutMs: 60_000 });
+    const cfgFile = join(dir, "rules.yaml");
+    writeFileSync(cfgFile, rulesYaml("10s"));
+    const before = await startAdapter(cfgFile, prom.url, await freePort(), cp);
+    adapters.push(before);
+    informer.start();
+    await informer.synced;
+    await new Promise((r) => setTimeout(r, 5_000));
+    const rssEmpty = rssMiB(before.child.pid!);
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const per = Math.ceil(COUNT / NAMESPACES);
+    for (let n = 0; n < NAMESPACES; n++) {
+      const names = Array.from(
+        { length: Math.min(per, COUNT - n * per) },
+        (_, i) => `w-${n}-${String(i).padStart(5, "0")}`,
+      );
+      await createPods(cp, `rss-${n}`, names, (i) => `app-${i % 10}`);
+    }
+    const createS = (performance.now() - t0) / 1000;
+    for (let i = 0; i < 1200 && informer.store.size < COUNT; i++)
+      await new Promise((r) => setTimeout(r, 250));
+    if (informer.store.size < COUNT)
+      throw new Error(`watch delivered ${informer.store.size} of ${COUNT} pods`);
+    gc();
+    const heapPerPod = (process.memoryUsage().heapUsed - heap0) / informer.store.size;
+    await new Promise((r) => setTimeout(r, 10_000));
+    const rssStreamed = rssMiB(before.child.pid!);
+    const fresh = await startAdapter(cfgFile, prom.url, await freePort(), cp);
+    adapters.push(fresh);
+    await new Promise((r) => setTimeout(r, 10_000));
+    const rssFresh = rssMiB(fresh.child.pid!);
+    return [
+      `### watch cache memory with ${COUNT} pods (${NAMESPACES} namespaces, labels app=…; a real kube-apiserver 1.20 watch)`,
+      "",
+      "| measure | value |",
+      "|---|---|",
+      `| informer heap per pod (this process, after gc; fed by the watch while the pods were created) | ${heapPerPod.toFixed(0)} bytes (${((heapPerPod * COUNT) / 1048576).toFixed(1)} MiB for ${COUNT}) |`,
+      `| adapter RSS, cache empty (started before the pods) | ${rssEmpty.toFixed(0)} MiB |`,
+      `| same adapter after the ${COUNT} pods streamed in through its watch | ${rssStreamed.toFixed(0)} MiB |`,
+      `| a fresh adapter whose first list held the ${COUNT} pods | ${rssFresh.toFixed(0)} MiB |`,
+      "",
+      `creating the pods with kubectl create in batches of 500 took ${createS.toFixed(0)} s`,
+      "",
+    ];
+  } finally {
+    await informer.stop();
+    for (const a of adapters) await a.stop();
+    await prom.stop();
+    await exporter.stop();
+    await cp.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function discoveryPhase(): Promise<string[]> {
@@ -400,10 +555,12 @@ async function discoveryPhase(): Promise<string[]> {
 const latency = PHASES.has("latency") ? await latencyPhases() : [];
 await client.close();
 const discovery = PHASES.has("discovery") ? await discoveryPhase() : [];
+const rss = PHASES.has("rss") ? await rssPhase() : [];
 const lines = [
-  `date: ${new Date().toISOString().slice(0, 10)}; node ${process.version}; ${execFileSync("nproc").toString().trim()} cores (shared with concurrent work)`,
+  `date: ${new Date().toISOString().slice(0, 10)}; node ${process.version}; ${execFileSync("nproc").toString().trim()} cores (shared with concurrent work); adapter runs as ${ADAPTER_RUNS}`,
   "",
   ...latency,
   ...discovery,
+  ...rss,
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
