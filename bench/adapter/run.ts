@@ -286,7 +286,7 @@ async function latencyPhase(sc: Scenario, cp: ControlPlane | undefined): Promise
       names: [...PODS].sort(),
       metricSelector: [],
     });
-    if (!q.ok) throw new Error(q.error);
+    if (!q.ok) throw new Error(q.error.message);
     // The very request the adapter sends: same encoding, `time` = now per request.
     const directBase = `${prom.url}/api/v1/query?${new URLSearchParams([["query", q.value.query]])}`;
     const directUrl = () => withTime(directBase);

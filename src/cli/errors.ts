@@ -3,12 +3,7 @@
  * 0 success, 1 runtime failure, 2 usage or input error; `error: <where>: <what>`.
  */
 import { CommanderError } from "commander";
-import { type ErrorCode, ToolkitError } from "../core/errors.js";
-
-/** Maps a ToolkitError code to the process exit code. */
-export function exitCodeFor(code: ErrorCode): number {
-  return code === "INVALID_INPUT" ? 2 : 1;
-}
+import { exitCodeFor, ToolkitError } from "../core/errors.js";
 
 /** Prints one line for `e` (plus a stack with --debug) and returns the exit code. */
 export function reportError(

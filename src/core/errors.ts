@@ -40,6 +40,41 @@ export class ToolkitError extends Error {
   }
 }
 
+/** HTTP status for a code (the `code` of a Kubernetes Status). */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case "INVALID_INPUT":
+      return 400;
+    case "UNAUTHORIZED":
+      return 401;
+    case "FORBIDDEN":
+      return 403;
+    case "NOT_FOUND":
+      return 404;
+    case "CONFLICT":
+      return 409;
+    case "UNAVAILABLE":
+      return 503;
+    case "TIMEOUT":
+      return 504;
+    case "INTERNAL":
+      return 500;
+  }
+}
+
+/** Process exit code for a code: 2 for bad input, 1 for every other failure. */
+export function exitCodeFor(code: ErrorCode): number {
+  return code === "INVALID_INPUT" ? 2 : 1;
+}
+
+/** The error of a `Result` that reaches the HTTP or CLI layer: its code decides the status or exit code. */
+export interface CodedError {
+  code: ErrorCode;
+  message: string;
+}
+
+export const coded = (code: ErrorCode, message: string): CodedError => ({ code, message });
+
 /** Shorthand for the most common failure: bad input at a named place. */
 export function invalidInput(where: string, message: string): ToolkitError {
   return new ToolkitError("INVALID_INPUT", where, message);

@@ -13,7 +13,7 @@
  * adds external items up, so leaving one out would lower the total). Each case is logged with the reason.
  */
 import { SERVED_METRICS } from "../../core/ehpa/serving.js";
-import { ToolkitError } from "../../core/errors.js";
+import { httpStatusFor, ToolkitError } from "../../core/errors.js";
 import { matches, type Selector, tryParseSelector } from "../../core/labels/selector.js";
 import {
   type ApiResourceEntry,
@@ -381,10 +381,9 @@ async function customMetric(
     }
   } else built = cachedCustomQuery(memo, r.namespace, names, metricSelText, build);
   if (!built.ok) {
-    const bad =
-      built.error.includes("not supported by Prometheus") ||
-      built.error.includes("not a valid Prometheus label name");
-    return fail(bad ? 400 : 404, `${notFoundMsg}: ${built.error}`);
+    // The request's own selector is bad input; a rule that cannot serve this metric is NotFound.
+    const code = built.error.code === "INVALID_INPUT" ? 400 : 404;
+    return fail(code, `${notFoundMsg}: ${built.error.message}`);
   }
   const answer = await runByLabel(ctx, rule.id, built.value.query, built.value.resourceLabel);
   if (isResponse(answer)) return answer;
@@ -544,10 +543,11 @@ async function externalMetric(
     selector: sel.requirements,
   });
   if (!built.ok) {
-    const bad =
-      built.error.includes("not supported by Prometheus") ||
-      built.error.includes("not a valid Prometheus label name");
-    return fail(bad ? 400 : 500, bad ? built.error : `Internal error occurred: ${built.error}`);
+    const { code, message } = built.error;
+    return fail(
+      httpStatusFor(code),
+      code === "INVALID_INPUT" ? message : `Internal error occurred: ${message}`,
+    );
   }
   let res: InstantResult;
   try {

@@ -247,10 +247,12 @@ describe("hostile values through every templated field parse as the intended que
           metricSelector: [{ key: `a${evil}`, operator: "=", values: ["v"] }],
         });
         expect(badKey.ok).toBe(false);
-        expect(!badKey.ok && badKey.error).toContain("not a valid Prometheus label name");
+        expect(!badKey.ok && badKey.error.code).toBe("INVALID_INPUT");
+        expect(!badKey.ok && badKey.error.message).toContain("not a valid Prometheus label name");
         const badSeries = buildCustomQuery({ ...base, seriesName: `m${evil}`, metricSelector: [] });
         expect(badSeries.ok).toBe(false);
-        expect(!badSeries.ok && badSeries.error).toContain("not a valid Prometheus metric name");
+        expect(!badSeries.ok && badSeries.error.code).toBe("INTERNAL");
+        expect(!badSeries.ok && badSeries.error.message).toContain("not a valid Prometheus metric name");
       }
       const ext = buildExternalQuery({
         rule: cfg.externalRules[0]!,
@@ -258,7 +260,7 @@ describe("hostile values through every templated field parse as the intended que
         namespace: "ns",
         selector: [],
       });
-      expect(!ext.ok && ext.error).toContain("not a valid Prometheus metric name");
+      expect(!ext.ok && ext.error.message).toContain("not a valid Prometheus metric name");
     }
   });
 });

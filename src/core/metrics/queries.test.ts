@@ -109,7 +109,10 @@ describe("buildCustomQuery", () => {
     });
     expect(q).toEqual({
       ok: false,
-      error: 'rules[0]: no label maps to resource "services" (resources.overrides/template)',
+      error: {
+        code: "INTERNAL",
+        message: 'rules[0]: no label maps to resource "services" (resources.overrides/template)',
+      },
     });
   });
   it("escapes an injection attempt in the namespace and names", () => {
@@ -150,7 +153,23 @@ describe("buildExternalQuery", () => {
       selector: sel,
     });
     expect(r.ok).toBe(false);
-    expect(!r.ok && r.error).toMatch(/externalRules\[1\]: no label maps to namespaces/);
+    expect(!r.ok && r.error.code).toBe("INTERNAL");
+    expect(!r.ok && r.error.message).toMatch(/externalRules\[1\]: no label maps to namespaces/);
+  });
+  it("codes a selector operator PromQL cannot express as the request's fault (INVALID_INPUT)", () => {
+    const r = buildExternalQuery({
+      rule: cfg.externalRules[0]!,
+      seriesName: "queue_depth",
+      namespace: "ns",
+      selector: [{ key: "n", operator: "gt", values: ["1"] }],
+    });
+    expect(r).toEqual({
+      ok: false,
+      error: {
+        code: "INVALID_INPUT",
+        message: 'operator "gt" in requirement on "n" is not supported by Prometheus',
+      },
+    });
   });
   it("skips the namespace when namespaced: false", () => {
     expect(

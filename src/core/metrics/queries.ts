@@ -10,9 +10,15 @@
  *   `nodeLabel=~"n1|n2"` grouped by `nodeLabel`. Without object names (no Kubernetes API to list from)
  *   the name matcher is `label!=""`.
  */
-import { err, ok, type Result } from "../errors.js";
+import { type CodedError, coded, err, ok, type Result } from "../errors.js";
 import { type CompiledResourceQuery, type CompiledRule, queryTemplateData } from "./config.js";
-import { isPromLabelName, isPromMetricName, type LabelRequirement, renderLabelMatchers } from "./promql.js";
+import {
+  isPromLabelName,
+  isPromMetricName,
+  type LabelRequirement,
+  renderLabelMatchers,
+  requirementMatcher,
+} from "./promql.js";
 import { lookupResource, type ResourceInfo } from "./resources.js";
 import type { CompiledTemplate, TemplateValue } from "./template.js";
 
@@ -76,20 +82,36 @@ export interface CustomQueryInput {
   metricSelector: readonly LabelRequirement[];
 }
 
+/**
+ * Why the label matchers could not be rendered: INVALID_INPUT when one of the request's own requirements
+ * has no PromQL form (an invalid label name, or `gt`/`lt`), INTERNAL when the rule's labels are at fault.
+ */
+function matcherFailure(request: readonly LabelRequirement[], error: string): CodedError {
+  return coded(request.some((r) => !requirementMatcher(r).ok) ? "INVALID_INPUT" : "INTERNAL", error);
+}
+
 /** The PromQL for a custom-metrics request plus the label that carries object names in the result. */
 export function buildCustomQuery(
   i: CustomQueryInput,
-): Result<{ query: string; resourceLabel: string }, string> {
+): Result<{ query: string; resourceLabel: string }, CodedError> {
   const resLabel = i.rule.resources.labelForResource(i.resource);
   if (resLabel === undefined)
     return err(
-      `${i.rule.id}: no label maps to resource "${i.resource.resource}" (resources.overrides/template)`,
+      coded(
+        "INTERNAL",
+        `${i.rule.id}: no label maps to resource "${i.resource.resource}" (resources.overrides/template)`,
+      ),
     );
   let namespace: { label: string; value: string } | undefined;
   if (i.namespace !== undefined) {
     const nsLabel = i.rule.resources.labelForResource(NAMESPACES);
     if (nsLabel === undefined)
-      return err(`${i.rule.id}: no label maps to namespaces, so a namespaced request cannot be scoped`);
+      return err(
+        coded(
+          "INTERNAL",
+          `${i.rule.id}: no label maps to namespaces, so a namespaced request cannot be scoped`,
+        ),
+      );
     namespace = { label: nsLabel, value: i.namespace };
   }
   const extraReqs: LabelRequirement[] =
@@ -99,16 +121,16 @@ export function buildCustomQuery(
     namespace,
     resource: i.names === undefined ? undefined : { label: resLabel, names: i.names },
   });
-  if (!m.ok) return m;
+  if (!m.ok) return err(matcherFailure(i.metricSelector, m.error));
   const data = templateData(`${i.rule.id}.metricsQuery`, {
     series: i.seriesName,
     labelMatchers: m.value.matchers,
     labelValuesByName: m.value.valuesByName,
     groupBy: [resLabel],
   });
-  if (!data.ok) return data;
+  if (!data.ok) return err(coded("INTERNAL", data.error));
   const q = render(i.rule.metricsQuery, data.value, `${i.rule.id}.metricsQuery`);
-  if (!q.ok) return q;
+  if (!q.ok) return err(coded("INTERNAL", q.error));
   return ok({ query: q.value, resourceLabel: resLabel });
 }
 
@@ -121,26 +143,30 @@ export interface ExternalQueryInput {
 }
 
 /** The PromQL for an external-metrics request. */
-export function buildExternalQuery(i: ExternalQueryInput): Result<string, string> {
+export function buildExternalQuery(i: ExternalQueryInput): Result<string, CodedError> {
   let namespace: { label: string; value: string } | undefined;
   if (i.rule.namespaced && i.namespace !== "") {
     const nsLabel = i.rule.resources.labelForResource(NAMESPACES);
     if (nsLabel === undefined)
       return err(
-        `${i.rule.id}: no label maps to namespaces; add resources.overrides for the namespace label or set resources.namespaced: false`,
+        coded(
+          "INTERNAL",
+          `${i.rule.id}: no label maps to namespaces; add resources.overrides for the namespace label or set resources.namespaced: false`,
+        ),
       );
     namespace = { label: nsLabel, value: i.namespace };
   }
   const m = renderLabelMatchers({ requirements: i.selector, namespace });
-  if (!m.ok) return m;
+  if (!m.ok) return err(matcherFailure(i.selector, m.error));
   const data = templateData(`${i.rule.id}.metricsQuery`, {
     series: i.seriesName,
     labelMatchers: m.value.matchers,
     labelValuesByName: m.value.valuesByName,
     groupBy: [],
   });
-  if (!data.ok) return data;
-  return render(i.rule.metricsQuery, data.value, `${i.rule.id}.metricsQuery`);
+  if (!data.ok) return err(coded("INTERNAL", data.error));
+  const q = render(i.rule.metricsQuery, data.value, `${i.rule.id}.metricsQuery`);
+  return q.ok ? q : err(coded("INTERNAL", q.error));
 }
 
 /** The PromQL for pod CPU or memory (`containerQuery`) in one namespace (or all, when undefined). */

@@ -65,7 +65,7 @@ export function planRulesReport(cfg: CompiledConfig, reg: Registry, prometheus: 
           names: [obj.name],
           metricSelector: [],
         });
-        rep.sample = q.ok ? { path, query: q.value.query } : { path, error: q.error };
+        rep.sample = q.ok ? { path, query: q.value.query } : { path, error: q.error.message };
       }
     } else {
       const entry = [...reg.external.values()].find((e) => e.ruleId === rule.id);
@@ -77,7 +77,7 @@ export function planRulesReport(cfg: CompiledConfig, reg: Registry, prometheus: 
           namespace: "default",
           selector: [],
         });
-        rep.sample = q.ok ? { path, query: q.value } : { path, error: q.error };
+        rep.sample = q.ok ? { path, query: q.value } : { path, error: q.error.message };
       }
     }
     rules.push(rep);
