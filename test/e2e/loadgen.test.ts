@@ -2,16 +2,23 @@
  * The load generator against the real sample app on loopback: totals agree with the app's own counter,
  * latencies with its configured service time, saturation shows 503s, an in-flight cap shows lateness and
  * dropped requests, stdin targets and pipes work, bad stdin targets exit 2. Each attack lasts 1-2 s.
+ * Then the edges: Ctrl-C against a server that never answers, and a rate far beyond what can be sent.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI_SHELL, REPO_ROOT as ROOT, runCli, runCommand, startCli } from "../support/cli.js";
 import { freePort, httpOk, type Started } from "../support/process.js";
 
 const started: Started[] = [];
+const tmp = mkdtempSync(join(tmpdir(), "tidescale-e2e-loadgen-"));
 
 afterAll(async () => {
   await Promise.all(started.map((s) => s.stop()));
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 async function startApp(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url: string; app: Started }> {
@@ -215,4 +222,159 @@ describe("sample app operations", () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe('error: --capacity: want an integer >= 1, got "0"\n');
   });
+});
+
+/** An HTTP server in this process on 127.0.0.1; `answer` false = it reads requests and never responds. */
+async function localServer(
+  answer: boolean,
+): Promise<{ url: string; seen: () => number; open: () => number; close: () => Promise<void> }> {
+  let seen = 0;
+  let open = 0;
+  const srv: Server = createServer((_q, s) => {
+    seen++;
+    if (answer) s.end("hello world\n");
+  });
+  srv.on("connection", (socket) => {
+    open++;
+    socket.on("close", () => open--);
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`,
+    seen: () => seen,
+    open: () => open,
+    close: async () => {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    },
+  };
+}
+
+/** Polls `cond` every 20 ms for at most `ms`; returns whether it became true. */
+async function within(ms: number, cond: () => boolean): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}
+
+/** Starts `attack` against `url` (targets from a file), ready once the server has seen `requests`. */
+async function startAttack(url: string, args: string[], ready: () => boolean) {
+  const targets = join(tmp, `targets-${started.length}.txt`);
+  writeFileSync(targets, `GET ${url}\n`);
+  const attack = await startCli(["attack", "-targets", targets, ...args], {
+    ready: async () => ready(),
+    timeoutMs: 60_000,
+  });
+  started.push(attack);
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((r) =>
+    attack.child.once("exit", (code, signal) => r({ code, signal, at: performance.now() })),
+  );
+  return { attack, exited };
+}
+
+describe("attack at the edges", () => {
+  it("Ctrl-C against a server that never answers exits within 1 s with a report of what was sent", async () => {
+    const server = await localServer(false);
+    try {
+      const out = join(tmp, "hung.jsonl");
+      const { attack, exited } = await startAttack(
+        server.url,
+        ["-rate", "50/s", "-duration", "0", "-output", out],
+        () => server.seen() >= 10,
+      );
+      const stoppedAt = performance.now();
+      attack.child.kill("SIGINT");
+      const end = await exited;
+      // The design: scheduling stops at once, requests in flight get 0.5 s, then are aborted and the
+      // results written. 1 s is the goal; the bound leaves room for a loaded machine, and is far below
+      // the 30 s request timeout the old behaviour waited for.
+      expect(end.at - stoppedAt).toBeLessThan(1500);
+      expect(end.code, attack.output()).toBe(0);
+      expect(attack.output()).toMatch(
+        /^warning: \d+ requests in flight were aborted when the attack was stopped$/m,
+      );
+      // Every sent request is in the results, as interrupted; once the attacker's connections are closed
+      // the server has seen exactly those.
+      expect(await within(5000, () => server.open() === 0)).toBe(true);
+      const r = await cli(["report", "-type", "json", out]);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(r.out) as JsonReport;
+      expect(report.requests).toBe(server.seen());
+      expect(report.status_codes).toEqual({ "0": report.requests });
+      expect(report.errors).toEqual([
+        `GET ${server.url}: interrupted: no response 500 ms after the attack was stopped`,
+      ]);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
+
+  it("a second Ctrl-C exits at once (130)", async () => {
+    const server = await localServer(false);
+    try {
+      const { attack, exited } = await startAttack(
+        server.url,
+        ["-rate", "50/s", "-duration", "0", "-output", join(tmp, "twice.jsonl")],
+        () => server.seen() >= 5,
+      );
+      attack.child.kill("SIGINT");
+      await new Promise((r) => setTimeout(r, 50));
+      const secondAt = performance.now();
+      attack.child.kill("SIGINT");
+      const end = await exited;
+      expect(end.code).toBe(130);
+      // Well inside the 0.5 s the first Ctrl-C gives requests in flight.
+      expect(end.at - secondAt).toBeLessThan(400);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
+
+  it("-rate 1000000/s for 10 s stays under 300 MiB peak RSS and reports what it dropped", async () => {
+    const server = await localServer(true);
+    try {
+      const out = join(tmp, "million.jsonl");
+      const { attack, exited } = await startAttack(
+        server.url,
+        ["-rate", "1000000/s", "-duration", "10s", "-output", out],
+        () => server.seen() > 0,
+      );
+      // Peak resident set of the attacking process (the kernel's high-water mark), read until it exits.
+      let peakKiB = 0;
+      let running = true;
+      void exited.then(() => {
+        running = false;
+      });
+      while (running) {
+        try {
+          const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${attack.child.pid}/status`, "utf8"));
+          if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
+        } catch {
+          break; // gone
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const end = await exited;
+      expect(end.code, attack.output()).toBe(0);
+      expect(peakKiB).toBeGreaterThan(0);
+      expect(peakKiB / 1024).toBeLessThan(300);
+      const r = await cli(["report", "-type", "json", out]);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(r.out) as JsonReport;
+      expect(report.scheduled).toBe(10_000_000);
+      expect(report.requests).toBe(server.seen());
+      expect(report.dropped).toBe(10_000_000 - report.requests);
+      expect(report.dropped).toBeGreaterThan(0);
+      expect(attack.output()).toContain(
+        `warning: ${report.dropped} of 10000000 scheduled requests were dropped`,
+      );
+      // The dropped requests are one record, not millions of lines.
+      expect(readFileSync(out, "utf8").trimEnd().split("\n")).toHaveLength(report.requests + 1);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Rate } from "../../core/loadgen/rate.js";
 import type { AttackResult } from "../../core/loadgen/result.js";
-import { type AttackOptions, runAttack } from "./attacker.js";
+import { type AttackOptions, runAttack, STOP_GRACE_MS } from "./attacker.js";
 
 let server: Server;
 let base = "";
@@ -67,7 +67,7 @@ async function attack(
 describe("runAttack on loopback", () => {
   it("sends rate x duration requests in sequence with results vegeta's fields", async () => {
     const { results, summary } = await attack({ name: "t1" });
-    expect(summary).toEqual({ scheduled: 20, sent: 20, dropped: 0 });
+    expect(summary).toEqual({ scheduled: 20, sent: 20, dropped: 0, interrupted: 0 });
     expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     for (const r of results) {
       expect(r).toMatchObject({
@@ -128,7 +128,24 @@ describe("runAttack on loopback", () => {
     expect(refused.results[0]!.error).toMatch(/^GET http:\/\/127\.0\.0\.1:9\/: connect ECONNREFUSED/);
   });
 
-  it("with an in-flight cap, late requests wait and the rest are dropped at the end", async () => {
+  it("a refused connection is an error with its own time, not a wait in the client's pool", async () => {
+    // 2000/s at a closed port through 4 connections: the requests beyond 4 wait in the scheduler (as
+    // lateness), never in the pool, so each error's latency is its own connection attempt.
+    const refused = await attack({
+      targets: [{ method: "GET", url: "http://127.0.0.1:9/", headers: [], body: undefined }],
+      rate: { freq: 2000, perMs: 1000 },
+      durationMs: 500,
+      maxConnections: 4,
+    });
+    const errors = refused.results.filter((r) => !r.dropped);
+    expect(errors.length).toBeGreaterThan(4);
+    expect(errors.every((r) => r.code === 0 && r.error.includes("ECONNREFUSED"))).toBe(true);
+    const latencies = errors.map((r) => r.latency).sort((a, b) => a - b);
+    // A connect to a closed loopback port fails in well under a millisecond; allow a loaded machine 100 ms.
+    expect(latencies[Math.floor(latencies.length / 2)]!).toBeLessThan(100e6);
+  });
+
+  it("with an in-flight cap, late requests wait and the rest are dropped at the end, as one record", async () => {
     const { results, summary } = await attack({
       path: "/slow",
       maxWorkers: 2,
@@ -139,18 +156,88 @@ describe("runAttack on loopback", () => {
     expect(summary.dropped).toBeGreaterThan(0);
     expect(summary.sent + summary.dropped).toBe(30);
     const dropped = results.filter((r) => r.dropped);
-    expect(dropped).toHaveLength(summary.dropped);
-    expect(dropped[0]).toMatchObject({ code: 0, latency: 0 });
-    expect(dropped[0]!.error).toMatch(/^dropped: not sent before the attack ended/);
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]).toMatchObject({ code: 0, latency: 0, seq: summary.sent });
+    expect(dropped[0]!.count ?? 1).toBe(summary.dropped);
+    expect(dropped[0]!.error).toMatch(/^dropped: due but not sent before the attack ended/);
   });
 
-  it("stops scheduling when aborted; in-flight requests still complete", async () => {
+  it("never has more requests in flight to an origin than -max-connections", async () => {
+    let open = 0;
+    let most = 0;
+    const slow = createServer((_q, s) => {
+      open++;
+      most = Math.max(most, open);
+      setTimeout(() => {
+        open--;
+        s.end("ok");
+      }, 50).unref();
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`;
+    try {
+      const { summary } = await attack({
+        targets: [{ method: "GET", url, headers: [], body: undefined }],
+        rate: { freq: 400, perMs: 1000 },
+        maxConnections: 3,
+      });
+      expect(summary.sent).toBeGreaterThan(3);
+      expect(most).toBe(3);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
+  it("a stop ends scheduling; requests that finish within the grace are recorded as usual", async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 100);
-    const { summary, results } = await attack({ durationMs: 0, signal: ac.signal });
+    const results: AttackResult[] = [];
+    const { summary } = await attack({
+      durationMs: 0,
+      signal: ac.signal,
+      onResult: (r) => {
+        results.push(r);
+        ac.abort();
+      },
+    });
     expect(summary.sent).toBeGreaterThan(0);
-    expect(summary.dropped).toBe(0);
-    expect(results).toHaveLength(summary.sent);
+    expect(summary.interrupted).toBe(0);
+    expect(results).toHaveLength(summary.sent + (summary.dropped > 0 ? 1 : 0));
+    expect(results.filter((r) => !r.dropped).every((r) => r.code === 200)).toBe(true);
+  });
+
+  it("a stop aborts what is still in flight after the grace, recorded as interrupted", async () => {
+    const ac = new AbortController();
+    let stoppedAt = 0;
+    const sent = { sent: 0 };
+    const poll = setInterval(() => {
+      if (sent.sent >= 3 && stoppedAt === 0) {
+        stoppedAt = performance.now();
+        ac.abort();
+      }
+    }, 5);
+    try {
+      const { summary, results } = await attack({
+        path: "/slow",
+        durationMs: 0,
+        signal: ac.signal,
+        counters: sent,
+      });
+      const tookMs = performance.now() - stoppedAt;
+      expect(tookMs).toBeGreaterThanOrEqual(STOP_GRACE_MS - 5);
+      expect(tookMs).toBeLessThan(1000);
+      expect(summary.interrupted).toBe(summary.sent);
+      const done = results.filter((r) => !r.dropped);
+      expect(done).toHaveLength(summary.sent);
+      for (const r of done) {
+        expect(r.code).toBe(0);
+        expect(r.error).toBe(
+          `GET ${base}/slow: interrupted: no response ${STOP_GRACE_MS} ms after the attack was stopped`,
+        );
+      }
+    } finally {
+      clearInterval(poll);
+    }
   });
 
   it("rate 0 runs max-workers closed loops with zero lateness until the duration ends", async () => {

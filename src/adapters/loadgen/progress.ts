@@ -33,7 +33,7 @@ export class ProgressLine {
 
   record(r: AttackResult): void {
     if (r.dropped) {
-      this.dropped++;
+      this.dropped += r.count ?? 1;
       return;
     }
     this.done++;

@@ -47,6 +47,9 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Default cap on requests in flight (vegeta's -max-workers has no default cap; memory needs one). */
+export const DEFAULT_MAX_WORKERS = 1000;
+
 export function register(program: Command): void {
   const cmd = new Command("attack")
     .summary("Send open-model constant-rate HTTP load (vegeta flags); results as JSON lines")
@@ -75,7 +78,8 @@ export function register(program: Command): void {
     .option("--workers <n>", "accepted for vegeta compatibility (requests are async; see -max-workers)", "10")
     .option(
       "--max-workers <n>",
-      "cap on requests in flight; due requests beyond it wait and, at the end, count as dropped (default: no cap)",
+      "cap on requests in flight; due requests beyond it wait (late), and those still waiting at the end are dropped",
+      String(DEFAULT_MAX_WORKERS),
     )
     .option(
       "--connections <n>",
@@ -107,11 +111,10 @@ export function register(program: Command): void {
       intFlag("-workers", 1, o.workers);
       intFlag("-connections", 0, o.connections);
       const maxConnections = intFlag("-max-connections", 0, o.maxConnections);
-      const maxWorkers =
-        o.maxWorkers === undefined ? Number.POSITIVE_INFINITY : intFlag("-max-workers", 1, o.maxWorkers);
+      const maxWorkers = intFlag("-max-workers", 1, o.maxWorkers);
       const redirects = intFlag("-redirects", -1, o.redirects);
       const maxBody = intFlag("-max-body", -1, o.maxBody);
-      if (rate.freq === 0 && !Number.isFinite(maxWorkers)) {
+      if (rate.freq === 0 && cmd.getOptionValueSource("maxWorkers") === "default") {
         throw invalidInput(
           "-rate",
           "rate 0 (as fast as possible) needs -max-workers to bound the number of concurrent requests",
@@ -154,9 +157,19 @@ export function register(program: Command): void {
             () => counters.sent,
           )
         : undefined;
-      const onSigint = () => abort.abort();
-      process.on("SIGINT", onSigint);
-      process.on("SIGTERM", onSigint);
+      // First Ctrl-C (or SIGTERM): stop sending, abort what is in flight after a short grace, write the
+      // results and exit. A second one exits at once.
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) abort.abort();
+        else {
+          out.flush();
+          process.exit(signal === "SIGTERM" ? 143 : 130);
+        }
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       try {
         const summary = await runAttack({
           targets,
@@ -173,6 +186,7 @@ export function register(program: Command): void {
           maxBody,
           signal: abort.signal,
           counters,
+          onWarmUpResult: (r) => encode(r),
           onResult: (r) => {
             progress?.record(r);
             out.write(encode(r));
@@ -181,12 +195,17 @@ export function register(program: Command): void {
         progress?.stop();
         if (summary.dropped > 0) {
           process.stderr.write(
-            `warning: ${summary.dropped} of ${summary.scheduled} scheduled requests were dropped (never sent: -max-workers ${maxWorkers} reached)\n`,
+            `warning: ${summary.dropped} of ${summary.scheduled} scheduled requests were dropped (due but never sent: requests in flight at their cap, -max-workers ${maxWorkers} or -max-connections ${maxConnections} per origin)\n`,
+          );
+        }
+        if (summary.interrupted > 0) {
+          process.stderr.write(
+            `warning: ${summary.interrupted} requests in flight were aborted when the attack was stopped\n`,
           );
         }
       } finally {
-        process.off("SIGINT", onSigint);
-        process.off("SIGTERM", onSigint);
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
         await out.close();
       }
     });

@@ -112,7 +112,7 @@ export class MetricsAccumulator {
   /** Adds one result. */
   add(r: AttackResult): void {
     if (r.dropped) {
-      this.dropped++;
+      this.dropped += r.count ?? 1;
       return;
     }
     this.requests++;

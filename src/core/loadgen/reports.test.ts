@@ -86,6 +86,19 @@ describe("metrics (vegeta field meanings)", () => {
   });
 });
 
+describe("dropped requests", () => {
+  it("count a dropped record's count, and stay out of the latency figures", () => {
+    const m = computeMetrics([
+      result(0),
+      result(1, { dropped: true, code: 0, latency: 0, count: 998 }),
+      result(2, { dropped: true, code: 0, latency: 0 }),
+    ]);
+    expect(m.requests).toBe(1);
+    expect(m.dropped).toBe(999);
+    expect(m.scheduled).toBe(1000);
+  });
+});
+
 describe("closed model", () => {
   it("is labelled in the text and json reports", () => {
     const closed = computeMetrics([result(0, { closed: true }), result(1, { closed: true })]);

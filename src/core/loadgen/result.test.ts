@@ -85,6 +85,24 @@ describe("result encodings", () => {
     expect(encodeResultCsv(closed).trimEnd().endsWith(",false,closed")).toBe(true);
     expect(decodeResultCsv(encodeResultCsv(closed).trimEnd(), "f:1")).toEqual(closed);
   });
+  it("writes a dropped record's count (requests it stands for) only when more than 1", () => {
+    const range: AttackResult = { ...sample, code: 0, latency: 0, dropped: true, count: 9_500_000 };
+    expect(encodeResultJson(range).trimEnd().endsWith(',"dropped":true,"count":9500000}')).toBe(true);
+    expect(decodeResultJson(encodeResultJson(range), "f:1")).toEqual(range);
+    expect(encodeResultCsv(range).trimEnd().endsWith(",true,9500000")).toBe(true);
+    expect(decodeResultCsv(encodeResultCsv(range).trimEnd(), "f:1")).toEqual(range);
+    const one = { ...range, count: 1 };
+    expect(encodeResultJson(one)).not.toContain("count");
+    expect(
+      thrown(() =>
+        decodeResultJson(JSON.stringify({ ...JSON.parse(encodeResultJson(sample)), count: 2 }), "f:3"),
+      ),
+    ).toBe("f:3: count: only a dropped record has a count");
+    expect(thrown(() => decodeResultJson(encodeResultJson(range).replace("9500000", "0"), "f:4"))).toBe(
+      "f:4: count: must be a positive integer",
+    );
+  });
+
   it("reads vegeta JSON without our fields", () => {
     const r = decodeResultJson(
       '{"attack":"","seq":0,"code":200,"timestamp":"2026-11-28T01:00:00.5+01:00","latency":5,"bytes_out":0,"bytes_in":0,"error":"","body":null,"method":"GET","url":"http://x/","headers":null}',

@@ -36,6 +36,12 @@ export interface AttackResult {
   /** The request was scheduled but never sent (the attack ended with it still waiting for a free worker). */
   dropped: boolean;
   /**
+   * A dropped record may stand for `count` consecutive requests (`seq`, `seq + 1`, ...; the timestamp is the
+   * first one's intended time), so an overloaded attack writes one line, not one per request. Written only
+   * when more than 1; only on dropped records.
+   */
+  count?: number;
+  /**
    * Sent by a closed-model attack (`-rate 0 -max-workers N`: each loop sends when its previous response
    * ends), so there was no schedule and lateness is 0 by definition. Written only when true.
    */
@@ -132,7 +138,8 @@ export function createResultJsonEncoder(): (r: AttackResult) => string {
       `"bytes_out":${r.bytesOut},"bytes_in":${r.bytesIn},"error":${r.error === "" ? '""' : str(r.error)},` +
       `"body":${r.body === null ? "null" : JSON.stringify(r.body)},"method":${str(r.method)},` +
       `"url":${str(r.url)},"headers":${r.headers === null ? "null" : JSON.stringify(r.headers)},` +
-      `"lateness":${r.lateness},"dropped":${r.dropped}${r.closed ? ',"closed":true' : ""}}\n`
+      `"lateness":${r.lateness},"dropped":${r.dropped}${r.closed ? ',"closed":true' : ""}` +
+      `${r.count !== undefined && r.count > 1 ? `,"count":${r.count}` : ""}}\n`
     );
   };
 }
@@ -153,8 +160,8 @@ function headersWire(h: Record<string, string[]> | null): string {
 /**
  * Encodes one result as a CSV row in vegeta's column order (unix ns timestamp, code, latency ns,
  * bytes out, bytes in, error, base64 body, attack, seq, method, url, base64 wire headers) followed by our
- * lateness ns and dropped (true/false), and a 15th column `closed` for closed-model results. No header
- * row, as vegeta.
+ * lateness ns and dropped (true/false), and a 15th column: `closed` for closed-model results, or the
+ * count of a dropped record that stands for several requests. No header row, as vegeta.
  */
 export function encodeResultCsv(r: AttackResult): string {
   const ts = `${r.timestamp.sec}${String(r.timestamp.nsec).padStart(9, "0")}`;
@@ -174,7 +181,7 @@ export function encodeResultCsv(r: AttackResult): string {
       headersWire(r.headers),
       String(r.lateness),
       String(r.dropped),
-      ...(r.closed ? ["closed"] : []),
+      ...(r.closed ? ["closed"] : r.count !== undefined && r.count > 1 ? [String(r.count)] : []),
     ].join(",") + "\n"
   );
 }
@@ -208,6 +215,9 @@ export function decodeResultJson(line: string, where: string): AttackResult {
   if (headers !== undefined && headers !== null && (typeof headers !== "object" || Array.isArray(headers))) {
     throw invalidInput(`${where}: headers`, "must map names to arrays of strings");
   }
+  const dropped = opt("dropped", (x): x is boolean => typeof x === "boolean", false, "must be true or false");
+  const count = opt("count", (x): x is number => isInt(x) && x >= 1, 1, "must be a positive integer");
+  if (count > 1 && !dropped) throw invalidInput(`${where}: count`, "only a dropped record has a count");
   return {
     attack: opt("attack", isStr, "", "must be a string"),
     seq: opt("seq", isInt, 0, "must be a non-negative integer"),
@@ -222,7 +232,8 @@ export function decodeResultJson(line: string, where: string): AttackResult {
     url: opt("url", isStr, "", "must be a string"),
     headers: (headers ?? null) as Record<string, string[]> | null,
     lateness: opt("lateness", isInt, 0, "must be a non-negative integer (ns)"),
-    dropped: opt("dropped", (x): x is boolean => typeof x === "boolean", false, "must be true or false"),
+    dropped,
+    ...(count > 1 ? { count } : {}),
     ...(opt("closed", (x): x is boolean => typeof x === "boolean", false, "must be true or false")
       ? { closed: true }
       : {}),
@@ -287,7 +298,9 @@ export function decodeResultCsv(line: string, where: string): AttackResult {
   } catch (e) {
     throw invalidInput(where, `malformed CSV result: ${(e as Error).message}`);
   }
-  if (f.length !== 12 && f.length !== 14 && !(f.length === 15 && f[14] === "closed")) {
+  const dropped = f.length >= 14 ? f[13] === "true" : false;
+  const count = f.length === 15 && dropped && /^[1-9]\d*$/.test(f[14]!) ? Number(f[14]) : 1;
+  if (f.length !== 12 && f.length !== 14 && !(f.length === 15 && (f[14] === "closed" || count > 1))) {
     throw invalidInput(where, `malformed CSV result: want 12 or 14 columns, got ${f.length}`);
   }
   const int = (i: number, name: string): number => {
@@ -305,7 +318,6 @@ export function decodeResultCsv(line: string, where: string): AttackResult {
   } catch {
     throw invalidInput(where, "column 12 (headers): not base64");
   }
-  const dropped = f.length >= 14 ? f[13] === "true" : false;
   return {
     timestamp: { sec: Number(ts.slice(0, -9)), nsec: Number(ts.slice(-9)) },
     code: int(1, "code"),
@@ -321,7 +333,7 @@ export function decodeResultCsv(line: string, where: string): AttackResult {
     headers,
     lateness: f.length >= 14 ? int(12, "lateness") : 0,
     dropped,
-    ...(f.length === 15 ? { closed: true } : {}),
+    ...(count > 1 ? { count } : f.length === 15 ? { closed: true } : {}),
   };
 }
 
