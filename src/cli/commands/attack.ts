@@ -147,8 +147,12 @@ export function register(program: Command): void {
         import("../../adapters/loadgen/progress.js"),
       ]);
       const abort = new AbortController();
-      // A reader that went away (`attack | head`) stops the attack: nobody reads the results.
-      const out = new BufferedWriter(openOutput(o.output ?? ""), () => abort.abort());
+      // A reader that went away (`attack | head`) stops the attack quietly: nobody reads the results.
+      let readerGone = false;
+      const out = new BufferedWriter(openOutput(o.output ?? ""), () => {
+        readerGone = true;
+        abort.abort();
+      });
       const encode = createResultJsonEncoder();
       const counters = { sent: 0 };
       const progress = process.stderr.isTTY
@@ -193,12 +197,12 @@ export function register(program: Command): void {
           },
         });
         progress?.stop();
-        if (summary.dropped > 0) {
+        if (summary.dropped > 0 && !readerGone) {
           process.stderr.write(
             `warning: ${summary.dropped} of ${summary.scheduled} scheduled requests were dropped (due but never sent: requests in flight at their cap, -max-workers ${maxWorkers} or -max-connections ${maxConnections} per origin)\n`,
           );
         }
-        if (summary.interrupted > 0) {
+        if (summary.interrupted > 0 && !readerGone) {
           process.stderr.write(
             `warning: ${summary.interrupted} requests in flight were aborted when the attack was stopped\n`,
           );
