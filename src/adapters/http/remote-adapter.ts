@@ -17,6 +17,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import https from "node:https";
 import { createSecureContext } from "node:tls";
 import { ToolkitError } from "../../core/errors.js";
+import { status } from "../../core/metrics/api-objects.js";
 import type { KubeApi } from "./auth/kube-client.js";
 import { assertKeyMatchesCert, type SecurityLog, silentLog } from "./auth/tls.js";
 import type { APIResource, RemoteAdapter, UserInfo } from "./security.js";
@@ -107,38 +108,12 @@ interface Endpoint {
   description: string;
 }
 
-const STATUS_REASONS: Record<number, string> = {
-  400: "BadRequest",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "NotFound",
-  405: "MethodNotAllowed",
-  409: "Conflict",
-  429: "TooManyRequests",
-  500: "InternalError",
-  503: "ServiceUnavailable",
-  504: "Timeout",
-};
-
-/** A metav1.Status body. */
-export function statusBody(code: number, message: string): Record<string, unknown> {
-  return {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message,
-    reason: STATUS_REASONS[code] ?? "",
-    code,
-  };
-}
-
 function sendStatus(res: ServerResponse, code: number, message: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify(statusBody(code, message));
+  const body = JSON.stringify(status(code, message));
   res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }

@@ -11,12 +11,8 @@ import type { Server as TlsServer } from "node:tls";
 import { Option } from "commander";
 import { parseDurationMs } from "../../../core/duration.js";
 import { ToolkitError } from "../../../core/errors.js";
-import {
-  createRemoteAdapter,
-  type HttpRemoteAdapter,
-  parseRemoteTarget,
-  statusBody,
-} from "../remote-adapter.js";
+import { status } from "../../../core/metrics/api-objects.js";
+import { createRemoteAdapter, type HttpRemoteAdapter, parseRemoteTarget } from "../remote-adapter.js";
 import {
   type Authenticator,
   type Authorizer,
@@ -335,11 +331,11 @@ const HEALTH_USER: UserInfo = { name: "system:anonymous", groups: ["system:unaut
 
 /** A metav1.Status for 403, worded as the apiserver's Forbidden errors. */
 export function forbiddenStatus(attrs: RequestAttributes, reason: string): Record<string, unknown> {
-  if (!attrs.isResourceRequest) return statusBody(403, `forbidden: ${reason}`);
+  if (!attrs.isResourceRequest) return status(403, `forbidden: ${reason}`);
   const qualified = attrs.apiGroup ? `${attrs.resource ?? ""}.${attrs.apiGroup}` : (attrs.resource ?? "");
-  const body = statusBody(403, `${qualified} "${attrs.name ?? ""}" is forbidden: ${reason}`);
-  body.details = { name: attrs.name ?? "", group: attrs.apiGroup ?? "", kind: attrs.resource ?? "" };
-  return body;
+  return status(403, `${qualified} "${attrs.name ?? ""}" is forbidden: ${reason}`, {
+    details: { name: attrs.name ?? "", group: attrs.apiGroup ?? "", kind: attrs.resource ?? "" },
+  });
 }
 
 /**
@@ -543,7 +539,7 @@ export async function buildSecurity(flags: SecurityFlags, log: SecurityLog = sil
       if (alwaysAllowPath(url, alwaysAllow))
         return { ok: true, user: insecureDev ? INSECURE_DEV_USER : HEALTH_USER };
       const a = await authn.authenticate(req);
-      if (!a.ok) return { ok: false, code: 401, status: statusBody(401, `Unauthorized: ${a.reason}`) };
+      if (!a.ok) return { ok: false, code: 401, status: status(401, `Unauthorized: ${a.reason}`) };
       const attributes = requestAttributes(req.method ?? "GET", url, a.user);
       const d = await authz.authorize(attributes);
       if (!d.allowed) return { ok: false, code: 403, status: forbiddenStatus(attributes, d.reason) };
