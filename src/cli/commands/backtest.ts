@@ -1,7 +1,9 @@
 /**
  * `tidescale backtest`: rolling-origin evaluation of every forecaster (and the seasonal-naive baseline)
- * over one or more `timestamp,value` CSVs: WAPE, MAE, under-prediction, window-peak ratios and the share
- * of windows whose peak is under-forecast by more than 10 %, with and without marked spikes.
+ * over one or more `timestamp,value` CSVs: WAPE, MAE, under-prediction, served window-peak ratios, the
+ * share of windows whose served peak is under the actual peak by more than 10 % and the share over 2x
+ * it, with and without marked spikes. Origins cover the last `--days`, or start once `--from` of history
+ * exists.
  */
 import { basename } from "node:path";
 import type { Command } from "commander";
@@ -9,7 +11,13 @@ import { writeOutputFile } from "../../adapters/forecast/output-file.js";
 import { loadCsvSeries, loadSpikes } from "../../adapters/forecast/series-source.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
-import { type BacktestMetrics, backtest, hourlyOrigins } from "../../core/predict/backtest.js";
+import {
+  type BacktestMetrics,
+  backtest,
+  hourlyOrigins,
+  originsAfterHistory,
+  type WindowScore,
+} from "../../core/predict/backtest.js";
 import { forecasterRegistry } from "../../core/predict/registry.js";
 import type { QuantileName } from "../../core/predict/types.js";
 import { MAX_HORIZON_SLOTS, parseUtcOffset } from "./forecast.js";
@@ -18,6 +26,8 @@ import { MAX_HORIZON_SLOTS, parseUtcOffset } from "./forecast.js";
 export interface BacktestRow extends Omit<BacktestMetrics, "windowScores"> {
   file: string;
   origins: number;
+  /** Per-window scores (JSON with --windows). */
+  windowScores?: WindowScore[];
 }
 
 /** Most origins one backtest evaluates per file (the default, 7 days hourly, is 168). */
@@ -48,6 +58,8 @@ export function formatBacktestTable(rows: BacktestRow[]): string {
     "PEAK-P10",
     "PEAK<0.9",
     "PEAK<0.9-NOSPIKE",
+    "PEAK>2X-NOSPIKE",
+    "PEAK-MED-NOSPIKE",
     "ABSTAIN",
   ];
   const body = rows.map((r) => [
@@ -60,6 +72,8 @@ export function formatBacktestTable(rows: BacktestRow[]): string {
     Number.isFinite(r.peakRatioP10) ? r.peakRatioP10.toFixed(2) : "-",
     pct(r.peakMissShare),
     pct(r.peakMissShareWithoutSpikes),
+    pct(r.peakOver2ShareWithoutSpikes),
+    Number.isFinite(r.peakRatioMedianWithoutSpikes) ? r.peakRatioMedianWithoutSpikes.toFixed(2) : "-",
     r.abstainRate > 0
       ? `${pct(r.abstainRate)} ${Object.entries(r.abstainReasons)
           .map(([k, v]) => `${k}:${v}`)
@@ -75,12 +89,15 @@ export function register(program: Command): void {
   program
     .command("backtest")
     .description(
-      "Rolling-origin evaluation: at every hourly origin over the last N days each forecaster sees only the\n" +
-        "past and forecasts the next H minutes. Point metrics use p50; the window peak uses --quantile.\n" +
+      "Rolling-origin evaluation: at every hourly origin over the last N days (or from the first origin with\n" +
+        "--from of history) each forecaster sees only the past and forecasts the next H minutes. Point metrics\n" +
+        "use p50; the window peak is the served one (servedWindowPeak at --quantile, history bound applied).\n" +
         "Abstentions are scored with the recent-level fallback and counted in ABSTAIN.",
     )
     .argument("<csv...>", "series files with a `timestamp,value` header")
     .option("--days <n>", "evaluate origins over the last N days", "7")
+    .option("--from <duration>", "instead of --days: origins from the first with this much history (e.g. 2d)")
+    .option("--windows", "JSON: include every window's score (origin, served, actualPeak, peakRatio, ...)")
     .option("--horizon <duration>", "forecast horizon per origin", "60m")
     .option("--every <duration>", "spacing of origins (aligned to it)", "1h")
     .option(
@@ -99,14 +116,19 @@ export function register(program: Command): void {
         'or {"events": [{"start": <unix s>, "end": <unix s>, "countsAsSpike": true}]}; see docs/forecasting.md.\n' +
         "\nExample:\n  tidescale backtest examples/traces/checkout-qps.csv --days 0.5 --horizon 30m\n" +
         "  tidescale backtest examples/traces/t1_retail_webshop.csv --days 7 --horizon 60m\n" +
+        "  tidescale backtest examples/traces/t4_level_shift_gaps.csv --from 2d --models multi-seasonal\n" +
         "  tidescale backtest examples/traces/*.csv --models multi-seasonal,crane-dsp -o json --output report.json",
     )
-    .action((files: string[], o) => {
+    .action((files: string[], o, cmd: Command) => {
       const format = String(o.outputFormat);
       if (!["text", "json"].includes(format))
         throw invalidInput("--output-format", `want text or json, got "${format}"`);
       const days = Number(o.days);
       if (!(days > 0)) throw invalidInput("--days", `want a positive number, got "${o.days}"`);
+      if (o.from !== undefined && cmd.getOptionValueSource("days") === "cli")
+        throw invalidInput("--from", "give either --days or --from, not both");
+      const fromSec = o.from === undefined ? undefined : parseDurationMs(o.from, "--from") / 1000;
+      if (fromSec !== undefined && !(fromSec > 0)) throw invalidInput("--from", "must be positive");
       const horizonSec = parseDurationMs(o.horizon, "--horizon") / 1000;
       const everySec = parseDurationMs(o.every, "--every") / 1000;
       if (!(horizonSec > 0) || !(everySec > 0))
@@ -136,16 +158,22 @@ export function register(program: Command): void {
             "--horizon",
             `${o.horizon} is ${horizon} steps of ${series.step}s; at most ${MAX_HORIZON_SLOTS}`,
           );
-        const origins = hourlyOrigins(series, days, horizon, everySec);
+        const origins =
+          fromSec === undefined
+            ? hourlyOrigins(series, days, horizon, everySec)
+            : originsAfterHistory(series, fromSec, horizon, everySec);
+        const span = fromSec === undefined ? `over ${days}d` : `from ${o.from} of history`;
         if (origins.length > MAX_ORIGINS)
           throw invalidInput(
             "--every",
-            `${origins.length} origins over ${days}d every ${o.every}; at most ${MAX_ORIGINS} (raise --every or lower --days)`,
+            `${origins.length} origins ${span} every ${o.every}; at most ${MAX_ORIGINS} (raise --every or shorten the span)`,
           );
         if (origins.length === 0)
           throw invalidInput(
             files[i]!,
-            `no origin fits: the series is shorter than ${days}d plus the horizon`,
+            fromSec === undefined
+              ? `no origin fits: the series is shorter than ${days}d plus the horizon`
+              : `no origin fits: the series is shorter than ${o.from} of history plus the horizon`,
           );
         for (const m of models) {
           if (tty) process.stderr.write(`\r${basename(files[i]!)}: ${m}...`.padEnd(60));
@@ -157,8 +185,10 @@ export function register(program: Command): void {
             fallback: registry.get("recent-level")!,
             utcOffsetHours,
           });
-          const { windowScores: _w, ...rest } = res;
-          rows.push({ file: basename(files[i]!), origins: origins.length, ...rest });
+          const { windowScores, ...rest } = res;
+          const row: BacktestRow = { file: basename(files[i]!), origins: origins.length, ...rest };
+          if (o.windows) row.windowScores = windowScores;
+          rows.push(row);
         }
       }
       if (tty) process.stderr.write(`\r${"".padEnd(60)}\r`);
@@ -167,7 +197,7 @@ export function register(program: Command): void {
           ? `${JSON.stringify(
               {
                 quantile: q,
-                days,
+                ...(fromSec === undefined ? { days } : { fromSeconds: fromSec }),
                 horizonSeconds: horizonSec,
                 rows: rows.map((r) => ({
                   ...r,
@@ -179,6 +209,9 @@ export function register(program: Command): void {
                   peakRatioP10: r3(r.peakRatioP10),
                   peakMissShare: r3(r.peakMissShare),
                   peakMissShareWithoutSpikes: r3(r.peakMissShareWithoutSpikes),
+                  peakRatioMedianWithoutSpikes: r3(r.peakRatioMedianWithoutSpikes),
+                  peakOver2Share: r3(r.peakOver2Share),
+                  peakOver2ShareWithoutSpikes: r3(r.peakOver2ShareWithoutSpikes),
                   wapeWithoutSpikes: r3(r.wapeWithoutSpikes),
                   abstainRate: r3(r.abstainRate),
                 })),

@@ -282,6 +282,36 @@ describe("tidescale backtest", () => {
     expect(text.out.split("\n")[0]).toMatch(/^FILE\s+MODEL\s+WAPE\s+MAE\s+UNDER/);
   });
 
+  it("--from starts origins at a history length and reports over-2x shares and every window", async () => {
+    const p = file("from.csv", dailyCsv(4));
+    const r = await captureMain([
+      "backtest",
+      p,
+      "--from",
+      "2d",
+      "--models",
+      "multi-seasonal",
+      "--windows",
+      "-o",
+      "json",
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.fromSeconds).toBe(172_800);
+    const row = doc.rows[0];
+    // hours 48 .. 95 of a 96-hour series (the last horizon ends with the series)
+    expect(row.origins).toBe(48);
+    expect(row.windowScores[0].origin).toBe(2 * 1440);
+    expect(row.windowScores).toHaveLength(48);
+    expect(row.peakOver2ShareWithoutSpikes).toBe(0);
+    expect(row.peakRatioMedianWithoutSpikes).toBeGreaterThan(0.9);
+    for (const w of row.windowScores) expect(w.peakRatio).toBeCloseTo(w.served / w.actualPeak, 9);
+    const both = await captureMain(["backtest", p, "--from", "2d", "--days", "1"]);
+    expect(both).toMatchObject({ code: 2, err: "error: --from: give either --days or --from, not both\n" });
+    const long = await captureMain(["backtest", p, "--from", "5d"]);
+    expect(long.err).toMatch(/no origin fits: the series is shorter than 5d of history plus the horizon/);
+  });
+
   it("rejects a bad events file and too short series", async () => {
     const p = file("c.csv", dailyCsv(2));
     const ev = file("bad.json", "{");

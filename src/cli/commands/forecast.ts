@@ -18,7 +18,7 @@ import { craneDspForecaster } from "../../core/predict/crane-dsp.js";
 import { tail } from "../../core/predict/grid.js";
 import { forecasterRegistry } from "../../core/predict/registry.js";
 import type { Abstain, Forecast, PeriodScore, QuantileName } from "../../core/predict/types.js";
-import { windowPeak } from "../../core/predict/window-peak.js";
+import { type ServedPeak, servedWindowPeak } from "../../core/predict/window-peak.js";
 
 const num = (v: number): number => Number(v.toPrecision(10));
 
@@ -169,7 +169,7 @@ export function register(program: Command): void {
         return;
       }
       const f = r.value;
-      const peak = windowPeak(f, quantile, f.start, windowSeconds);
+      const peak = servedWindowPeak(f, quantile, f.start, windowSeconds);
       if (o.svg) {
         const shown = Math.min(172_800, Math.max(21_600, 8 * horizonSec));
         const recent = tail(series, Math.round(shown / series.step));
@@ -179,7 +179,8 @@ export function register(program: Command): void {
           "--svg",
         );
       }
-      if (o.explain) process.stderr.write(`${explain(f, loaded).join("\n")}\n`);
+      if (o.explain)
+        process.stderr.write(`${[...explain(f, loaded), servedLine(peak, windowSeconds)].join("\n")}\n`);
       else
         for (const n of f.notes)
           if (n.includes(": abstained (")) process.stderr.write(`note: ${n.trim()}; using ${f.model}\n`);
@@ -192,7 +193,18 @@ export function register(program: Command): void {
           periods: f.periods,
           candidates: f.candidates ?? [],
           notes: f.notes,
-          windowPeak: peak ? { quantile, windowSeconds, value: num(peak.value), at: peak.at } : null,
+          windowPeak: peak
+            ? {
+                quantile,
+                windowSeconds,
+                value: num(peak.value),
+                at: peak.at,
+                unbounded: num(peak.unbounded),
+                bound: peak.bound === undefined ? null : num(peak.bound),
+                bounded: peak.bounded,
+              }
+            : null,
+          calibration: f.calibration ?? null,
           points: Array.from(f.p50, (v, i) => ({
             timestamp: f.start + i * f.step,
             p50: num(v),
@@ -214,7 +226,7 @@ export function register(program: Command): void {
       const lines = [
         `model: ${f.model}   horizon: ${horizon} x ${f.step}s   periods: ${f.periods.map(formatSeconds).join(", ") || "none"}`,
         peak
-          ? `window peak (${quantile}, next ${formatSeconds(windowSeconds)}): ${num(peak.value)} at ${peak.at}`
+          ? `window peak (${quantile}, next ${formatSeconds(windowSeconds)}): ${num(peak.value)} at ${peak.at}${peak.bounded ? ` (history bound; unbounded ${num(peak.unbounded)})` : ""}`
           : "window peak: no forecast slot in the window",
         "",
         "TIMESTAMP    P50          P90          P99",
@@ -226,6 +238,18 @@ export function register(program: Command): void {
       ];
       out(`${lines.join("\n")}\n`);
     });
+}
+
+/** The served value and whether the history bound applied (`--explain`). */
+function servedLine(peak: ServedPeak | undefined, windowSeconds: number): string {
+  if (!peak) return "served: nothing (no finite forecast slot in the window)";
+  const bound =
+    peak.bound === undefined
+      ? "no history bound (model without one)"
+      : peak.bounded
+        ? `history bound ${num(peak.bound)} applied (unbounded ${num(peak.unbounded)})`
+        : `history bound ${num(peak.bound)} not reached`;
+  return `served: ${peak.quantile} window peak over the next ${formatSeconds(windowSeconds)} = ${num(peak.value)}; ${bound}`;
 }
 
 function explain(f: Forecast, loaded: LoadedSeries): string[] {

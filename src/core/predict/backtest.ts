@@ -1,13 +1,14 @@
 /**
  * Rolling-origin evaluation (the traces' scoring protocol): at each origin the forecaster sees only the
  * slots before it and forecasts `horizon` slots. Point metrics (WAPE, MAE, under-prediction) use the
- * p50 forecast; the window-peak ratio max(forecast)/max(actual) uses the served quantile (default p90),
- * which is what an autoscaler would read through windowPeak(). When a forecaster abstains, the fallback
+ * p50 forecast; the window-peak ratio served/max(actual) uses servedWindowPeak() at the served quantile
+ * (default p90, capped by the forecast's history bound), the value an autoscaler would serve. When a forecaster abstains, the fallback
  * (recent level, what a reactive autoscaler assumes) is scored and the abstention is counted.
  * Forecasters with a refit interval (Crane: 12 h) reuse their last fit, as they would in production.
  */
 import { head, quantile } from "./grid.js";
 import type { AbstainCode, Forecaster, QuantileForecast, QuantileName, RegularSeries } from "./types.js";
+import { servedWindowPeak } from "./window-peak.js";
 
 /** A marked event as slot range [start, end) of the series. */
 export interface SpikeRange {
@@ -34,8 +35,15 @@ export interface BacktestOptions {
 /** One scored window. */
 export interface WindowScore {
   origin: number;
-  /** max(forecast at the peak quantile) / max(actual); null when max(actual) = 0 or no actual. */
+  /** The served window peak (servedWindowPeak at the peak quantile). */
+  served: number;
+  /** max(actual) over the window. */
+  actualPeak: number;
+  /** served / max(actual); null when max(actual) = 0 or no actual. */
   peakRatio: number | null;
+  /** Sum of |p50 - actual| and sum of actuals over the window's scored points (for WAPE over any subset). */
+  absError: number;
+  actualSum: number;
   overlapsSpike: boolean;
   /** Abstain code when the fallback was scored. */
   abstained?: AbstainCode;
@@ -56,6 +64,11 @@ export interface BacktestMetrics {
   /** Share of windows with peak ratio < 0.9. */
   peakMissShare: number;
   peakMissShareWithoutSpikes: number;
+  /** Median peak ratio over windows that do not overlap spikes. */
+  peakRatioMedianWithoutSpikes: number;
+  /** Share of windows whose served peak is more than 2x the actual peak (over-provisioning). */
+  peakOver2Share: number;
+  peakOver2ShareWithoutSpikes: number;
   /** WAPE over points of windows that do not overlap spikes. */
   wapeWithoutSpikes: number;
   abstainRate: number;
@@ -65,10 +78,31 @@ export interface BacktestMetrics {
 
 /** Hourly origins over the last `days` days such that origin + horizon fits in the series. */
 export function hourlyOrigins(series: RegularSeries, days: number, horizon: number, every = 3600): number[] {
+  return originsFrom(
+    series,
+    series.start + series.values.length * series.step - days * 86_400,
+    horizon,
+    every,
+  );
+}
+
+/**
+ * Origins aligned to `every` from the first one whose history spans at least `historySec` seconds, to
+ * the last whose horizon fits in the series (`tidescale backtest --from 2d`).
+ */
+export function originsAfterHistory(
+  series: RegularSeries,
+  historySec: number,
+  horizon: number,
+  every = 3600,
+): number[] {
+  return originsFrom(series, series.start + historySec, horizon, every);
+}
+
+function originsFrom(series: RegularSeries, firstTime: number, horizon: number, every: number): number[] {
   const n = series.values.length;
   const stepsPerOrigin = Math.max(1, Math.round(every / series.step));
   const lastEnd = n - horizon; // last allowed origin
-  const firstTime = series.start + n * series.step - days * 86_400;
   const out: number[] = [];
   // first slot whose time is aligned to `every` and >= firstTime
   let first = Math.ceil((firstTime - series.start) / series.step);
@@ -139,17 +173,20 @@ export function backtest(
     }
     const overlaps = spikes.some((s) => o < s.end && o + h > s.start);
     let maxA = Number.NEGATIVE_INFINITY;
-    let maxF = Number.NEGATIVE_INFINITY;
     let any = false;
+    let wErr = 0;
+    let wAct = 0;
+    const now = f.start + offset * f.step;
+    const served = servedWindowPeak(f, pq, now, (h - 1) * f.step)?.value ?? Number.NaN;
     for (let j = 0; j < h && o + j < x.length; j++) {
       const a = x[o + j]!;
       const p50 = f.p50[offset + j]!;
-      const pk = f[pq][offset + j]!;
-      if (pk > maxF) maxF = pk;
       if (Number.isNaN(a)) continue;
       any = true;
       if (a > maxA) maxA = a;
       const e = Math.abs(p50 - a);
+      wErr += e;
+      wAct += a;
       errSum += e;
       absSum += e;
       actSum += a;
@@ -164,13 +201,24 @@ export function backtest(
       points++;
     }
     if (!any) continue;
-    const w: WindowScore = { origin: o, peakRatio: maxA > 0 ? maxF / maxA : null, overlapsSpike: overlaps };
+    const w: WindowScore = {
+      origin: o,
+      served,
+      actualPeak: maxA,
+      peakRatio: maxA > 0 && Number.isFinite(served) ? served / maxA : null,
+      absError: wErr,
+      actualSum: wAct,
+      overlapsSpike: overlaps,
+    };
     if (code) w.abstained = code;
     windows.push(w);
   }
   const ratios = windows.filter((w) => w.peakRatio !== null).map((w) => w.peakRatio!);
   const ratiosNs = windows.filter((w) => w.peakRatio !== null && !w.overlapsSpike).map((w) => w.peakRatio!);
-  const miss = (r: number[]) => (r.length ? r.filter((v) => v < 0.9).length / r.length : 0);
+  const share = (r: number[], hit: (v: number) => boolean) =>
+    r.length ? r.filter(hit).length / r.length : 0;
+  const miss = (r: number[]) => share(r, (v) => v < 0.9);
+  const over2 = (r: number[]) => share(r, (v) => v > 2);
   return {
     forecaster: forecaster.name,
     points,
@@ -184,6 +232,9 @@ export function backtest(
     peakRatioP10: quantile(ratios, 0.1),
     peakMissShare: miss(ratios),
     peakMissShareWithoutSpikes: miss(ratiosNs),
+    peakRatioMedianWithoutSpikes: quantile(ratiosNs, 0.5),
+    peakOver2Share: over2(ratios),
+    peakOver2ShareWithoutSpikes: over2(ratiosNs),
     wapeWithoutSpikes: actNs > 0 ? errNs / actNs : 0,
     abstainRate: opts.origins.length ? abstained / opts.origins.length : 0,
     abstainReasons: reasons,

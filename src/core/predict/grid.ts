@@ -140,6 +140,21 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return xs[lo]! + (xs[hi]! - xs[lo]!) * (pos - lo);
 }
 
+/** Several quantiles (linear interpolation) of the finite values from one sort; NaN when there are none. */
+export function quantiles(values: ArrayLike<number>, qs: readonly number[]): number[] {
+  const xs = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) xs[n++] = values[i]!;
+  const sorted = xs.subarray(0, n).sort();
+  return qs.map((q) => {
+    if (n === 0) return Number.NaN;
+    const pos = q * (n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+  });
+}
+
 /** Median of the finite values. */
 export function median(values: ArrayLike<number>): number {
   return quantile(values, 0.5);

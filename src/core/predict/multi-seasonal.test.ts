@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "./crane-dsp.js";
 import { multiSeasonalForecaster } from "./multi-seasonal.js";
 import { dailyWeekly, halfHourly, randomWalk, synth, wape } from "./test-signals.js";
 import type { RegularSeries } from "./types.js";
+import { servedWindowPeak } from "./window-peak.js";
 
 const ms = multiSeasonalForecaster();
 
@@ -26,16 +28,63 @@ describe("multi-seasonal forecaster", () => {
     }
   });
 
-  it("with 7-13 days uses daily analogs of the same weekday/weekend class", () => {
+  it("with 7-13 days uses daily analogs of learned day classes (weekend apart from weekdays)", () => {
     // 2024-04-15 is a Monday, so slot 12 * 1440 starts Saturday 27 April; forecast its 19:00-20:00.
     const s = dailyWeekly(13, 21);
     const origin = 12 * 1440 + 1140;
     const r = ms.forecast({ ...s, values: s.values.slice(0, origin) }, { horizon: 60 });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value.notes[0]).toMatch(/daily analogs of the same weekday\/weekend class/);
+    expect(r.value.notes[0]).toMatch(/daily analogs of the same learned day class \(Mon-Fri \| Sat,Sun;/);
     // The weekend level is 0.6x the weekday one: a weekday analog would be ~67 % too high.
     expect(wape(r.value.p50, s.values.slice(origin, origin + 60))).toBeLessThan(0.08);
+  });
+
+  it("forecasts a Saturday from Saturdays and a Sunday from Sundays when they differ", () => {
+    // Weekdays peak at 20:00, Saturdays at 13:00 (x1.5), Sundays are flat and low; 12 days of history
+    // (Mon 15 April .. Fri 26 April), then forecast Saturday 27 and Sunday 28 in full.
+    const shape = (minute: number, dow: number) => {
+      const bump = (at: number, height: number) => height * Math.exp(-(((minute - at) / 90) ** 2));
+      if (dow === 6) return 40 + bump(780, 120);
+      if (dow === 0) return 25;
+      return 40 + bump(1200, 80);
+    };
+    const rand = seededRandom(5);
+    const s = synth(14 * 1440, (i, t) => {
+      const dow = Math.floor((t / 86_400 + 4) % 7);
+      return shape(i % 1440, dow) * (1 + 0.04 * (rand() - 0.5));
+    });
+    const origin = 12 * 1440;
+    const r = ms.forecast({ ...s, values: s.values.slice(0, origin) }, { horizon: 2 * 1440 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.notes[0]).toMatch(/learned day class \(Mon-Fri \| Sat \| Sun;/);
+    const sat = r.value.p50.subarray(0, 1440);
+    const sun = r.value.p50.subarray(1440);
+    expect(wape(sat, s.values.slice(origin, origin + 1440))).toBeLessThan(0.05);
+    expect(wape(sun, s.values.slice(origin + 1440))).toBeLessThan(0.05);
+    // Each day's own shape: the Saturday peak at 13:00, none on Sunday, and neither has the weekday 20:00 peak.
+    expect(sat[780]!).toBeGreaterThan(140);
+    expect(sat[1200]!).toBeLessThan(50);
+    expect(Math.max(...sun)).toBeLessThan(35);
+  });
+
+  it("serves a bounded peak at exactly a week of history when the weekend has no earlier weekend", () => {
+    // The reported explosion: 7 days + 5 h, forecasting Sunday early morning; the replays over Saturday
+    // had no earlier Saturday. The served peak must stay near the analog peaks, not 18x them.
+    const s = dailyWeekly(8, 17);
+    const origin = 7 * 1440 - 1440 + 300; // Sunday 05:00
+    const hist = { ...s, values: s.values.slice(0, origin) };
+    const r = ms.forecast(hist, { horizon: 60 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const served = servedWindowPeak(r.value, "p90", r.value.start, 3600)!;
+    const actual = Math.max(...s.values.slice(origin, origin + 60));
+    expect(served.value / actual).toBeLessThan(1.5);
+    expect(served.value / actual).toBeGreaterThan(0.9);
+    expect(r.value.calibration?.source).toBe("replay");
+    expect(r.value.notes.join("\n")).toMatch(/history bound: served peak <= 1.25 x/);
+    expect(r.value.upper?.every((u) => Number.isFinite(u) && u > 0)).toBe(true);
   });
 
   it("detects a sub-daily 30-minute period from 2 days and reproduces the bursts", () => {

@@ -15,7 +15,21 @@
  * 5. Quantiles: the same procedure is replayed at hourly origins over the last 2 days of history; the
  *    relative residuals give p90 and p99 (instead of a fixed margin).
  */
-import { median, missingShare, quantile } from "./grid.js";
+import { type AnalogCore, type AnalogPlan, forecastAt, prefixSums } from "./analogs.js";
+import {
+  BOUND_ANALOGS,
+  BOUND_MARGIN,
+  binOf,
+  type Calibration,
+  calibrate,
+  countQuantum,
+  historyBound,
+  MIN_WINDOWS,
+  replay,
+  snapToCount,
+} from "./calibration.js";
+import { learnDayClasses, weekdayOf } from "./day-classes.js";
+import { median, missingShare } from "./grid.js";
 import { detectPeriods } from "./periods.js";
 import {
   abstain,
@@ -41,8 +55,12 @@ export interface MultiSeasonalConfig {
   levelHalfLife: number;
   /** Maximum analogs per slot [4]. */
   maxAnalogs: number;
-  /** Calibration span in seconds (hourly origins) [172800]. */
+  /** Calibration span in seconds (hourly replay origins) [604800]. */
   calibrationSpan: number;
+  /** Span of the replays that choose the analog smoothing, in seconds [86400]. */
+  smoothingSpan: number;
+  /** Half-width in seconds of the local maximum around each analog slot (peak envelope) [300]. */
+  peakHalfWidth: number;
   /** Abstain when more than this share of the used history is missing [0.5]. */
   maxMissingShare: number;
   /** Abstain when the last `recentWindow` seconds hold no data [10800]. */
@@ -57,42 +75,13 @@ export const DEFAULT_MULTI_SEASONAL: MultiSeasonalConfig = {
   longWindow: DAY,
   levelHalfLife: HOUR,
   maxAnalogs: 4,
-  calibrationSpan: 2 * DAY,
+  calibrationSpan: WEEK,
+  smoothingSpan: DAY,
+  peakHalfWidth: 300,
   maxMissingShare: 0.5,
   recentWindow: 3 * HOUR,
   smoothingCandidates: [0, 2, 5, 10],
 };
-
-/** How the analogs of a slot are chosen. */
-interface AnalogPlan {
-  period: number; // slots
-  /** Day class filter (daily analogs only): returns a class id for a slot index. */
-  dayClass?: (slot: number) => number;
-  label: string;
-}
-
-function isoDayClass(start: number, step: number, utcOffsetHours: number): (slot: number) => number {
-  return (slot) => {
-    const t = start + slot * step + utcOffsetHours * HOUR;
-    const dow = (((Math.floor(t / DAY) + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    return dow === 0 || dow === 6 ? 1 : 0;
-  };
-}
-
-/** Analog slot indices (all < end) for target slot t, most recent first. */
-function analogSlots(plan: AnalogPlan, t: number, end: number, max: number): number[] {
-  const out: number[] = [];
-  const p = plan.period;
-  let k = Math.max(1, Math.ceil((t - end + 1) / p));
-  const cls = plan.dayClass?.(t);
-  for (let guard = 0; out.length < max && guard < 64; guard++, k++) {
-    const s = t - k * p;
-    if (s < 0) break;
-    if (plan.dayClass && plan.dayClass(s) !== cls) continue;
-    out.push(s);
-  }
-  return out;
-}
 
 /** Cleans the training copy: isolated zeros inside a busy series become missing. */
 function cleanTraining(x: Float64Array, scale: number): Float64Array {
@@ -106,120 +95,34 @@ function cleanTraining(x: Float64Array, scale: number): Float64Array {
   return y;
 }
 
-interface Core {
-  plan: AnalogPlan;
-  x: Float64Array; // cleaned training values
-  scale: number; // s0 of the relative residual
-  cfg: MultiSeasonalConfig;
-  stepSec: number;
-  /** Half-width (slots) of the average taken around each analog slot (0 = the slot itself). */
-  smooth: number;
-  psum: Float64Array;
-  pcnt: Float64Array;
-}
-
-/** Value of analog slot s: the mean of finite values in [s - w, s + w], never reading slots >= end. */
-function analogValue(core: Core, s: number, end: number): number {
-  const w = core.smooth;
-  if (w === 0) return core.x[s]!;
-  const lo = Math.max(0, s - w);
-  const hi = Math.min(s + w, end - 1) + 1;
-  const n = core.pcnt[hi]! - core.pcnt[lo]!;
-  return n > 0 ? (core.psum[hi]! - core.psum[lo]!) / n : Number.NaN;
-}
-
-/** Prefix sums of finite values and of their count (for O(1) window means). */
-function prefixSums(x: Float64Array): { psum: Float64Array; pcnt: Float64Array } {
-  const psum = new Float64Array(x.length + 1);
-  const pcnt = new Float64Array(x.length + 1);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    const ok = !Number.isNaN(v);
-    psum[i + 1] = psum[i]! + (ok ? v : 0);
-    pcnt[i + 1] = pcnt[i]! + (ok ? 1 : 0);
+/**
+ * The analog plan: weekly analogs when a week period is accepted; daily analogs within learned day
+ * classes once a week of history exists; daily analogs without classes before; else the longest usable
+ * sub-daily period.
+ */
+function choosePlan(
+  accepted: number[],
+  x: Float64Array,
+  start: number,
+  step: number,
+  utcOffsetHours: number,
+): AnalogPlan {
+  const slotsOf = (sec: number) => Math.round(sec / step);
+  if (accepted.includes(WEEK)) return { period: slotsOf(WEEK), label: "weekly analogs" };
+  if (accepted.includes(DAY) && x.length >= slotsOf(WEEK)) {
+    const classes = learnDayClasses(x, start, step, utcOffsetHours);
+    const weekday = weekdayOf(start, step, utcOffsetHours);
+    return {
+      period: slotsOf(DAY),
+      dayClass: (slot) => classes.classOfWeekday[weekday(slot)]!,
+      dayOf: (slot) => Math.floor((start + slot * step + utcOffsetHours * 3600) / DAY),
+      label: `daily analogs of the same learned day class (${classes.label}; split above profile distance ${classes.threshold.toFixed(3)})`,
+    };
   }
-  return { psum, pcnt };
-}
-
-/** Level ratio of actual vs analog-lagged values over slots [from, end). */
-function ratio(core: Core, lag: number, from: number, end: number): { r: number; n: number } {
-  let sa = 0;
-  let sb = 0;
-  let n = 0;
-  const x = core.x;
-  for (let i = Math.max(from, lag); i < end; i++) {
-    const a = x[i]!;
-    const b = x[i - lag]!;
-    if (Number.isNaN(a) || Number.isNaN(b)) continue;
-    sa += a;
-    sb += b;
-    n++;
-  }
-  if (n === 0) return { r: 1, n: 0 };
-  const c = core.scale * n * 0.5;
-  const r = (sa + c) / (sb + c);
-  return { r: Math.min(5, Math.max(0.2, r)), n };
-}
-
-/** Point forecast for slots end .. end+h-1 using only x[0, end). */
-function pointAt(core: Core, end: number, h: number, hi?: Float64Array): Float64Array {
-  const { plan, x, cfg, stepSec } = core;
-  const out = new Float64Array(h);
-  const shortN = Math.max(1, Math.round(cfg.shortWindow / stepSec));
-  const longN = Math.max(shortN, Math.round(cfg.longWindow / stepSec));
-  const ratioCache = new Map<number, { rs: number; rl: number }>();
-  const vals: number[] = [];
-  for (let j = 0; j < h; j++) {
-    const t = end + j;
-    const slots = analogSlots(plan, t, end, cfg.maxAnalogs);
-    vals.length = 0;
-    let rawHi = Number.NaN;
-    const decay = 0.5 ** (((j + 1) * stepSec) / cfg.levelHalfLife);
-    for (const s of slots) {
-      const lag = t - s;
-      const v = analogValue(core, s, end);
-      if (Number.isNaN(v)) continue;
-      let rr = ratioCache.get(lag);
-      if (!rr) {
-        const short = ratio(core, lag, end - shortN, end);
-        const long = ratio(core, lag, end - longN, end);
-        const mid = ratio(core, lag, end - 3 * shortN, end);
-        // A persistent shift (the last 3 windows disagree with the last day by > 15 %) replaces the long level.
-        let rl = long.n > 0 ? long.r : 1;
-        if (mid.n >= shortN && Math.abs(Math.log(mid.r / rl)) > 0.15) rl = mid.r;
-        const rs = short.n >= shortN / 4 ? short.r : rl;
-        rr = { rs, rl };
-        ratioCache.set(lag, rr);
-      }
-      const r = rr.rl * (rr.rs / rr.rl) ** decay;
-      vals.push(v * r);
-      const raw = x[s]!;
-      if (!Number.isNaN(raw) && !(raw * r <= rawHi)) rawHi = raw * r;
-    }
-    if (vals.length === 0) {
-      out[j] = Number.NaN;
-      continue;
-    }
-    if (hi) hi[j] = Number.isNaN(rawHi) ? Math.max(...vals) : Math.max(rawHi, ...vals);
-    if (vals.length >= 3) out[j] = median(vals);
-    else {
-      let s = 0;
-      for (const v of vals) s += v;
-      out[j] = s / vals.length;
-    }
-  }
-  // Slots without any analog (all missing): carry the neighbouring forecast.
-  let last = Number.NaN;
-  for (let j = 0; j < h; j++) {
-    if (Number.isNaN(out[j]!)) out[j] = last;
-    else last = out[j]!;
-  }
-  for (let j = h - 1; j >= 0; j--) {
-    if (Number.isNaN(out[j]!)) out[j] = last;
-    else last = out[j]!;
-  }
-  for (let j = 0; j < h; j++) if (!(out[j]! >= 0)) out[j] = 0;
-  return out;
+  if (accepted.includes(DAY))
+    return { period: slotsOf(DAY), label: "daily analogs (under a week of history)" };
+  const p = Math.max(...accepted.filter((s) => s <= DAY || x.length >= 2 * slotsOf(s)));
+  return { period: slotsOf(p), label: `analogs every ${p / 60}m` };
 }
 
 /** The multi-seasonal forecaster. */
@@ -283,72 +186,40 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
           candidates,
         );
       }
-      const slotsOf = (sec: number) => Math.round(sec / step);
-      let plan: AnalogPlan;
-      if (accepted.includes(WEEK)) plan = { period: slotsOf(WEEK), label: "weekly analogs" };
-      else if (accepted.includes(DAY) && x.length >= slotsOf(WEEK))
-        plan = {
-          period: slotsOf(DAY),
-          dayClass: isoDayClass(history.start + offset * step, step, options.utcOffsetHours ?? 0),
-          label: "daily analogs of the same weekday/weekend class",
-        };
-      else {
-        const p = Math.max(...accepted.filter((s) => s <= DAY || x.length >= 2 * slotsOf(s)));
-        plan = { period: slotsOf(p), label: `analogs every ${p / 60}m` };
-      }
-      const core: Core = { plan, x, scale, cfg, stepSec: step, smooth: 0, ...prefixSums(x) };
-      // Calibration: replay at hourly origins over the last calibrationSpan. The replay also picks the
-      // analog smoothing (none for bursty series, wider for noisy low-volume ones) by lowest absolute error.
-      const hourSlots = Math.max(1, Math.round(HOUR / step));
-      const origins = Math.floor(cfg.calibrationSpan / HOUR);
-      const ch = Math.min(h, hourSlots);
-      const replay = (): { z: number[]; abs: number; peaks: number[] } => {
-        const z: number[] = [];
-        const peaks: number[] = [];
-        let abs = 0;
-        for (let i = 1; i <= origins; i++) {
-          const o = x.length - i * hourSlots;
-          if (o - plan.period < hourSlots) break;
-          const f = pointAt(core, o, ch);
-          let maxA = Number.NaN;
-          let maxF = 0;
-          for (let j = 0; j < ch && o + j < x.length; j++) {
-            const a = x[o + j]!;
-            if (f[j]! > maxF) maxF = f[j]!;
-            if (Number.isNaN(a)) continue;
-            if (!(a <= maxA)) maxA = a;
-            abs += Math.abs(a - f[j]!);
-            z.push((a - f[j]!) / (f[j]! + scale));
-          }
-          if (!Number.isNaN(maxA)) peaks.push((maxA + scale) / (maxF + scale));
-        }
-        return { z, abs, peaks };
+      const plan = choosePlan(accepted, x, history.start + offset * step, step, options.utcOffsetHours ?? 0);
+      const core: AnalogCore = {
+        plan,
+        x,
+        scale,
+        shortN: Math.max(1, Math.round(cfg.shortWindow / step)),
+        longN: Math.max(1, Math.round(cfg.longWindow / step)),
+        halfLifeSlots: cfg.levelHalfLife / step,
+        maxAnalogs: cfg.maxAnalogs,
+        smooth: 0,
+        peakHalfWidth: Math.round(cfg.peakHalfWidth / step),
+        ...prefixSums(x),
+        lagCache: new Map(),
+        lagFrom: 0,
+        quantum: countQuantum(raw, step),
       };
-      let chosen = { w: 0, ...replay() };
-      for (const w of cfg.smoothingCandidates) {
-        if (w === 0) continue;
-        core.smooth = w;
-        const r = replay();
-        if (r.abs < chosen.abs * 0.98) chosen = { w, ...r };
-      }
-      core.smooth = chosen.w;
-      const z = chosen.z;
-      const hiAnalog = new Float64Array(h);
-      const p50 = pointAt(core, x.length, h, hiAnalog);
-      const q90 = z.length >= 20 ? Math.max(0, quantile(z, 0.9)) : 0.1;
-      // Window-peak coverage: the p50 window maximum times this factor covered 90 % of calibration peaks.
-      const pk90 = chosen.peaks.length >= 12 ? Math.max(1, quantile(chosen.peaks, 0.9)) : 1;
-      const q99 = z.length >= 20 ? Math.max(q90, quantile(z, 0.99)) : 0.25;
+      core.longN = Math.max(core.shortN, core.longN);
+      // Level windows reach back at most one day (or 3 short windows) before the oldest replay origin.
+      const replayHours = Math.floor(Math.max(cfg.calibrationSpan, cfg.smoothingSpan) / HOUR) + 1;
+      const replaySlots = replayHours * Math.max(1, Math.round(HOUR / step));
+      core.lagFrom = Math.max(0, x.length - replaySlots - Math.max(core.longN, 3 * core.shortN));
+      const ch = Math.min(h, Math.max(1, Math.round(HOUR / step)));
+      const { cal, smooth } = calibrateCore(core, cfg, step, ch);
+      core.smooth = smooth;
+      const live = forecastAt(core, x.length, h);
+      const p50 = live.p50;
+      const bound = historyBound(core, h);
       const p90 = new Float64Array(h);
       const p99 = new Float64Array(h);
+      const factors = blockFactors(cal, live.envelope, ch);
       for (let j = 0; j < h; j++) {
-        // p90 is at least the highest level-scaled analog (keeps narrow bursts that averaging would blur).
-        p90[j] = Math.max(
-          p50[j]! + q90 * (p50[j]! + scale),
-          (p50[j]! + scale) * pk90 - scale,
-          Number.isNaN(hiAnalog[j]!) ? 0 : hiAnalog[j]!,
-        );
-        p99[j] = Math.max(p90[j]!, p50[j]! + q99 * (p50[j]! + scale));
+        const q = Math.max(p50[j]! + cal.q90 * (p50[j]! + scale), factors[j]! * live.envelope[j]!);
+        p90[j] = Math.max(p50[j]!, snapToCount(q, core.quantum));
+        p99[j] = Math.max(p90[j]!, p50[j]! + cal.q99 * (p50[j]! + scale));
       }
       const f: Forecast = {
         model: name,
@@ -357,16 +228,92 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
         p50,
         p90,
         p99,
+        upper: bound.upper,
         periods: accepted,
         candidates,
+        calibration: {
+          source: cal.source,
+          windows: cal.windows,
+          widenedWindows: cal.widened,
+          residuals: cal.residuals,
+          p90Width: cal.q90,
+          p99Width: cal.q99,
+          peakFactors: cal.peakFactors,
+          peakBinEdges: cal.edges.slice(0, -1),
+          boundMargin: BOUND_MARGIN,
+          trendAllowance: bound.trend,
+        },
         notes: [
-          `${plan.label} (period ${plan.period * step}s), analog smoothing +/-${chosen.w} slots`,
-          `quantiles calibrated on ${z.length} residuals: p90 = p50 * ${(1 + q90).toFixed(3)}, p99 = p50 * ${(1 + q99).toFixed(3)} (plus a floor); window-peak factor ${pk90.toFixed(3)}`,
+          `${plan.label} (period ${plan.period * step}s), analog smoothing +/-${smooth} slots` +
+            (live.widened > 0
+              ? `; ${live.widened} forecast slots have no earlier day of their class: wider pool`
+              : ""),
+          calibrationNote(cal),
+          `history bound: served peak <= ${BOUND_MARGIN} x the same window's largest peak over the last ${BOUND_ANALOGS} analog cycles` +
+            (bound.trend > 1
+              ? ` x trend allowance ${bound.trend.toFixed(3)}`
+              : " (no growth: no trend allowance)"),
         ],
       };
       return { ok: true, value: f };
     },
   };
+}
+
+/** Peak factor per slot: each block of `ch` slots uses the factor of its envelope maximum's bin. */
+function blockFactors(cal: Calibration, envelope: Float64Array, ch: number): Float64Array {
+  const out = new Float64Array(envelope.length);
+  for (let b = 0; b < envelope.length; b += ch) {
+    let m = 0;
+    for (let j = b; j < Math.min(envelope.length, b + ch); j++) m = Math.max(m, envelope[j]!);
+    out.fill(cal.peakFactors[binOf(cal.edges, m)]!, b, b + ch);
+  }
+  return out;
+}
+
+/**
+ * Chooses the analog smoothing on the recent replays (none for bursty series, wider for noisy
+ * low-volume ones; a wider window must cut the absolute error by 2 %), then calibrates on the replays
+ * of the whole calibration span with the chosen smoothing.
+ */
+function calibrateCore(
+  core: AnalogCore,
+  cfg: MultiSeasonalConfig,
+  step: number,
+  ch: number,
+): { cal: Calibration; smooth: number } {
+  const every = Math.max(1, Math.round(HOUR / step));
+  const quick = Math.floor(cfg.smoothingSpan / HOUR);
+  const all = Math.max(quick, Math.floor(cfg.calibrationSpan / HOUR));
+  core.smooth = 0;
+  let chosen = { w: 0, abs: replay(core, every, 1, quick + 1, ch, false).abs };
+  for (const w of cfg.smoothingCandidates) {
+    if (w === 0) continue;
+    core.smooth = w;
+    const abs = replay(core, every, 1, quick + 1, ch, false).abs;
+    if (abs < chosen.abs * 0.98) chosen = { w, abs };
+  }
+  core.smooth = chosen.w;
+  return { cal: calibrate(replay(core, every, 1, all + 1, ch), core.quantum), smooth: chosen.w };
+}
+
+function calibrationNote(cal: Calibration): string {
+  const src =
+    cal.source === "replay"
+      ? `calibrated on ${cal.windows} honest replay windows (${cal.residuals} residuals` +
+        (cal.widened > 0
+          ? `; ${cal.widened} windows forecast from the wider pool: their day class had no earlier day`
+          : "") +
+        ")"
+      : `only ${cal.windows} honest replay windows (< ${MIN_WINDOWS}): default widths, peak factor 1, the history bound decides`;
+  return `${src}: p90 = p50 + ${cal.q90.toFixed(3)} x (p50 + s0), p99 = p50 + ${cal.q99.toFixed(3)} x (p50 + s0); peak factors ${cal.peakFactors.map((v) => v.toFixed(3)).join(", ")} x the analog peak envelope${
+    cal.edges.length > 1
+      ? ` (envelope bins split at ${cal.edges
+          .slice(0, -1)
+          .map((v) => v.toPrecision(4))
+          .join(", ")})`
+      : ""
+  }`;
 }
 
 function best(c: PeriodScore[]): string {

@@ -23,6 +23,11 @@ export interface QuantileForecast {
   p50: Float64Array;
   p90: Float64Array;
   p99: Float64Array;
+  /**
+   * Upper bound per slot derived from the history (the same window's historical peaks times a margin,
+   * times a trend allowance): servedWindowPeak() never serves more. Absent = unbounded.
+   */
+  upper?: Float64Array;
 }
 
 /** The name of a forecast quantile. */
@@ -51,6 +56,29 @@ export interface Forecast extends QuantileForecast {
   candidates?: PeriodScore[];
   /** Human-readable notes: level factor, fallbacks, chosen estimator, ... */
   notes: string[];
+  /** How the quantiles and the served peak were calibrated (models that calibrate by replay). */
+  calibration?: CalibrationInfo;
+}
+
+/** The calibration of a forecast's upper quantiles and history bound (`--explain`, JSON). */
+export interface CalibrationInfo {
+  /** "replay": honest replays; "default": too few of them, fixed widths and the history bound decide. */
+  source: "replay" | "default";
+  /** Replay windows used (each forecast only from data before its origin). */
+  windows: number;
+  /** Of those, windows forecast from the wider pool because their day class had no earlier day. */
+  widenedWindows: number;
+  residuals: number;
+  /** p90 = p50 + p90Width x (p50 + s0); p99 likewise. */
+  p90Width: number;
+  p99Width: number;
+  /** The served peak is a factor x the analog peak envelope (then capped by the bound): one factor per
+   * envelope-level bin, bin k holding envelopes below peakBinEdges[k] (the last one the rest). */
+  peakFactors: number[];
+  peakBinEdges: number[];
+  /** Bound: margin x the same window's largest historical peak x trend allowance. */
+  boundMargin: number;
+  trendAllowance: number;
 }
 
 /** Closed set of reasons a forecaster declines to forecast. */
