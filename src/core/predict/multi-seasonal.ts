@@ -253,6 +253,11 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
             (bound.trend > 1
               ? ` x trend allowance ${bound.trend.toFixed(3)}`
               : " (no growth: no trend allowance)"),
+          ...(core.quantum === undefined
+            ? []
+            : [
+                `count series (whole multiples of ${core.quantum.toPrecision(4)}): p90 and the bound are rounded down to whole counts`,
+              ]),
         ],
       };
       return { ok: true, value: f };
