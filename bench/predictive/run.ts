@@ -10,7 +10,8 @@
  * <= +10 % pod-hours on at least 4 of the 6 traces.
  *
  * `npm run bench predictive`. Knobs: PRED_BENCH_WINDOW (predictionWindowSeconds, default 600),
- * PRED_BENCH_QUANTILE (served quantile, default p90),
+ * PRED_BENCH_QUANTILE (served quantile, default p90), PRED_BENCH_STARTUP (pod start-up and readiness delay
+ * each, default 60s),
  * PRED_BENCH_REFRESH (default 5m), PRED_BENCH_TRACES (comma list, default all), PRED_BENCH_DAYS (scored
  * days, default 7).
  */
@@ -34,6 +35,7 @@ const TRACES = [
 ];
 const window = Number(process.env.PRED_BENCH_WINDOW ?? 600);
 const quantile = process.env.PRED_BENCH_QUANTILE ?? "p90";
+const startup = process.env.PRED_BENCH_STARTUP ?? "60s";
 const refresh = process.env.PRED_BENCH_REFRESH ?? "5m";
 const days = Number(process.env.PRED_BENCH_DAYS ?? 7);
 const only = process.env.PRED_BENCH_TRACES?.split(",");
@@ -66,8 +68,8 @@ function runTrace(name: string): Row {
       start: new Date(t0 + HISTORY_DAYS * DAY_MS).toISOString(),
       workload: {
         capacityPerPod: capacity,
-        startupDelay: "60s",
-        readinessDelay: "60s",
+        startupDelay: startup,
+        readinessDelay: startup,
         metrics: { http_requests: { from: "offeredPerPod", window: "2m" } },
       },
       load: [{ constant: 0 }],
@@ -128,7 +130,7 @@ function runTrace(name: string): Row {
 
 const rows: Row[] = [];
 console.log(
-  `window ${window}s, refresh ${refresh}, ${days} scored days, multi-seasonal ${quantile}; node ${process.version}`,
+  `window ${window}s, refresh ${refresh}, ${days} scored days, multi-seasonal ${quantile}, pods ${startup} + ${startup} to ready; node ${process.version}`,
 );
 console.log(
   "| trace | capacity/pod | under-prov. min reactive → predictive | cut | pod-hours reactive → predictive | change | goal met | run s |",

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { COMMANDS } from "../../src/cli/registry.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -147,6 +148,42 @@ describe("docs/simulate.md", () => {
     // it came back down after the peak (the scale-down, not a run that never rose)
     expect(replicas.slice(peakAt).indexOf(1)).toBeGreaterThan(0);
     expect(doc.summary.scaleDowns).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("docs/ehpa.md", () => {
+  it("tidescale ehpa convert examples/ehpa/crane-ehpa.yaml: our apiVersion, the notes on stderr", async () => {
+    const r = await tidescale(["ehpa", "convert", "examples/ehpa/crane-ehpa.yaml"]);
+    expect(r.code).toBe(0);
+    const doc = parseYaml(r.stdout) as { apiVersion: string; spec: { prediction: unknown } };
+    expect(doc.apiVersion).toBe("autoscaling.tidescale.dev/v1alpha1");
+    expect(r.stderr).toContain(
+      "note: examples/ehpa/crane-ehpa.yaml: spec.crons[1].timezone: unset; Crane used the controller's local zone, tidescale uses UTC",
+    );
+    const bad = join(work, "bad-ehpa.yaml");
+    writeFileSync(
+      bad,
+      readFileSync(join(ROOT, "examples/ehpa/crane-ehpa.yaml"), "utf8").replace(
+        "maxReplicas: 20",
+        "maxReplicas: 1",
+      ),
+    );
+    const e = await tidescale(["ehpa", "convert", bad]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toContain(
+      `error: ${bad}: spec.maxReplicas: must be greater than or equal to minReplicas (2)`,
+    );
+  });
+
+  it("tidescale simulate examples/ehpa/predictive-simulation.yaml: predictive vs reactive", async () => {
+    const r = await tidescale(["simulate", "examples/ehpa/predictive-simulation.yaml"]);
+    expect(r.code).toBe(0);
+    const m = /under-provisioned minutes: ([\d.]+) -> ([\d.]+)/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeLessThan(Number(m![1]) / 2);
+    expect(r.stdout).toMatch(/pod-hours: +[\d.]+ -> [\d.]+/);
+    expect(r.stdout).toContain("external metric tidescale_cron");
   });
 });
 
