@@ -17,6 +17,7 @@ import {
   scenarioWarnings,
   traceFiles,
 } from "../../core/sim/scenario.js";
+import { writeFileError } from "./file-error.js";
 import { parseYamlDocuments, parseYamlText, readTextFile } from "./yaml-file.js";
 
 /** A scenario ready to run. */
@@ -119,16 +120,7 @@ export async function writeOutputFile(
       }
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such directory"
-        : code === "EACCES"
-          ? "permission denied"
-          : code === "EISDIR"
-            ? "is a directory"
-            : String((e as Error).message);
-    throw invalidInput(flag, `cannot write ${path}: ${why}`);
+    throw writeFileError(e, path, flag);
   }
 }
 

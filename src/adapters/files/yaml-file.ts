@@ -6,22 +6,14 @@ import { parseAllDocuments, parseDocument } from "yaml";
 import type { z } from "zod";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { parseWith } from "../../core/validation.js";
+import { readFileError } from "./file-error.js";
 
 /** Reads a whole file as UTF-8; an unreadable file is an INVALID_INPUT error naming the path. */
 export async function readTextFile(path: string, where = path): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EACCES"
-          ? "permission denied"
-          : code === "EISDIR"
-            ? "is a directory"
-            : String((e as Error).message);
-    throw invalidInput(where, `cannot read file: ${why}`);
+    throw readFileError(e, where);
   }
 }
 

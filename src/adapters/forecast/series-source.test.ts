@@ -95,7 +95,7 @@ describe("loadCsvSeries limits", () => {
 
   it("names the file of a directory", () => {
     expect(() => loadCsvSeries(dir)).toThrow(
-      expect.objectContaining({ where: dir, message: "is a directory" }),
+      expect.objectContaining({ where: dir, message: "cannot read file: is a directory" }),
     );
   });
 });

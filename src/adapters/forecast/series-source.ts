@@ -10,6 +10,7 @@ import type { SpikeRange } from "../../core/predict/backtest.js";
 import { MAX_GRID_SLOTS, toRegularGrid } from "../../core/predict/grid.js";
 import type { RegularSeries } from "../../core/predict/types.js";
 import { parseSeriesCsv } from "../../core/series/csv.js";
+import { readFileError } from "../files/file-error.js";
 import { createPrometheusClient, type PrometheusClient } from "../prometheus/client.js";
 
 /** A loaded series: raw points (seconds) and the regular grid built from them. */
@@ -23,14 +24,7 @@ function readText(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory"
-          : `cannot read (${code ?? String(e)})`;
-    throw invalidInput(path, why);
+    throw readFileError(e, path);
   }
 }
 

@@ -9,17 +9,14 @@ import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { type AttackResult, decodeResultLine } from "../../core/loadgen/result.js";
+import { readFileError } from "../files/file-error.js";
 
 /** Checks that a file can be read; throws INVALID_INPUT naming it otherwise. */
 export async function checkReadable(path: string): Promise<void> {
   try {
     await access(path, constants.R_OK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw invalidInput(
-      path,
-      `cannot read results file: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code)}`,
-    );
+    throw readFileError(e, path);
   }
 }
 

@@ -100,7 +100,7 @@ describe("tidescale forecast: bad input names the line and exits 2", () => {
       `error: --svg: cannot write ${join(dir, "missing", "x.svg")}: no such directory\n`,
     );
     const dirInput = await captureMain(["forecast", dir]);
-    expect(dirInput).toMatchObject({ code: 2, err: `error: ${dir}: is a directory\n` });
+    expect(dirInput).toMatchObject({ code: 2, err: `error: ${dir}: cannot read file: is a directory\n` });
   });
 });
 

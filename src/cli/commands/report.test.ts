@@ -87,7 +87,7 @@ describe("bad input exits 2 with one line", () => {
   it.each([
     [
       ["report", join(dir, "missing.jsonl")],
-      /^error: .*missing\.jsonl: cannot read results file: no such file\n$/,
+      /^error: .*missing\.jsonl: cannot read file: no such file\n$/,
     ],
     [["report", dir], /^error: .*: cannot read results: is a directory\n$/],
     [["report", join(dir, "bad.jsonl")], /^error: .*bad\.jsonl:2: timestamp: required RFC 3339 string\n$/],
