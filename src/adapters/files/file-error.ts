@@ -23,9 +23,12 @@ export function fileErrorReason(e: unknown, op: "read" | "write"): string {
   }
 }
 
-/** `<where>: cannot read file: <why>`; `where` names the file (its path, or a field and the path). */
-export function readFileError(e: unknown, where: string): ToolkitError {
-  return invalidInput(where, `cannot read file: ${fileErrorReason(e, "read")}`);
+/**
+ * `<where>: cannot read file: <why>` when `where` names the file (its path, or a field and the path);
+ * `<where>: cannot read <path>: <why>` when `where` is a flag or a position that does not.
+ */
+export function readFileError(e: unknown, where: string, path = where): ToolkitError {
+  return invalidInput(where, `cannot read ${path === where ? "file" : path}: ${fileErrorReason(e, "read")}`);
 }
 
 /** `<flag>: cannot write <path>: <why>`. */

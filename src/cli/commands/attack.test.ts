@@ -38,10 +38,10 @@ describe("attack rejects bad input before sending anything (exit 2, one line)", 
     [["-targets", good, "-format", "yaml"], /^error: -format: want http or json/],
     [["-targets", good, "-header", "nocolon"], /^error: -header: invalid header "nocolon"/],
     [["-targets", good, "-keepalive=maybe"], /^error: -keepalive: invalid boolean "maybe"/],
-    [["-targets", join(dir, "missing.txt")], /^error: -targets: cannot read ".*missing\.txt": no such file/],
+    [["-targets", join(dir, "missing.txt")], /^error: -targets: cannot read .*missing\.txt: no such file/],
     [
       ["-targets", file("b.txt", "POST http://127.0.0.1:9/\n@nope.json\n")],
-      /^error: .*b\.txt: @nope\.json: cannot read "nope\.json": no such file/,
+      /^error: .*b\.txt: @nope\.json: cannot read nope\.json: no such file/,
     ],
   ])("%j", async (args, message) => {
     const r = await captureMain(["attack", ...args]);

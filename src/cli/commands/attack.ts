@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
+import { readFileError } from "../../adapters/files/file-error.js";
 import type { PreparedTarget } from "../../adapters/loadgen/attacker.js";
 import { BufferedWriter, openOutput } from "../../adapters/loadgen/results-io.js";
 import { parseDurationMs } from "../../core/duration.js";
@@ -22,16 +23,7 @@ async function readInput(path: string, where: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : String(code);
-    throw invalidInput(where, `cannot read "${path}": ${why}`);
+    throw readFileError(e, where, path);
   }
 }
 
