@@ -85,10 +85,7 @@ describe("bad input exits 2 with one line", () => {
   const dir = mkdtempSync(join(tmpdir(), "tidescale-bad-"));
   writeFileSync(join(dir, "bad.jsonl"), `${readFileSync(RESULTS, "utf8").split("\n")[0]}\n{"code":200}\n`);
   it.each([
-    [
-      ["report", join(dir, "missing.jsonl")],
-      /^error: .*missing\.jsonl: cannot read file: no such file\n$/,
-    ],
+    [["report", join(dir, "missing.jsonl")], /^error: .*missing\.jsonl: cannot read file: no such file\n$/],
     [["report", dir], /^error: .*: cannot read results: is a directory\n$/],
     [["report", join(dir, "bad.jsonl")], /^error: .*bad\.jsonl:2: timestamp: required RFC 3339 string\n$/],
     [["report", "-type", "pie", RESULTS], /^error: -type: unknown report type "pie"/],
