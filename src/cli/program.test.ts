@@ -1,3 +1,4 @@
+import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { captureMain, REPO_ROOT, runCommand } from "../../test/support/cli.js";
 import { COMMANDS } from "./registry.js";
@@ -38,6 +39,18 @@ describe("tidescale program", () => {
       ["help [command]", "display help for command"],
     ]);
     for (const l of r.out.split("\n")) expect(l.length).toBeLessThanOrEqual(80);
+  });
+
+  it("every command group lists its subcommands with one short line each", async () => {
+    const program = new Command("tidescale");
+    for (const c of COMMANDS) {
+      expect(c.summary).toMatch(/^[^\n]{1,60}$/);
+      (await c.load()).register(program);
+    }
+    const groups = program.commands.filter((c) => c.commands.length > 0);
+    expect(groups.map((g) => g.name())).toContain("hpa");
+    for (const group of groups)
+      for (const sub of group.commands) expect(sub.summary() || sub.description()).toMatch(/^[^\n]{1,60}$/);
   });
 
   it("`help <command>` is `<command> --help`", async () => {

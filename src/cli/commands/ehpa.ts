@@ -54,6 +54,7 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExample:\n  tidescale ehpa convert examples/ehpa/crane-ehpa.yaml > ehpa.yaml");
   ehpa
     .command("convert")
+    .summary("Rewrite Crane EHPA manifests as tidescale ones")
     .description(
       "Rewrite Crane EHPA manifests (autoscaling.crane.io/v1alpha1) as tidescale ones " +
         "(autoscaling.tidescale.dev/v1alpha1, autoscaling/v2 metric specs, Manual -> Preview, query " +

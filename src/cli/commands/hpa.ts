@@ -263,6 +263,7 @@ export function register(program: Command): void {
     );
   hpa
     .command("explain")
+    .summary("Explain one reconcile of an HPA from a snapshot")
     .description(
       "Run one reconcile of an HPA at one instant from a snapshot of what the controller sees (the HPA, " +
         "the scale target, the pods, the metric values, the controller's memory) and explain the decision: " +

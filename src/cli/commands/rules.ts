@@ -32,6 +32,7 @@ export function register(program: Command): void {
         "  tidescale rules test --help   # the rules format is in docs/adapter-config.md",
     );
   const test = new Command("test")
+    .summary("Show what each rule matches and its PromQL")
     .description(
       "Run discovery once and show, for each rule: the series it matched, the metric names it exposes " +
         "(and on which resources), and the exact PromQL for a sample request with Prometheus' answer. " +
