@@ -9,6 +9,21 @@ import { TokenFile } from "../adapters/prometheus/token-file.js";
 import { parseDurationMs } from "../core/duration.js";
 import { invalidInput } from "../core/errors.js";
 
+/** The values of the flags {@link addPrometheusFlags} adds, as commander parses them. */
+export interface PrometheusFlags {
+  prometheusUrl: string;
+  prometheusVerb: "GET" | "POST";
+  prometheusCaFile?: string;
+  prometheusClientTlsCertFile?: string;
+  prometheusClientTlsKeyFile?: string;
+  prometheusTokenFile?: string;
+  prometheusAuthUsername?: string;
+  prometheusAuthPasswordFile?: string;
+  prometheusInsecureSkipTlsVerify?: boolean;
+  prometheusHeader: string[];
+  prometheusTimeout: string;
+}
+
 /** Options shared by `adapter` and `rules test` for reaching Prometheus. */
 export function addPrometheusFlags(cmd: Command): Command {
   return cmd
@@ -46,35 +61,35 @@ function readSecret(file: string, flag: string): string {
 }
 
 /** Builds Prometheus client options from the flags `addPrometheusFlags` adds. */
-export function prometheusOptions(o: Record<string, unknown>): PrometheusClientOptions {
+export function prometheusOptions(o: PrometheusFlags): PrometheusClientOptions {
   const opts: PrometheusClientOptions = {
-    url: String(o.prometheusUrl),
+    url: o.prometheusUrl,
     method: o.prometheusVerb === "POST" ? "POST" : "GET",
-    timeoutMs: parseDurationMs(String(o.prometheusTimeout ?? "10s"), "--prometheus-timeout"),
+    timeoutMs: parseDurationMs(o.prometheusTimeout, "--prometheus-timeout"),
   };
-  if (o.prometheusCaFile) opts.ca = readSecret(String(o.prometheusCaFile), "--prometheus-ca-file");
+  if (o.prometheusCaFile) opts.ca = readSecret(o.prometheusCaFile, "--prometheus-ca-file");
   if (!!o.prometheusClientTlsCertFile !== !!o.prometheusClientTlsKeyFile)
     throw invalidInput(
       "--prometheus-client-tls-cert-file",
       "needs --prometheus-client-tls-key-file (and the other way round)",
     );
-  if (o.prometheusClientTlsCertFile) {
-    opts.clientCert = readSecret(String(o.prometheusClientTlsCertFile), "--prometheus-client-tls-cert-file");
-    opts.clientKey = readSecret(String(o.prometheusClientTlsKeyFile), "--prometheus-client-tls-key-file");
+  if (o.prometheusClientTlsCertFile && o.prometheusClientTlsKeyFile) {
+    opts.clientCert = readSecret(o.prometheusClientTlsCertFile, "--prometheus-client-tls-cert-file");
+    opts.clientKey = readSecret(o.prometheusClientTlsKeyFile, "--prometheus-client-tls-key-file");
   }
   if (o.prometheusAuthUsername) {
     if (o.prometheusTokenFile)
       throw invalidInput("--prometheus-auth-username", "cannot be combined with --prometheus-token-file");
     opts.basicAuth = {
-      username: String(o.prometheusAuthUsername),
+      username: o.prometheusAuthUsername,
       password: o.prometheusAuthPasswordFile
-        ? readSecret(String(o.prometheusAuthPasswordFile), "--prometheus-auth-password-file")
+        ? readSecret(o.prometheusAuthPasswordFile, "--prometheus-auth-password-file")
         : "",
     };
   }
   if (o.prometheusInsecureSkipTlsVerify) opts.insecureSkipVerify = true;
   const headers: Record<string, string> = {};
-  for (const h of (o.prometheusHeader as string[] | undefined) ?? []) {
+  for (const h of o.prometheusHeader) {
     const eq = h.indexOf("=");
     if (eq <= 0) throw invalidInput("--prometheus-header", `want key=value, got "${h}"`);
     headers[h.slice(0, eq).trim()] = h.slice(eq + 1);
@@ -82,6 +97,6 @@ export function prometheusOptions(o: Record<string, unknown>): PrometheusClientO
   if (Object.keys(headers).length > 0) opts.headers = headers;
   // Last, after every check that can throw: the token file is watched until the client is closed.
   if (o.prometheusTokenFile)
-    opts.bearerToken = new TokenFile(String(o.prometheusTokenFile), "--prometheus-token-file");
+    opts.bearerToken = new TokenFile(o.prometheusTokenFile, "--prometheus-token-file");
   return opts;
 }

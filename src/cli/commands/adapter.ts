@@ -24,7 +24,21 @@ import { AdapterState, loadConfigFile } from "../../adapters/prometheus/discover
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { compileConfig } from "../../core/metrics/config.js";
-import { addPrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
+import { addPrometheusFlags, type PrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
+
+/** The values of the `adapter` flags, as commander parses them. */
+interface AdapterFlags extends PrometheusFlags, SecurityFlags {
+  config?: string;
+  emptyConfig?: boolean;
+  metricsRelistInterval: string;
+  metricsMaxAge?: string;
+  securePort: string;
+  bindAddress: string;
+  listerKubeconfig?: string;
+  discoveryInterval: string;
+  servePredictions?: boolean;
+  logLevel: string;
+}
 
 export function register(program: Command): void {
   const cmd = new Command("adapter")
@@ -72,7 +86,7 @@ export function register(program: Command): void {
       "  tidescale adapter --config examples/rules.yaml --prometheus-url http://127.0.0.1:9090 --insecure-dev --secure-port 8443\n" +
       "  kubectl --server http://127.0.0.1:8443 get --raw '/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/http_requests_qps'",
   );
-  cmd.action(async (o: Record<string, unknown>) => {
+  cmd.action(async (o: AdapterFlags) => {
     await runAdapter(o, cmd);
   });
   program.addCommand(cmd);
@@ -82,7 +96,7 @@ export function register(program: Command): void {
  * The rules file, or undefined for an explicit `--empty-config`. A forgotten `--config` would otherwise
  * serve empty APIs and report ready, and the HPA would see every metric missing.
  */
-function configFileOf(o: Record<string, unknown>): string | undefined {
+function configFileOf(o: AdapterFlags): string | undefined {
   if (o.emptyConfig && o.config !== undefined)
     throw invalidInput("--empty-config", "cannot be combined with --config");
   if (o.emptyConfig) return undefined;
@@ -91,7 +105,7 @@ function configFileOf(o: Record<string, unknown>): string | undefined {
       "--config",
       "required: a rules file (prometheus-adapter format); give --empty-config to serve every API empty on purpose",
     );
-  return String(o.config);
+  return o.config;
 }
 
 /** The EHPA/TSP watch cache (loaded only with --serve-predictions). */
@@ -110,20 +124,20 @@ async function startPredictionCache(
   return cache;
 }
 
-async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<void> {
-  const relistMs = parseDurationMs(String(o.metricsRelistInterval), "--metrics-relist-interval");
+async function runAdapter(o: AdapterFlags, cmd: Command): Promise<void> {
+  const relistMs = parseDurationMs(o.metricsRelistInterval, "--metrics-relist-interval");
   if (relistMs < 1000) throw invalidInput("--metrics-relist-interval", "must be at least 1s");
   const maxAgeMs =
-    o.metricsMaxAge === undefined ? relistMs : parseDurationMs(String(o.metricsMaxAge), "--metrics-max-age");
+    o.metricsMaxAge === undefined ? relistMs : parseDurationMs(o.metricsMaxAge, "--metrics-max-age");
   if (maxAgeMs < relistMs)
     throw invalidInput(
       "--metrics-max-age",
-      `must be at least --metrics-relist-interval (${String(o.metricsRelistInterval)})`,
+      `must be at least --metrics-relist-interval (${o.metricsRelistInterval})`,
     );
-  const portText = String(o.securePort);
+  const portText = o.securePort;
   if (!/^\d+$/.test(portText) || Number(portText) > 65535)
     throw invalidInput("--secure-port", `want 0..65535, got "${portText}"`);
-  const level = String(o.logLevel);
+  const level = o.logLevel;
   if (!["debug", "info", "warn", "error"].includes(level))
     throw invalidInput("--log-level", `unknown level "${level}"`);
   const log = process.stderr.isTTY
@@ -139,7 +153,7 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
       metrics.promSeconds.observe({ endpoint: path, outcome }, seconds),
   });
 
-  const flags = o as SecurityFlags;
+  const flags: SecurityFlags = o;
   const insecureDev = !!flags.insecureDev;
   const plainHttp = insecureDev && !flags.tlsCertFile && cmd.getOptionValueSource("certDir") !== "cli";
   let security: Awaited<ReturnType<typeof buildSecurity>> | undefined;
@@ -156,7 +170,7 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
     remote = security.remote;
   }
 
-  const listerKubeconfig = (o.listerKubeconfig as string | undefined) ?? flags.kubeconfig;
+  const listerKubeconfig = o.listerKubeconfig ?? flags.kubeconfig;
   const listerFlag = o.listerKubeconfig ? "--lister-kubeconfig" : "--kubeconfig";
   const listerConn = KubeConnection.from(listerKubeconfig, listerFlag);
   const lister = listerConn ? new WatchObjectLister(listerConn, { log }) : undefined;
@@ -167,7 +181,7 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
   // With a cluster, resources resolve through its API discovery; without one, the built-in table.
   const cluster = await startClusterResources({
     conn: listerConn,
-    interval: String(o.discoveryInterval),
+    interval: o.discoveryInterval,
     config,
     configFile,
     log,
@@ -216,7 +230,7 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
   cluster?.follow(state);
   let port: number;
   try {
-    port = await server.listen(Number(portText), String(o.bindAddress));
+    port = await server.listen(Number(portText), o.bindAddress);
   } catch (e) {
     state.close();
     cluster?.resources.close();
@@ -226,11 +240,11 @@ async function runAdapter(o: Record<string, unknown>, cmd: Command): Promise<voi
     throw new ToolkitError(
       "UNAVAILABLE",
       "--secure-port",
-      `cannot listen on ${String(o.bindAddress)}:${portText}: ${(e as Error).message}`,
+      `cannot listen on ${o.bindAddress}:${portText}: ${(e as Error).message}`,
     );
   }
   log.info(
-    { url: `${security ? "https" : "http"}://${String(o.bindAddress)}:${port}`, port },
+    { url: `${security ? "https" : "http"}://${o.bindAddress}:${port}`, port },
     "metrics adapter listening",
   );
   // Discovery runs in the background: /readyz answers 503 until the first relist finished.

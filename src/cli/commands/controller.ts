@@ -20,10 +20,28 @@ import { parseDurationMs } from "../../core/duration.js";
 import { adapterRuleResolver } from "../../core/ehpa/rule-query.js";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
 import { type ElectionTiming, timingProblem } from "../../core/lease/election.js";
-import { addPrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
+import { addPrometheusFlags, type PrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
 
 const COMPONENT = "tidescale-controller";
 const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/** The values of the `controller` flags, as commander parses them. */
+interface ControllerFlags extends PrometheusFlags {
+  kubeconfig?: string;
+  config?: string;
+  refreshInterval: string;
+  resyncPeriod: string;
+  workers: string;
+  refreshWorkers: string;
+  leaderElect?: boolean;
+  leaderElectLeaseName: string;
+  leaderElectNamespace?: string;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
+  identity?: string;
+  logLevel: string;
+}
 
 export function register(program: Command): void {
   const cmd = new Command("controller")
@@ -60,27 +78,26 @@ export function register(program: Command): void {
       "  tidescale controller --kubeconfig ~/.kube/config --prometheus-url http://127.0.0.1:9090 \\\n" +
       "    --config deploy/rules.yaml --refresh-interval 5m --leader-elect --leader-elect-namespace tidescale",
   );
-  cmd.action(async (o: Record<string, unknown>) => {
+  cmd.action(async (o: ControllerFlags) => {
     await runController(o);
   });
   program.addCommand(cmd);
 }
 
-function positiveInt(v: unknown, flag: string): number {
-  const s = String(v);
+function positiveInt(s: string, flag: string): number {
   if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 256)
     throw invalidInput(flag, `want 1..256, got "${s}"`);
   return Number(s);
 }
 
-function durationSec(v: unknown, flag: string, minMs: number): number {
-  const ms = parseDurationMs(String(v), flag);
+function durationSec(v: string, flag: string, minMs: number): number {
+  const ms = parseDurationMs(v, flag);
   if (ms < minMs) throw invalidInput(flag, `must be at least ${minMs / 1000}s`);
   return ms / 1000;
 }
 
-function leaseNamespace(o: Record<string, unknown>): string {
-  if (o.leaderElectNamespace !== undefined) return String(o.leaderElectNamespace);
+function leaseNamespace(o: ControllerFlags): string {
+  if (o.leaderElectNamespace !== undefined) return o.leaderElectNamespace;
   try {
     return readFileSync(SA_NAMESPACE_FILE, "utf8").trim() || "default";
   } catch {
@@ -88,8 +105,8 @@ function leaseNamespace(o: Record<string, unknown>): string {
   }
 }
 
-async function runController(o: Record<string, unknown>): Promise<void> {
-  const level = String(o.logLevel);
+async function runController(o: ControllerFlags): Promise<void> {
+  const level = o.logLevel;
   if (!["debug", "info", "warn", "error"].includes(level))
     throw invalidInput("--log-level", `unknown level "${level}"`);
   const refreshSeconds = durationSec(o.refreshInterval, "--refresh-interval", 1000);
@@ -103,7 +120,7 @@ async function runController(o: Record<string, unknown>): Promise<void> {
   };
   const problem = timingProblem(timing);
   if (problem) throw invalidInput(problem.field, problem.message);
-  const identity = o.identity !== undefined ? String(o.identity) : `${hostname()}_${process.pid}`;
+  const identity = o.identity ?? `${hostname()}_${process.pid}`;
   const pinoLog = pino({ name: "controller", level }, pino.destination({ fd: 2, sync: true }));
   const log = {
     debug: (m: string) => pinoLog.debug(m),
@@ -111,9 +128,9 @@ async function runController(o: Record<string, unknown>): Promise<void> {
     warn: (m: string) => pinoLog.warn(m),
   };
 
-  const clients = loadKubeClients(o.kubeconfig as string | undefined, "--kubeconfig");
-  const config = o.config !== undefined ? await loadConfigFile(String(o.config)) : undefined;
-  const prometheusUrl = String(o.prometheusUrl);
+  const clients = loadKubeClients(o.kubeconfig, "--kubeconfig");
+  const config = o.config !== undefined ? await loadConfigFile(o.config) : undefined;
+  const prometheusUrl = o.prometheusUrl;
   const prometheus = createPrometheusClient(prometheusOptions(o));
   let hpaVersion: Awaited<ReturnType<typeof servedHpaVersion>>;
   try {
@@ -156,7 +173,7 @@ async function runController(o: Record<string, unknown>): Promise<void> {
     elector = startLeaderElection({
       clients,
       namespace: leaseNamespace(o),
-      name: String(o.leaderElectLeaseName),
+      name: o.leaderElectLeaseName,
       identity,
       timing,
       log: log.warn,

@@ -9,7 +9,7 @@ import { loadConfigFile, relist } from "../../adapters/prometheus/discovery.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { ToolkitError } from "../../core/errors.js";
 import { formatRulesReport, planRulesReport, type SampleResult } from "../../core/metrics/rules-report.js";
-import { addPrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
+import { addPrometheusFlags, type PrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
 
 async function run(client: PrometheusClient, query: string, nowMs: number): Promise<SampleResult> {
   try {
@@ -49,14 +49,14 @@ export function register(program: Command): void {
     "\nExample:\n  tidescale rules test --config examples/rules.yaml --prometheus-url http://127.0.0.1:9090\n" +
       "  tidescale rules test --config examples/rules.yaml --prometheus-url http://127.0.0.1:9090 -o json | jq '.rules[].metrics'",
   );
-  test.action(async (o: Record<string, unknown>) => {
-    const config = await loadConfigFile(String(o.config));
-    const maxAgeMs = parseDurationMs(String(o.metricsMaxAge), "--metrics-max-age");
+  test.action(async (o: PrometheusFlags & { config: string; metricsMaxAge: string; output: string }) => {
+    const config = await loadConfigFile(o.config);
+    const maxAgeMs = parseDurationMs(o.metricsMaxAge, "--metrics-max-age");
     const client = createPrometheusClient({ ...prometheusOptions(o), retries: 1 });
     try {
       const nowMs = Date.now();
       const { registry, failures } = await relist(client, config, { nowMs, maxAgeMs });
-      const report = planRulesReport(config, registry, String(o.prometheusUrl));
+      const report = planRulesReport(config, registry, o.prometheusUrl);
       let failed = failures.size > 0;
       for (const r of report.rules) {
         if (r.sample?.query) {

@@ -73,7 +73,7 @@ export interface SecurityFlags {
 /** The default of `--cert-dir` (the generic apiserver's). */
 export const DEFAULT_CERT_DIR = "apiserver.local.config/certificates";
 
-/** Anything commander-like that takes an Option (plain or extra-typings Command). */
+/** Anything commander-like that takes an Option. */
 export interface OptionTarget {
   addOption(option: Option): unknown;
 }
