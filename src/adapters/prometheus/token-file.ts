@@ -4,15 +4,15 @@
  * demand when Prometheus answers 401 (the client then retries once with the new token). A rotated token
  * therefore does not end in 401s until a restart.
  */
-import { readFileSync, unwatchFile, watchFile } from "node:fs";
+import { readFileSync, type Stats, stat, statSync } from "node:fs";
 import { invalidInput } from "../../core/errors.js";
 import type { TokenSource } from "./client.js";
 
 export class TokenFile implements TokenSource {
   private token: string;
-  private readonly onChange = () => {
-    this.reload();
-  };
+  /** What the file looked like when last read: a poll that sees anything else re-reads it. */
+  private seen: string;
+  private readonly timer: NodeJS.Timeout;
 
   /** Reads `file` now (a missing or unreadable file is an error naming `flag`) and starts watching it. */
   constructor(
@@ -21,6 +21,7 @@ export class TokenFile implements TokenSource {
     pollMs = 1000,
   ) {
     try {
+      this.seen = fingerprint(statSync(file));
       this.token = readFileSync(file, "utf8").trim();
     } catch (e) {
       throw invalidInput(
@@ -28,7 +29,20 @@ export class TokenFile implements TokenSource {
         `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       );
     }
-    watchFile(file, { interval: pollMs, persistent: false }, this.onChange);
+    // The fingerprint is taken before the first read, so a rewrite racing with the constructor is seen
+    // by the first poll (fs.watchFile takes its first stat later and could miss it).
+    this.timer = setInterval(() => this.poll(), pollMs);
+    this.timer.unref();
+  }
+
+  private poll(): void {
+    stat(this.file, (err, st) => {
+      if (err) return; // a rotation caught half-way: the next poll or a 401 reads again
+      const now = fingerprint(st);
+      if (now === this.seen) return;
+      this.seen = now;
+      this.reload();
+    });
   }
 
   current(): string {
@@ -50,6 +64,10 @@ export class TokenFile implements TokenSource {
   }
 
   close(): void {
-    unwatchFile(this.file, this.onChange);
+    clearInterval(this.timer);
   }
+}
+
+function fingerprint(st: Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
