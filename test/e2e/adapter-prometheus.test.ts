@@ -506,7 +506,11 @@ describe("adapter + real Prometheus + kubectl", () => {
       const r = await raw(`${C2}/namespaces/${NS}/pods/web-0/http_requests_qps`);
       return r.status === 200 ? r : undefined;
     });
-    expect(back.body.items[0].describedObject.name).toBe("web-0");
+    expect(back.body.items[0].metric).toEqual({ name: "http_requests_qps", selector: null });
+    // The outage was answered and counted as 503s, not hidden.
+    expect((await raw("/metrics")).text).toMatch(
+      /tidescale_adapter_requests_total\{code="503",path="custom"\} [1-9]/,
+    );
   });
 
   it("rejects a bad config on reload and keeps serving the old one; a good one replaces it", async () => {
@@ -541,7 +545,8 @@ describe("adapter + real Prometheus + kubectl", () => {
       );
       return Math.abs(num(l.items[0]!.value) - 2) < 0.2 ? l : undefined;
     });
-    expect(v.items[0]!.describedObject.name).toBe("web-1");
+    // Served under the new config's name, by the new rule.
+    expect(v.items[0]!.metric).toEqual({ name: "http_requests_per_second", selector: null });
   });
 });
 
