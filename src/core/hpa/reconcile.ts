@@ -226,14 +226,17 @@ function computeReplicasForMetrics(
   config: ControllerConfig,
   conditions0: Condition[],
 ): MetricsStep {
-  const { hpa, now } = input;
-  let conditions = conditions0;
-  const events: HpaEvent[] = [];
   const explanation: string[] | undefined = input.explain === false ? undefined : [];
   const sel = selectorFailure(input);
   if (sel) {
-    events.push(sel.event);
-    conditions = putCondition(conditions, "ScalingActive", "False", sel.reason, sel.message, now);
+    const conditions = putCondition(
+      conditions0,
+      "ScalingActive",
+      "False",
+      sel.reason,
+      sel.message,
+      input.now,
+    );
     explanation?.push(`The target's selector is unusable: ${sel.error}. No metric is read.`);
     return {
       replicas: -1,
@@ -241,12 +244,21 @@ function computeReplicasForMetrics(
       statuses: [],
       proposals: [],
       conditions,
-      events,
+      events: [sel.event],
       error: sel.error,
       explanation,
     };
   }
-  const ctx: MetricContext = {
+  const all = evaluateMetrics(input, metricContext(input, config), explanation);
+  return all.invalid >= all.count || (all.invalid > 0 && all.replicas < input.currentReplicas)
+    ? refuseMetrics(input, all, conditions0, explanation)
+    : acceptMetrics(input, all, conditions0, explanation);
+}
+
+/** What the metric calculations see of this reconcile. */
+function metricContext(input: ReconcileInput, config: ControllerConfig): MetricContext {
+  const { hpa, now } = input;
+  return {
     explain: input.explain !== false,
     timing: {
       now,
@@ -261,61 +273,103 @@ function computeReplicasForMetrics(
     tolerances: tolerancesFor(hpa, config),
     config,
   };
-  const specs = hpa.spec.metrics;
-  const statuses: MetricStatus[] = [];
-  const proposals: MetricProposal[] = [];
-  let replicas = 0;
-  let metric = "";
-  let invalid = 0;
-  let firstFailure: { reason: string; inner: string; outer: string } | undefined;
+}
+
+/** Every metric spec evaluated in order: the largest valid proposal and the first failure. */
+interface EvaluatedMetrics {
+  count: number;
+  replicas: number;
+  metric: string;
+  invalid: number;
+  firstFailure: { reason: string; inner: string; outer: string } | undefined;
+  statuses: MetricStatus[];
+  proposals: MetricProposal[];
+  events: HpaEvent[];
+}
+
+function evaluateMetrics(
+  input: ReconcileInput,
+  ctx: MetricContext,
+  explanation: string[] | undefined,
+): EvaluatedMetrics {
+  const specs = input.hpa.spec.metrics;
+  const all: EvaluatedMetrics = {
+    count: specs.length,
+    replicas: 0,
+    metric: "",
+    invalid: 0,
+    firstFailure: undefined,
+    statuses: [],
+    proposals: [],
+    events: [],
+  };
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i]!;
     const out = computeMetric(spec, i, ctx, input.metrics[i]);
-    proposals.push(out.proposal);
-    statuses.push(out.proposal.status);
+    all.proposals.push(out.proposal);
+    all.statuses.push(out.proposal.status);
     if (out.failure) {
-      events.push({ type: "Warning", reason: out.failure.reason, message: out.failure.inner });
-      if (firstFailure === undefined) firstFailure = out.failure;
-      invalid++;
+      all.events.push({ type: "Warning", reason: out.failure.reason, message: out.failure.inner });
+      if (all.firstFailure === undefined) all.firstFailure = out.failure;
+      all.invalid++;
       explanation?.push(`Metric ${i} (${spec.type}) failed [${out.failure.reason}]: ${out.failure.inner}.`);
       continue;
     }
     const p = out.proposal.replicas!;
     explanation?.push(`Metric ${i} (${out.proposal.name}): ${out.detail ?? ""} -> proposes ${p}.`);
-    if (replicas === 0 || p > replicas) {
-      replicas = p;
-      metric = out.proposal.name;
+    if (all.replicas === 0 || p > all.replicas) {
+      all.replicas = p;
+      all.metric = out.proposal.name;
     }
   }
-  if (invalid >= specs.length || (invalid > 0 && replicas < input.currentReplicas)) {
-    const f = firstFailure ?? { reason: "", inner: "", outer: "" };
-    conditions = putCondition(
-      conditions,
-      "ScalingActive",
-      "False",
-      f.reason,
-      `the HPA was unable to compute the replica count: ${f.inner}`,
-      now,
-    );
-    const error = `invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${f.outer}`;
-    explanation?.push(
-      invalid >= specs.length
-        ? "Every metric failed: the controller does not scale."
-        : `Some metrics failed and the valid ones propose ${replicas}, fewer than the current ${input.currentReplicas}: a scale-down without full information is refused.`,
-    );
-    return { replicas: -1, metric: "", statuses, proposals, conditions, events, error, explanation };
-  }
-  conditions = putCondition(
-    conditions,
+  return all;
+}
+
+/** Every metric failed, or some did and the rest ask for a scale-down: the step fails (-1). */
+function refuseMetrics(
+  input: ReconcileInput,
+  all: EvaluatedMetrics,
+  conditions0: Condition[],
+  explanation: string[] | undefined,
+): MetricsStep {
+  const f = all.firstFailure ?? { reason: "", inner: "", outer: "" };
+  const conditions = putCondition(
+    conditions0,
+    "ScalingActive",
+    "False",
+    f.reason,
+    `the HPA was unable to compute the replica count: ${f.inner}`,
+    input.now,
+  );
+  const error = `invalid metrics (${all.invalid} invalid out of ${all.count}), first error is: ${f.outer}`;
+  explanation?.push(
+    all.invalid >= all.count
+      ? "Every metric failed: the controller does not scale."
+      : `Some metrics failed and the valid ones propose ${all.replicas}, fewer than the current ${input.currentReplicas}: a scale-down without full information is refused.`,
+  );
+  const { statuses, proposals, events } = all;
+  return { replicas: -1, metric: "", statuses, proposals, conditions, events, error, explanation };
+}
+
+/** The largest valid proposal stands (a failed metric is reported, but does not stop a scale-up). */
+function acceptMetrics(
+  input: ReconcileInput,
+  all: EvaluatedMetrics,
+  conditions0: Condition[],
+  explanation: string[] | undefined,
+): MetricsStep {
+  const { replicas, metric, statuses, proposals, events, invalid } = all;
+  const conditions = putCondition(
+    conditions0,
     "ScalingActive",
     "True",
     "ValidMetricFound",
     validMetricMessage(metric),
-    now,
+    input.now,
   );
   const result: MetricsStep = { replicas, metric, statuses, proposals, conditions, events, explanation };
   if (invalid > 0) {
-    result.error = `invalid metrics (${invalid} invalid out of ${specs.length}), first error is: ${firstFailure!.outer}`;
+    result.error = `invalid metrics (${invalid} invalid out of ${all.count}), first error is: ${all.firstFailure!.outer}`;
     explanation?.push(
       `${invalid} metric(s) failed, but the valid ones do not ask for a scale-down, so the controller goes ahead (and reports the error).`,
     );
