@@ -34,6 +34,7 @@ import {
   SubjectAccessReviewAuthorizer,
 } from "./authorization.js";
 import { parseCertBundle } from "./client-cert.js";
+import { type CraneRemoteFlags, remoteAdapterTarget } from "./crane-remote-flags.js";
 import { type KubeApi, kubeApiFromConfig, statusMessage } from "./kube-client.js";
 import { requestAttributes } from "./request-info.js";
 import { type SecurityLog, type ServingTls, servingTls, silentLog } from "./tls.js";
@@ -41,7 +42,7 @@ import { type SecurityLog, type ServingTls, servingTls, silentLog } from "./tls.
 export type { SecurityLog } from "./tls.js";
 
 /** Parsed values of the flags `addSecurityFlags` adds (commander's camelCase keys). */
-export interface SecurityFlags {
+export interface SecurityFlags extends CraneRemoteFlags {
   insecureDev?: boolean | undefined;
   certDir?: string | undefined;
   tlsCertFile?: string | undefined;
@@ -60,7 +61,6 @@ export interface SecurityFlags {
   authorizationAlwaysAllowPaths?: string | undefined;
   authorizationWebhookCacheAuthorizedTtl?: string | undefined;
   authorizationWebhookCacheUnauthorizedTtl?: string | undefined;
-  remoteAdapter?: string | undefined;
   remoteAdapterCaFile?: string | undefined;
   remoteAdapterInsecureSkipTlsVerify?: boolean | undefined;
   remoteAdapterClientCert?: string | undefined;
@@ -149,8 +149,18 @@ export function addSecurityFlags<T extends OptionTarget>(cmd: T, opts: { insecur
     "10s",
   );
   add(
-    "--remote-adapter <url|namespace/name:port>",
-    "forward requests for metrics we do not serve to this adapter (https URL or Service reference)",
+    "--remote-adapter [url|namespace/name:port]",
+    "forward requests for metrics we do not serve to this adapter (https URL or Service reference); " +
+      "Crane's spelling --remote-adapter=true takes the Service from the --remote-adapter-service-* flags",
+  );
+  add(
+    "--remote-adapter-service-namespace <namespace>",
+    "Crane's spelling: namespace of the remote adapter's Service",
+  );
+  add("--remote-adapter-service-name <name>", "Crane's spelling: name of the remote adapter's Service");
+  add(
+    "--remote-adapter-service-port <port>",
+    "Crane's spelling: port of the remote adapter's Service (default 6443)",
   );
   add("--remote-adapter-ca-file <file>", "CA bundle that signs the remote adapter's serving certificate");
   add("--remote-adapter-insecure-skip-tls-verify", "do not verify the remote adapter's certificate (unsafe)");
@@ -264,7 +274,8 @@ export async function buildRemoteAdapter(
   flags: SecurityFlags,
   log: SecurityLog = silentLog,
 ): Promise<HttpRemoteAdapter | undefined> {
-  if (!flags.remoteAdapter) {
+  const remoteAdapter = remoteAdapterTarget(flags);
+  if (!remoteAdapter) {
     for (const [v, flag] of [
       [flags.remoteAdapterCaFile, "--remote-adapter-ca-file"],
       [flags.remoteAdapterClientCert, "--remote-adapter-client-cert"],
@@ -274,7 +285,7 @@ export async function buildRemoteAdapter(
     }
     return undefined;
   }
-  const target = parseRemoteTarget(flags.remoteAdapter);
+  const target = parseRemoteTarget(remoteAdapter);
   const kube =
     target.kind === "service"
       ? kubeApiFromConfig(
@@ -286,7 +297,7 @@ export async function buildRemoteAdapter(
     throw new ToolkitError(
       "INVALID_INPUT",
       "--remote-adapter",
-      `Service reference ${flags.remoteAdapter} needs --kubeconfig (or in-cluster config) to be resolved`,
+      `Service reference ${remoteAdapter} needs --kubeconfig (or in-cluster config) to be resolved`,
     );
   }
   return createRemoteAdapter({
