@@ -29,9 +29,13 @@ die() { echo "error: control-plane: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------------- build
 
+# Bumped when the build itself changes, so an older cached build is not used.
+BUILD_REV=2
+REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
+
 cached_bin_dir() {
   local d
-  for d in "$CACHE"/kubernetes-*/; do
+  for d in "$CACHE"/kubernetes-*+r"$BUILD_REV"/; do
     [[ -x "$d/kube-apiserver" && -x "$d/kube-controller-manager" ]] && { echo "${d%/}"; return 0; }
   done
   return 1
@@ -57,7 +61,9 @@ build() {
   dsc=$(ls "$SRC_DIR"/kubernetes_*.dsc | sort -V | tail -1)
   version=$(sed -n 's/^Version: //p' "$dsc")             # e.g. 1.20.5+really1.20.2-1.1+deb12u1
   upstream=${version%-*}; upstream=${upstream##*really}  # e.g. 1.20.2
-  out="$CACHE/kubernetes-$upstream"
+  out="$CACHE/kubernetes-$upstream+r$BUILD_REV"
+  [[ -f $REFLECT2_SRC/go_above_118.go ]] ||
+    die "reflect2 1.0.2 is missing (apt-get install golang-github-modern-go-reflect2-dev; see scripts/install-deps.sh)"
   work=$(mktemp -d "$CACHE/build.XXXXXX")  # global: the EXIT trap removes it
   trap 'rm -rf "$work"' EXIT
   log "unpacking $(basename "$dsc") (Debian $version) in $work"
@@ -67,6 +73,10 @@ build() {
   # every Go dependency; GOPROXY=off and GOFLAGS=-mod=vendor make sure nothing is fetched.
   mkdir -p .go/src/k8s.io
   ln -s ../../.. .go/src/k8s.io/kubernetes
+  # Kubernetes 1.20 vendors modern-go/reflect2 1.0.1, whose map iteration faults in binaries built with Go
+  # >= 1.18 (kube-apiserver dies with "fatal error: fault" on the first custom resource it decodes).
+  # 1.0.2 (Debian's golang-github-modern-go-reflect2-dev) is the fix and keeps the same API.
+  rsync -a --delete --exclude '*_test.go' --exclude go.mod "$REFLECT2_SRC/" vendor/github.com/modern-go/reflect2/
   log "building ${BINS[*]} with $(go version | cut -d' ' -f3) (takes ~7 minutes on 2 idle cores)"
   local start=$SECONDS
   # Progress (the build's `+++` step lines) on a terminal; quiet when piped.

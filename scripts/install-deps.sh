@@ -22,6 +22,8 @@ command -v dpkg-source >/dev/null || need+=(dpkg-dev)
 command -v openssl >/dev/null || need+=(openssl)
 command -v ip >/dev/null || need+=(iproute2)
 command -v curl >/dev/null || need+=(curl)
+# reflect2 1.0.2: the control-plane build replaces the vendored 1.0.1, which crashes Go >= 1.18 binaries.
+[[ -f /usr/share/gocode/src/github.com/modern-go/reflect2/go_above_118.go ]] || need+=(golang-github-modern-go-reflect2-dev)
 
 # Services the packages above may start on install, and whether each was running before.
 services=(prometheus etcd)
