@@ -161,3 +161,44 @@ describe("trimLeadingGap", () => {
     expect(b.prediction).toEqual(a.prediction);
   });
 });
+
+describe("served samples and the history bound", () => {
+  it("caps the served quantile by the forecast's upper bound, so the served peak is servedWindowPeak's", () => {
+    const p90 = new Float64Array([5, 9, 7, 4]);
+    const forecaster = {
+      name: "fake",
+      description: "",
+      forecast: (h: { start: number; step: number; values: Float64Array }) => ({
+        ok: true as const,
+        value: {
+          model: "fake",
+          start: h.start + h.values.length * h.step,
+          step: 60,
+          p50: new Float64Array([4, 5, 5, 3]),
+          p90,
+          p99: p90,
+          upper: new Float64Array([6, 8, Number.NaN, 6]),
+          periods: [],
+          notes: [],
+        },
+      }),
+    };
+    const s = refreshMetricStatus({
+      resourceIdentifier: "x",
+      algorithm: {
+        type: "multi-seasonal",
+        forecaster,
+        sampleIntervalSec: 60,
+        historyLengthSec: 600,
+        servedQuantile: "p90",
+      },
+      history: { start: 0, step: 60, values: new Float64Array(10).fill(1) },
+      nowSec: 600,
+      windowSeconds: 180,
+    });
+    expect(s.prediction[0]!.samples.map((x) => x.value)).toEqual(["5", "8", "7", "4"]);
+    expect(s.prediction[1]!.samples.map((x) => x.value)).toEqual(["4", "5", "5", "3"]);
+    expect(servedPrediction(s, 600, 180)).toEqual({ ok: true, value: { value: 8, at: 660 } });
+    expect(s.accuracy?.pendingPeaks).toEqual([{ origin: 600, value: "8" }]);
+  });
+});

@@ -8,7 +8,7 @@
  * case so recovery can be seen.
  */
 import type { QuantileForecast, QuantileName, RegularSeries } from "../predict/types.js";
-import { windowPeak } from "../predict/window-peak.js";
+import { servedWindowPeak } from "../predict/window-peak.js";
 import { gateState, updateAccuracy } from "./accuracy.js";
 import type { ResolvedAlgorithm } from "./algorithm.js";
 import type { ObjectCondition, TspMetricStatus, TspSample, TspSeries } from "./types.js";
@@ -26,18 +26,25 @@ export interface MetricRefresh {
   seed?: number;
 }
 
-function samples(f: QuantileForecast, q: QuantileName): TspSample[] {
+/**
+ * Samples of quantile `q`. The served quantile's are capped slot by slot by the forecast's history bound
+ * (`upper`, when the model gives one), so the largest sample in a window is exactly what
+ * `servedWindowPeak` would serve.
+ */
+function samples(f: QuantileForecast, q: QuantileName, served: boolean): TspSample[] {
   const out: TspSample[] = [];
   const values = f[q];
+  const upper = served ? f.upper : undefined;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
+    const u = upper?.[i];
+    const v = u === undefined || Number.isNaN(u) ? values[i]! : Math.min(values[i]!, u);
     if (Number.isFinite(v)) out.push({ timestamp: f.start + i * f.step, value: String(v) });
   }
   return out;
 }
 
-function series(f: QuantileForecast, q: QuantileName): TspSeries {
-  return { labels: [{ name: "quantile", value: q }], samples: samples(f, q) };
+function series(f: QuantileForecast, q: QuantileName, served: boolean): TspSeries {
+  return { labels: [{ name: "quantile", value: q }], samples: samples(f, q, served) };
 }
 
 /** The p50 samples of a previous status (for scoring). */
@@ -90,7 +97,7 @@ export function refreshMetricStatus(r: MetricRefresh): TspMetricStatus {
     };
   }
   const f = result.value;
-  const peak = windowPeak(f, a.servedQuantile, r.nowSec, r.windowSeconds);
+  const peak = servedWindowPeak(f, a.servedQuantile, r.nowSec, r.windowSeconds);
   const accuracy = updateAccuracy(
     r.previous?.accuracy,
     peak ? { ...update, servedPeak: peak.value } : update,
@@ -102,7 +109,7 @@ export function refreshMetricStatus(r: MetricRefresh): TspMetricStatus {
     model: f.model,
     periods: [...f.periods],
     lastRefreshTime: isoTime(r.nowSec),
-    prediction: quantiles.map((q) => series(f, q)),
+    prediction: quantiles.map((q) => series(f, q, q === a.servedQuantile)),
     accuracy,
   };
   if (peak === undefined) {
