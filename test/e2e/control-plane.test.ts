@@ -91,6 +91,22 @@ function plane(): ControlPlane {
 }
 
 /**
+ * A setup step shared by several cases, run by the first case that needs it and reused by the others;
+ * a failed attempt is not kept, so the next case tries again and one failure does not fail every
+ * later case with a stale error.
+ */
+function onceOk<T>(setUp: () => Promise<T>): () => Promise<T> {
+  let done: Promise<T> | undefined;
+  return () => {
+    done ??= setUp().catch((e: unknown) => {
+      done = undefined;
+      throw e;
+    });
+    return done;
+  };
+}
+
+/**
  * Stands in for the kubelet and for the Service spreading load: every 500 ms, marks new pods of the
  * Deployment ready and gives the exporter the current set of ready pods.
  */
@@ -139,6 +155,79 @@ afterAll(async () => {
   await cp?.stop();
 });
 
+/**
+ * The workload every later case reads: namespace NS, the Deployment `web` (1 replica) with its pod
+ * marked Running/Ready, the pod loop standing in for the kubelet, and 300 req/s of load on the exporter.
+ * Returns the name of the first ready pod.
+ */
+const workload = onceOk(async (): Promise<string> => {
+  const c = plane();
+  if (!exporter) throw new Error("exporter not started");
+  await c.apply(JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } }));
+  await eventually(
+    `ServiceAccount ${NS}/default`,
+    async () =>
+      (await c.kubectl(["get", "sa", "default", "-n", NS], { allowFail: true })).code === 0
+        ? true
+        : undefined,
+    { timeoutMs: 30_000, everyMs: 250 },
+  );
+  await c.apply(
+    JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web", namespace: NS },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: {
+            containers: [
+              {
+                name: "web",
+                image: "registry.invalid/web:1",
+                resources: { requests: { cpu: "10m", memory: "16Mi" } },
+              },
+            ],
+          },
+        },
+      },
+    }),
+  );
+  const ready = await eventually(
+    "one pod marked ready",
+    async () => {
+      await c.markPodsReady(NS, "app=web");
+      const pods = JSON.parse(
+        (await c.kubectl(["get", "pods", "-n", NS, "-l", "app=web", "-o", "json"])).stdout,
+      ) as {
+        items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+      };
+      const names = pods.items
+        .filter((x) => x.status?.conditions?.some((k) => k.type === "Ready" && k.status === "True"))
+        .map((x) => x.metadata.name);
+      return names.length === 1 ? names : undefined;
+    },
+    { timeoutMs: 60_000, everyMs: 250, detail: () => c.log("kube-controller-manager") },
+  );
+  await eventually(
+    "Deployment available",
+    async () => {
+      const d = JSON.parse(
+        (await c.kubectl(["get", "deployment", "web", "-n", NS, "-o", "json"])).stdout,
+      ) as {
+        status: { availableReplicas?: number };
+      };
+      return d.status.availableReplicas === 1 ? d.status.availableReplicas : undefined;
+    },
+    { timeoutMs: 30_000, everyMs: 250 },
+  );
+  podLoop = startPodLoop(c, exporter);
+  exporter.setTotalRate(300);
+  return ready[0] ?? "";
+});
+
 describe("the control plane (scripts/control-plane.sh)", () => {
   it("serves the API with RBAC, the aggregator's front-proxy config and the controllers", async () => {
     const c = plane();
@@ -176,72 +265,24 @@ describe("the control plane (scripts/control-plane.sh)", () => {
 
   it("runs a Deployment whose pods the test marks Running/Ready (no kubelet)", async () => {
     const c = plane();
-    await c.kubectl(["create", "namespace", NS]);
-    await eventually(
-      `ServiceAccount ${NS}/default`,
-      async () =>
-        (await c.kubectl(["get", "sa", "default", "-n", NS], { allowFail: true })).code === 0
-          ? true
-          : undefined,
-      { timeoutMs: 30_000, everyMs: 250 },
-    );
-    await c.apply(
-      JSON.stringify({
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: "web", namespace: NS },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: "web" } },
-          template: {
-            metadata: { labels: { app: "web" } },
-            spec: {
-              containers: [
-                {
-                  name: "web",
-                  image: "registry.invalid/web:1",
-                  resources: { requests: { cpu: "10m", memory: "16Mi" } },
-                },
-              ],
-            },
-          },
-        },
-      }),
-    );
-    const ready = await eventually(
-      "one pod marked ready",
-      async () => {
-        const changed = await c.markPodsReady(NS, "app=web");
-        return changed.length === 1 ? changed : undefined;
-      },
-      { timeoutMs: 60_000, everyMs: 250, detail: () => c.log("kube-controller-manager") },
-    );
-    const available = await eventually(
-      "Deployment available",
-      async () => {
-        const d = JSON.parse(
-          (await c.kubectl(["get", "deployment", "web", "-n", NS, "-o", "json"])).stdout,
-        ) as {
-          status: { availableReplicas?: number };
-        };
-        return d.status.availableReplicas === 1 ? d.status.availableReplicas : undefined;
-      },
-      { timeoutMs: 30_000, everyMs: 250 },
-    );
-    expect(available).toBe(1);
-    const pod = JSON.parse(
-      (await c.kubectl(["get", "pod", ready[0] ?? "", "-n", NS, "-o", "json"])).stdout,
-    ) as {
-      status: { phase: string; conditions: { type: string; status: string }[] };
+    const name = await workload();
+    const pod = JSON.parse((await c.kubectl(["get", "pod", name, "-n", NS, "-o", "json"])).stdout) as {
+      metadata: { labels?: Record<string, string> };
+      status: { phase: string };
     };
+    // The setup waited for the Ready condition; the phase and the labels are what it did not check.
     expect(pod.status.phase).toBe("Running");
-    expect(pod.status.conditions.find((x) => x.type === "Ready")?.status).toBe("True");
+    expect(pod.metadata.labels?.app).toBe("web");
+    const rs = JSON.parse(
+      (await c.kubectl(["get", "replicasets", "-n", NS, "-l", "app=web", "-o", "json"])).stdout,
+    ) as { items: { status: { readyReplicas?: number } }[] };
+    // The ReplicaSet controller (kube-controller-manager) counts the pod the test marked ready.
+    expect(rs.items.map((r) => r.status.readyReplicas ?? 0)).toContain(1);
   });
 
   it("feeds Prometheus per-pod request counters for the pods that exist", async () => {
-    const c = plane();
     if (!exporter || !prom) throw new Error("not started");
-    podLoop = startPodLoop(c, exporter);
+    await workload();
     exporter.setTotalRate(300);
     // The per-pod rate settles at the load the test generates (300 req/s, one pod).
     const samples = await waitForQuery(
@@ -423,122 +464,154 @@ async function tokenKubeconfig(c: ControlPlane, file: string, token: string): Pr
   return file;
 }
 
-describe("the tidescale adapter behind kube-apiserver", () => {
-  it("registers through APIService objects and all four become Available", async () => {
-    const c = plane();
-    if (!prom) throw new Error("not started");
-    workDir = await mkdtemp(join(tmpdir(), "tidescale-e2e-adapter-"));
-    adapterPort = await freePort();
-    // The adapter's identity and RBAC are the ones shipped in deploy/ (namespace, SA, RBAC, rules).
-    for (const f of ["00-namespace.yaml", "01-service-account.yaml", "02-rbac.yaml"]) {
-      await c.kubectl(["apply", "-f", join(DEPLOY_DIR, f)]);
-    }
-    const token = (
-      await c.kubectl(["create", "token", "tidescale-adapter", "-n", ADAPTER_NS, "--duration=2h"])
-    ).stdout.trim();
-    const kubeconfig = await tokenKubeconfig(c, join(workDir, "adapter.kubeconfig"), token);
-    // The example rules from deploy/03-config.yaml, with a 30 s rate window so the test is quick.
-    const configMap = parseYaml(await readFile(join(DEPLOY_DIR, "03-config.yaml"), "utf8")) as {
-      data: Record<string, string>;
-    };
-    const rules = (configMap.data["rules.yaml"] ?? "").replaceAll("[2m]", "[30s]");
-    expect(rules).toContain("[30s]");
-    const rulesFile = join(workDir, "rules.yaml");
-    await writeFile(rulesFile, rules);
-    // The adapter's CA, serving certificate and APIServices from `tidescale certs`, as a user makes them
-    // (docs/install.md): the APIServices point at the adapter's port and carry the CA in caBundle.
-    const certsDir = join(workDir, "certs");
-    const certs = await runCli([
-      "certs",
-      "--namespace",
-      ADAPTER_NS,
-      "--service",
-      "tidescale-adapter",
-      "--port",
-      String(adapterPort),
-      "--out-dir",
-      certsDir,
-    ]);
-    expect(certs.code, certs.err).toBe(0);
-    adapterCA = await readFile(join(certsDir, "ca.crt"), "utf8");
-    const serving = { certFile: join(certsDir, "tls.crt"), keyFile: join(certsDir, "tls.key") };
-    // A queue length for the example externalRules (an External metric).
-    exporter?.setGauge("queue_messages_ready", { namespace: NS, queue: "orders" }, 42);
-    await waitForQuery(prom.url, `http_requests_total{namespace="${NS}"}`, { timeoutMs: 30_000 });
-    await waitForQuery(prom.url, `queue_messages_ready{namespace="${NS}"}`, { timeoutMs: 30_000 });
-    const ca = adapterCA;
-    adapter = await startCli(
-      adapterArgs({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
+/** What registering the adapter produced, for the case that checks it. */
+interface AdapterRegistration {
+  /** The APIService objects `tidescale certs` wrote. */
+  apiServices: { spec: { caBundle?: string; insecureSkipTLSVerify?: boolean } }[];
+  /** The reason of each APIService's Available=True condition. */
+  availableReasons: string[];
+}
+
+/**
+ * The adapter running on loopback with deploy/'s ServiceAccount and RBAC, registered through the
+ * APIServices `tidescale certs` wrote, and every group answering through kube-apiserver. A failed
+ * attempt stops the adapter it started, so the next case starts over.
+ */
+const adapterUp = onceOk(async (): Promise<AdapterRegistration> => {
+  try {
+    return await registerAdapter();
+  } catch (e) {
+    await adapter?.stop();
+    adapter = undefined;
+    throw e;
+  }
+});
+
+async function registerAdapter(): Promise<AdapterRegistration> {
+  const c = plane();
+  if (!prom) throw new Error("not started");
+  workDir = await mkdtemp(join(tmpdir(), "tidescale-e2e-adapter-"));
+  adapterPort = await freePort();
+  // The adapter's identity and RBAC are the ones shipped in deploy/ (namespace, SA, RBAC, rules).
+  for (const f of ["00-namespace.yaml", "01-service-account.yaml", "02-rbac.yaml"]) {
+    await c.kubectl(["apply", "-f", join(DEPLOY_DIR, f)]);
+  }
+  const token = (
+    await c.kubectl(["create", "token", "tidescale-adapter", "-n", ADAPTER_NS, "--duration=2h"])
+  ).stdout.trim();
+  const kubeconfig = await tokenKubeconfig(c, join(workDir, "adapter.kubeconfig"), token);
+  // The example rules from deploy/03-config.yaml, with a 30 s rate window so the test is quick.
+  const configMap = parseYaml(await readFile(join(DEPLOY_DIR, "03-config.yaml"), "utf8")) as {
+    data: Record<string, string>;
+  };
+  const rules = (configMap.data["rules.yaml"] ?? "").replaceAll("[2m]", "[30s]");
+  expect(rules).toContain("[30s]");
+  const rulesFile = join(workDir, "rules.yaml");
+  await writeFile(rulesFile, rules);
+  // The adapter's CA, serving certificate and APIServices from `tidescale certs`, as a user makes them
+  // (docs/install.md): the APIServices point at the adapter's port and carry the CA in caBundle.
+  const certsDir = join(workDir, "certs");
+  const certs = await runCli([
+    "certs",
+    "--namespace",
+    ADAPTER_NS,
+    "--service",
+    "tidescale-adapter",
+    "--port",
+    String(adapterPort),
+    "--out-dir",
+    certsDir,
+  ]);
+  expect(certs.code, certs.err).toBe(0);
+  adapterCA = await readFile(join(certsDir, "ca.crt"), "utf8");
+  const serving = { certFile: join(certsDir, "tls.crt"), keyFile: join(certsDir, "tls.key") };
+  // A queue length for the example externalRules (an External metric).
+  exporter?.setGauge("queue_messages_ready", { namespace: NS, queue: "orders" }, 42);
+  await waitForQuery(prom.url, `http_requests_total{namespace="${NS}"}`, { timeoutMs: 30_000 });
+  await waitForQuery(prom.url, `queue_messages_ready{namespace="${NS}"}`, { timeoutMs: 30_000 });
+  const ca = adapterCA;
+  adapter = await startCli(
+    adapterArgs({ rulesFile, promUrl: prom.url, port: adapterPort, serving, kubeconfig }),
+    {
+      timeoutMs: 60_000,
+      ready: async () =>
+        (await httpsGet(`https://127.0.0.1:${adapterPort}/readyz`, { ca, servername: ADAPTER_DNS }))
+          .status === 200,
+    },
+  );
+  // A process on loopback: ExternalName `localhost` + --enable-aggregator-routing=false.
+  await c.apply(
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "tidescale-adapter", namespace: ADAPTER_NS },
+      spec: { type: "ExternalName", externalName: "localhost" },
+    }),
+  );
+  // The APIService objects `tidescale certs` wrote (the same as deploy/06 and 07 with caBundle set;
+  // src/cli/commands/certs.test.ts checks that), applied as they are.
+  const docs: unknown[] = [];
+  for (const d of parseAllDocuments(await readFile(join(certsDir, "apiservices.yaml"), "utf8"))) {
+    const o = d.toJS() as { spec: { caBundle?: string; insecureSkipTLSVerify?: boolean } } | null;
+    if (!o) continue;
+    docs.push(o);
+  }
+  await c.apply(JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }));
+  const availableReasons: string[] = [];
+  for (const name of APISERVICES) {
+    const cond = await eventually(
+      `APIService ${name} Available`,
+      async () => {
+        const o = JSON.parse((await c.kubectl(["get", "apiservice", name, "-o", "json"])).stdout) as {
+          status?: { conditions?: { type: string; status: string; reason: string }[] };
+        };
+        const a = o.status?.conditions?.find((x) => x.type === "Available");
+        return a?.status === "True" ? a : undefined;
+      },
       {
-        timeoutMs: 60_000,
-        ready: async () =>
-          (await httpsGet(`https://127.0.0.1:${adapterPort}/readyz`, { ca, servername: ADAPTER_DNS }))
-            .status === 200,
+        timeoutMs: 90_000,
+        detail: async () =>
+          `${(await c.kubectl(["get", "apiservices", name, "-o", "yaml"])).stdout}\nadapter:\n${adapter?.output().slice(-3000)}`,
       },
     );
-    // A process on loopback: ExternalName `localhost` + --enable-aggregator-routing=false.
-    await c.apply(
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Service",
-        metadata: { name: "tidescale-adapter", namespace: ADAPTER_NS },
-        spec: { type: "ExternalName", externalName: "localhost" },
-      }),
+    availableReasons.push(cond.reason);
+  }
+  // Available=True in the API does not mean kube-apiserver proxies the group yet: its proxy handler
+  // keeps its own copy of each APIService (kube-aggregator's APIServiceRegistrationController, a
+  // separate informer and work queue) and answers 404 before it has the APIService and 503 "service
+  // unavailable" while its copy is not Available. Measured here on a loaded machine: 404 then 503 for
+  // up to 11 s after Available=True was read. So wait until each group answers through kube-apiserver.
+  for (const name of APISERVICES) {
+    const [version, ...group] = name.split(".");
+    await eventually(
+      `${name} proxied by kube-apiserver`,
+      async () => {
+        const r = await c.kubectl(["get", "--raw", `/apis/${group.join(".")}/${version}`], {
+          allowFail: true,
+        });
+        if (r.code !== 0) throw new Error(r.stderr.trim());
+        return true;
+      },
+      { timeoutMs: 60_000, everyMs: 250 },
     );
-    // The APIService objects `tidescale certs` wrote (the same as deploy/06 and 07 with caBundle set;
-    // src/cli/commands/certs.test.ts checks that), applied as they are.
-    const docs: unknown[] = [];
-    for (const d of parseAllDocuments(await readFile(join(certsDir, "apiservices.yaml"), "utf8"))) {
-      const o = d.toJS() as { spec: { caBundle?: string; insecureSkipTLSVerify?: boolean } } | null;
-      if (!o) continue;
+  }
+  return { apiServices: docs as AdapterRegistration["apiServices"], availableReasons };
+}
+
+describe("the tidescale adapter behind kube-apiserver", () => {
+  it("registers through APIService objects and all four become Available", async () => {
+    const r = await adapterUp();
+    expect(r.apiServices).toHaveLength(4);
+    for (const o of r.apiServices) {
       expect(o.spec.insecureSkipTLSVerify).toBeUndefined();
-      expect(Buffer.from(o.spec.caBundle ?? "", "base64").toString("utf8")).toBe(ca);
-      docs.push(o);
+      expect(Buffer.from(o.spec.caBundle ?? "", "base64").toString("utf8")).toBe(adapterCA);
     }
-    expect(docs).toHaveLength(4);
-    await c.apply(JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }));
-    for (const name of APISERVICES) {
-      const cond = await eventually(
-        `APIService ${name} Available`,
-        async () => {
-          const o = JSON.parse((await c.kubectl(["get", "apiservice", name, "-o", "json"])).stdout) as {
-            status?: { conditions?: { type: string; status: string; reason: string }[] };
-          };
-          const a = o.status?.conditions?.find((x) => x.type === "Available");
-          return a?.status === "True" ? a : undefined;
-        },
-        {
-          timeoutMs: 90_000,
-          detail: async () =>
-            `${(await c.kubectl(["get", "apiservices", name, "-o", "yaml"])).stdout}\nadapter:\n${adapter?.output().slice(-3000)}`,
-        },
-      );
-      expect(cond.reason).toBe("Passed");
-    }
-    // Available=True in the API does not mean kube-apiserver proxies the group yet: its proxy handler
-    // keeps its own copy of each APIService (kube-aggregator's APIServiceRegistrationController, a
-    // separate informer and work queue) and answers 404 before it has the APIService and 503 "service
-    // unavailable" while its copy is not Available. Measured here on a loaded machine: 404 then 503 for
-    // up to 11 s after Available=True was read. So wait until each group answers through kube-apiserver.
-    for (const name of APISERVICES) {
-      const [version, ...group] = name.split(".");
-      await eventually(
-        `${name} proxied by kube-apiserver`,
-        async () => {
-          const r = await c.kubectl(["get", "--raw", `/apis/${group.join(".")}/${version}`], {
-            allowFail: true,
-          });
-          if (r.code !== 0) throw new Error(r.stderr.trim());
-          return true;
-        },
-        { timeoutMs: 60_000, everyMs: 250 },
-      );
-    }
+    expect(r.availableReasons).toEqual(APISERVICES.map(() => "Passed"));
   });
 
   it("kube-apiserver fetches the adapter's OpenAPI spec without a 403 (system:aggregator is authenticated)", async () => {
     const c = plane();
-    if (!adapterCA) throw new Error("adapter not started");
+    await adapterUp();
     const proxyCert = await readFile(c.frontProxyClientCert, "utf8");
     const proxyKey = await readFile(c.frontProxyClientKey, "utf8");
     const adapterMetrics = async () =>
@@ -559,7 +632,7 @@ describe("the tidescale adapter behind kube-apiserver", () => {
       );
     // kube-apiserver's OpenAPI aggregation downloads /openapi/v2 once per APIService, as the user
     // system:aggregator with no group; the adapter counts each answer by code.
-    const served = await eventually(
+    await eventually(
       "the OpenAPI spec fetched for all four APIServices",
       async () => {
         const n = openapi(await adapterMetrics(), 200);
@@ -571,7 +644,6 @@ describe("the tidescale adapter behind kube-apiserver", () => {
 ${await c.log("kube-apiserver", 40)}`,
       },
     );
-    expect(served).toBeGreaterThanOrEqual(4);
     expect(openapi(await adapterMetrics(), 403)).toBe(0);
     const log = await c.log("kube-apiserver", 1_000_000);
     const denied = log
@@ -583,6 +655,8 @@ ${await c.log("kube-apiserver", 40)}`,
   it("answers kubectl get --raw for the custom metric through kube-apiserver", async () => {
     const c = plane();
     if (!exporter) throw new Error("not started");
+    await workload();
+    await adapterUp();
     const list = await eventually(
       "http_requests_qps for the one pod at ~300/s",
       async () => {
@@ -614,19 +688,26 @@ ${await c.log("kube-apiserver", 40)}`,
   it("serves custom.metrics v1beta1 and external.metrics through kube-apiserver too", async () => {
     const c = plane();
     if (!exporter) throw new Error("not started");
-    const v1beta1 = JSON.parse(
-      (
-        await c.kubectl([
-          "get",
-          "--raw",
-          `/apis/custom.metrics.k8s.io/v1beta1/namespaces/${NS}/pods/*/http_requests_qps`,
-        ])
-      ).stdout,
-    ) as {
-      kind: string;
-      apiVersion: string;
-      items: { metricName: string; describedObject: { name: string } }[];
-    };
+    await workload();
+    await adapterUp();
+    // Each case sets up what it reads, so wait for the adapter to serve the pod (Prometheus' rate window).
+    const v1beta1 = await eventually(
+      "custom.metrics v1beta1 list with the one pod",
+      async () => {
+        const r = await c.kubectl(
+          ["get", "--raw", `/apis/custom.metrics.k8s.io/v1beta1/namespaces/${NS}/pods/*/http_requests_qps`],
+          { allowFail: true },
+        );
+        if (r.code !== 0) throw new Error(r.stderr);
+        const l = JSON.parse(r.stdout) as {
+          kind: string;
+          apiVersion: string;
+          items: { metricName: string; describedObject: { name: string } }[];
+        };
+        return l.items.length === 1 ? l : undefined;
+      },
+      { timeoutMs: 90_000, detail: async () => adapter?.output().slice(-3000) ?? "" },
+    );
     expect(v1beta1.apiVersion).toBe("custom.metrics.k8s.io/v1beta1");
     expect(v1beta1.items.map((i) => [i.metricName, i.describedObject.name])).toEqual([
       ["http_requests_qps", exporter.pods()[0]],
@@ -652,6 +733,8 @@ ${await c.log("kube-apiserver", 40)}`,
 
   it("rejects unauthenticated (401) and unauthorized (403) callers, directly and through kube-apiserver", async () => {
     const c = plane();
+    await workload();
+    await adapterUp();
     if (!adapterCA) throw new Error("adapter not started");
     const direct = `https://127.0.0.1:${adapterPort}${METRIC_PATH.replace("*", "%2A")}`;
     const ca = adapterCA;
@@ -726,6 +809,9 @@ ${await c.log("kube-apiserver", 40)}`,
   it("lets the real HPA controller scale the Deployment 1 -> 5 under load and back down when it stops", async () => {
     const c = plane();
     if (!exporter) throw new Error("not started");
+    await workload();
+    await adapterUp();
+    exporter.setTotalRate(300);
     expect((await deploymentReplicas(c)).spec).toBe(1);
     await c.apply(
       JSON.stringify({
@@ -751,7 +837,7 @@ ${await c.log("kube-apiserver", 40)}`,
       }),
     );
     // 300 req/s over one pod is 6x the target of 50 per pod: the HPA goes to maxReplicas.
-    const up = await eventually(
+    await eventually(
       "Deployment scaled to 5 and all 5 pods available",
       async () => {
         const r = await deploymentReplicas(c);
@@ -763,7 +849,6 @@ ${await c.log("kube-apiserver", 40)}`,
           `${(await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout}\n${await c.log("kube-controller-manager", 30)}`,
       },
     );
-    expect(up.spec).toBe(5);
     const hpa = await eventually(
       "HPA status with 5 replicas and a current metric",
       async () => {
@@ -784,7 +869,7 @@ ${await c.log("kube-apiserver", 40)}`,
 
     // The load stops: the rate falls to 0 once the 30 s window has passed, and the HPA scales down.
     exporter.setTotalRate(0);
-    const down = await eventually(
+    await eventually(
       "Deployment scaled back to 1",
       async () => {
         const r = await deploymentReplicas(c);
@@ -795,7 +880,6 @@ ${await c.log("kube-apiserver", 40)}`,
         detail: async () => (await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout,
       },
     );
-    expect(down.spec).toBe(1);
     const after = await hpaV2beta2(c);
     expect(after.status.desiredReplicas).toBe(1);
     expect(after.status.conditions?.find((x) => x.type === "ScalingActive")?.reason).toBe("ValidMetricFound");
