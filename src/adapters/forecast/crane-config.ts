@@ -4,34 +4,11 @@
  * (autoscaling.crane.io/v1alpha1) from which that block and `predictionWindowSeconds` are taken.
  * Unknown fields and invalid values are errors naming the field (Crane logs and falls back to defaults).
  */
-import { z } from "zod";
+import { dspSchema } from "../../core/ehpa/spec.js";
 import { invalidInput } from "../../core/errors.js";
 import { type CraneDspConfig, type CraneDspSpec, parseCraneDspSpec } from "../../core/predict/crane-dsp.js";
 import { parseWith } from "../../core/validation.js";
 import { parseYamlText, readTextFile } from "../files/yaml-file.js";
-
-const num = z.union([z.string(), z.number()]).transform((v) => String(v));
-
-const dspSchema = z.strictObject({
-  sampleInterval: num.optional(),
-  historyLength: num.optional(),
-  estimators: z
-    .strictObject({
-      maxValue: z.array(z.strictObject({ marginFraction: num.optional() })).optional(),
-      fft: z
-        .array(
-          z.strictObject({
-            marginFraction: num.optional(),
-            lowAmplitudeThreshold: num.optional(),
-            highFrequencyThreshold: num.optional(),
-            minNumOfSpectrumItems: z.number().int().optional(),
-            maxNumOfSpectrumItems: z.number().int().optional(),
-          }),
-        )
-        .optional(),
-    })
-    .optional(),
-});
 
 /** A parsed Crane DSP configuration plus the EHPA's prediction window, when the file was an EHPA. */
 export interface CraneDspFile {

@@ -49,7 +49,8 @@ const multiSeasonalSchema = z.strictObject({
   quantile: z.enum(["p50", "p90", "p99"], { error: "must be p50, p90 or p99" }).optional(),
 });
 
-const dspSchema = z.strictObject({
+/** Crane's `predictionAlgorithm.dsp` block (numbers as strings; also read by `forecast --crane-dsp`). */
+export const dspSchema = z.strictObject({
   sampleInterval: numText.optional(),
   historyLength: numText.optional(),
   estimators: z
