@@ -10,7 +10,6 @@ import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput } from "../../core/errors.js";
 import { renderChartSvg } from "../../core/sim/chart-svg.js";
 import { humanDuration } from "../../core/sim/kubectl-format.js";
-import { renderComparison, simulatePredictive } from "../../core/sim/predictive.js";
 import {
   describeLoad,
   referenceOf,
@@ -63,9 +62,9 @@ export async function runSimulate(
   const progress = process.stderr.isTTY && o.output === "text" ? tickProgress() : undefined;
   const options = progress ? { onProgress: progress } : {};
   // With prediction or crons the scenario is an EHPA: simulate it and the HPA alone, and compare.
-  const comparison = scenario.spec.predictive
-    ? simulatePredictive(scenario.spec, scenario.hpa, scenario.load, options)
-    : undefined;
+  // (loaded only then: the EHPA core brings the cron parser and the forecasters)
+  const predictive = scenario.spec.predictive ? await import("../../core/sim/predictive.js") : undefined;
+  const comparison = predictive?.simulatePredictive(scenario.spec, scenario.hpa, scenario.load, options);
   const run = comparison
     ? comparison.predictive
     : simulate(scenario.spec, scenario.hpa, scenario.load, options);
@@ -118,7 +117,7 @@ export async function runSimulate(
   write(renderEventsTable(run));
   write("\nSummary\n");
   write(renderSummary(run));
-  if (comparison) write(`\n${renderComparison(comparison)}`);
+  if (comparison && predictive) write(`\n${predictive.renderComparison(comparison)}`);
   const written = [
     o.csv && `CSV timeline ${o.csv}`,
     o.json && `JSON ${o.json}`,
