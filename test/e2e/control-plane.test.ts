@@ -12,9 +12,11 @@ import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } fro
 import { runCli, startCli } from "../support/cli.js";
 import {
   type ControlPlane,
+  createNamespace,
   ensureControlPlaneBuilt,
   REPO_ROOT,
   startControlPlane,
+  startPodLoop,
 } from "../support/control-plane.js";
 import { type RequestsExporter, startRequestsExporter } from "../support/exporter.js";
 import { cleanupPki, makeCA, makeCert } from "../support/pki.js";
@@ -106,41 +108,6 @@ function onceOk<T>(setUp: () => Promise<T>): () => Promise<T> {
   };
 }
 
-/**
- * Stands in for the kubelet and for the Service spreading load: every 500 ms, marks new pods of the
- * Deployment ready and gives the exporter the current set of ready pods.
- */
-function startPodLoop(c: ControlPlane, exp: RequestsExporter): { stop: () => Promise<void> } {
-  let running = true;
-  const done = (async () => {
-    // Bounded: the loop ends with the suite (afterAll) or after 20 minutes at the latest.
-    const until = Date.now() + 20 * 60_000;
-    while (running && Date.now() < until) {
-      try {
-        await c.markPodsReady(NS, "app=web");
-        const r = await c.kubectl(["get", "pods", "-n", NS, "-l", "app=web", "-o", "json"]);
-        const pods = (
-          JSON.parse(r.stdout) as {
-            items: { metadata: { name: string; deletionTimestamp?: string }; status?: { phase?: string } }[];
-          }
-        ).items
-          .filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === "Running")
-          .map((p) => p.metadata.name);
-        exp.setPods(pods);
-      } catch {
-        // The apiserver may be stopping (afterAll); the next round retries.
-      }
-      await sleep(500);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
-}
-
 beforeAll(async () => {
   await ensureControlPlaneBuilt();
   cp = await startControlPlane();
@@ -163,15 +130,7 @@ afterAll(async () => {
 const workload = onceOk(async (): Promise<string> => {
   const c = plane();
   if (!exporter) throw new Error("exporter not started");
-  await c.apply(JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } }));
-  await eventually(
-    `ServiceAccount ${NS}/default`,
-    async () =>
-      (await c.kubectl(["get", "sa", "default", "-n", NS], { allowFail: true })).code === 0
-        ? true
-        : undefined,
-    { timeoutMs: 30_000, everyMs: 250 },
-  );
+  await createNamespace(c, NS);
   await c.apply(
     JSON.stringify({
       apiVersion: "apps/v1",
@@ -223,7 +182,7 @@ const workload = onceOk(async (): Promise<string> => {
     },
     { timeoutMs: 30_000, everyMs: 250 },
   );
-  podLoop = startPodLoop(c, exporter);
+  podLoop = startPodLoop(c, NS, "app=web", exporter);
   exporter.setTotalRate(300);
   return ready[0] ?? "";
 });

@@ -249,3 +249,54 @@ export async function startControlPlane(): Promise<ControlPlane> {
     },
   };
 }
+
+/**
+ * Stands in for the kubelet and for a Service spreading load: every 500 ms, marks new pods matching
+ * `selector` ready and gives `exporter` the current set of running pods. Bounded: ends on `stop()` or
+ * after `maxMinutes` (default 30).
+ */
+export function startPodLoop(
+  cp: Pick<ControlPlane, "markPodsReady" | "kubectl">,
+  namespace: string,
+  selector: string,
+  exporter: { setPods(names: string[]): void },
+  maxMinutes = 30,
+): { stop: () => Promise<void> } {
+  let running = true;
+  const done = (async () => {
+    const until = Date.now() + maxMinutes * 60_000;
+    while (running && Date.now() < until) {
+      try {
+        await cp.markPodsReady(namespace, selector);
+        const r = await cp.kubectl(["get", "pods", "-n", namespace, "-l", selector, "-o", "json"]);
+        const pods = (JSON.parse(r.stdout) as PodList).items
+          .filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === "Running")
+          .map((p) => p.metadata.name);
+        exporter.setPods(pods);
+      } catch {
+        // The apiserver may be stopping (afterAll); the next round retries.
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+/** Creates `namespace` and waits for its `default` ServiceAccount (pods need it to be admitted). */
+export async function createNamespace(
+  cp: Pick<ControlPlane, "kubectl" | "apply">,
+  namespace: string,
+): Promise<void> {
+  await cp.apply(JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }));
+  const deadline = Date.now() + 30_000;
+  while ((await cp.kubectl(["get", "sa", "default", "-n", namespace], { allowFail: true })).code !== 0) {
+    if (Date.now() > deadline)
+      throw new Error(`ServiceAccount ${namespace}/default: not created within 30 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -8,12 +8,14 @@
  *   ...
  *   await prom.stop(); // kills the process and removes the temp directory
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type Started, startProcess } from "./process.js";
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
+export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
 
 export interface PrometheusOptions {
   /** `host:port` targets to scrape (job `test` unless `jobs` is given). */
@@ -28,6 +30,13 @@ export interface PrometheusOptions {
   args?: string[];
   /** Readiness timeout (default 30 s). */
   timeoutMs?: number;
+  /** `--storage.tsdb.retention.time` (default `1d`; backfilled history older than this is dropped). */
+  retention?: string;
+  /**
+   * History to load before Prometheus starts, as OpenMetrics text ending in `# EOF` (timestamps in
+   * seconds), written into the storage with `promtool tsdb create-blocks-from openmetrics`.
+   */
+  backfillOpenMetrics?: string;
 }
 
 export interface RunningPrometheus {
@@ -73,7 +82,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${join(dir, "data")}`,
     `--web.listen-address=127.0.0.1:${port}`,
-    "--storage.tsdb.retention.time=1d",
+    `--storage.tsdb.retention.time=${opts.retention ?? "1d"}`,
     "--log.level=warn",
     ...(opts.args ?? []),
   ];
@@ -88,6 +97,7 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
     });
   let proc: Started | undefined;
   try {
+    if (opts.backfillOpenMetrics !== undefined) await backfill(dir, opts.backfillOpenMetrics);
     proc = await launch();
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
@@ -114,6 +124,22 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
       }
     },
   };
+}
+
+/** Writes `text` (OpenMetrics) as TSDB blocks into `<dir>/data` with promtool. */
+async function backfill(dir: string, text: string): Promise<void> {
+  const file = join(dir, "backfill.om");
+  await writeFile(file, text);
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      PROMTOOL_BIN,
+      ["tsdb", "create-blocks-from", "openmetrics", file, join(dir, "data")],
+      { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, _stdout, stderr) =>
+        err ? reject(new Error(`promtool backfill: ${err.message}\n${stderr}`)) : resolve(),
+    );
+  });
+  await rm(file, { force: true });
 }
 
 /** One sample of an instant-query vector. */

@@ -21,6 +21,7 @@ import {
   type Write,
 } from "../../core/ehpa/reconcile.js";
 import type { RuleQueryResolver } from "../../core/ehpa/tsp.js";
+import { EHPA_API_VERSION } from "../../core/ehpa/types.js";
 import {
   apiMessage,
   apiStatus,
@@ -177,6 +178,9 @@ export class EhpaController {
       ...optional("rules", rules),
     });
     await this.perform(ehpa, decision, target);
+    this.o.log.debug(
+      `reconciled ${key}: hpa ${decision.hpa?.action ?? "-"}, tsp ${decision.tsp?.action ?? "-"}, status ${decision.statusChanged ? "written" : "unchanged"}`,
+    );
     if (target.error) throw new Error(target.error);
   }
 
@@ -222,13 +226,19 @@ export class EhpaController {
     }
     if (d.statusChanged) {
       try {
-        await replaceStatus(this.o.clients, EHPA_GVR, ns, { ...ehpa, status: d.status });
+        await replaceStatus(this.o.clients, EHPA_GVR, ns, {
+          ...ehpa,
+          apiVersion: EHPA_API_VERSION,
+          kind: "EffectiveHorizontalPodAutoscaler",
+          status: d.status,
+        });
       } catch (e) {
         // 409: the EHPA changed since the cache saw it; its watch event queues another reconcile.
         if (apiStatus(e) !== 409) throw e;
       }
     }
-    for (const ev of events) await this.o.recorder.record(ehpa, ev.type, ev.reason, ev.message);
+    const involved = { ...ehpa, apiVersion: EHPA_API_VERSION, kind: "EffectiveHorizontalPodAutoscaler" };
+    for (const ev of events) await this.o.recorder.record(involved, ev.type, ev.reason, ev.message);
   }
 
   /** Creates or updates a managed object as the core decided; returns the object as now stored. */
@@ -242,6 +252,7 @@ export class EhpaController {
     if (w.action === "none") return observed;
     if (w.action === "create" || !observed) {
       try {
+        this.o.log.info(`${gvr.plural} ${ns}/${desired.metadata.name}: creating`);
         return await createObject(this.o.clients, gvr, ns, desired);
       } catch (e) {
         if (apiStatus(e) === 409) return undefined; // the cache lags; the watch event re-queues
@@ -251,8 +262,11 @@ export class EhpaController {
     this.o.log.info(
       `${gvr.plural} ${ns}/${desired.metadata.name}: spec differs from the desired one; updating`,
     );
+    // Objects listed by an informer carry no apiVersion/kind; the desired manifest has them.
     return replaceObject(this.o.clients, gvr, ns, {
       ...observed,
+      ...(desired.apiVersion ? { apiVersion: desired.apiVersion } : {}),
+      ...(desired.kind ? { kind: desired.kind } : {}),
       metadata: {
         ...observed.metadata,
         labels: { ...observed.metadata.labels, ...desired.metadata.labels },
@@ -270,7 +284,12 @@ export class EhpaController {
     const status = { replicas: scale.status.replicas, labelSelector: scale.status.selector ?? "" };
     const cur = sub.status as { replicas?: number; labelSelector?: string } | undefined;
     if (cur?.replicas === status.replicas && cur?.labelSelector === status.labelSelector) return;
-    await replaceStatus(this.o.clients, SUBSTITUTE_GVR, sub.metadata.namespace ?? "", { ...sub, status });
+    await replaceStatus(this.o.clients, SUBSTITUTE_GVR, sub.metadata.namespace ?? "", {
+      ...sub,
+      apiVersion: EHPA_API_VERSION,
+      kind: "Substitute",
+      status,
+    });
   }
 
   private async deleteTsp(namespace: string, name: string): Promise<void> {

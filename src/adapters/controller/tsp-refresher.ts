@@ -13,7 +13,13 @@ import {
   refreshMetricStatus,
   tspReadyCondition,
 } from "../../core/ehpa/tsp-status.js";
-import type { TspMetricStatus, TspPredictionMetric, TspSpec, TspStatus } from "../../core/ehpa/types.js";
+import {
+  TSP_API_VERSION,
+  type TspMetricStatus,
+  type TspPredictionMetric,
+  type TspSpec,
+  type TspStatus,
+} from "../../core/ehpa/types.js";
 import { ToolkitError } from "../../core/errors.js";
 import { loadPrometheusSeries } from "../forecast/series-source.js";
 import {
@@ -133,7 +139,12 @@ export class TspRefresher {
     };
     if (!this.o.canWrite()) return;
     try {
-      await replaceStatus(this.o.clients, TSP_GVR, namespace, { ...t, status });
+      await replaceStatus(this.o.clients, TSP_GVR, namespace, {
+        ...t,
+        apiVersion: TSP_API_VERSION,
+        kind: "TimeSeriesPrediction",
+        status,
+      });
     } catch (e) {
       // 409: the TSP changed since the cache saw it; the next tick retries with the new version.
       if (apiStatus(e) !== 409) throw e;
