@@ -73,6 +73,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/controller.js"),
   },
   {
+    name: "doctor",
+    summary: "Find why metrics autoscaling does not work",
+    load: () => import("./commands/doctor.js"),
+  },
+  {
     name: "rules",
     summary: "Test adapter rules files against Prometheus",
     load: () => import("./commands/rules.js"),

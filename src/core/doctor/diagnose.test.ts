@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { apiServiceFromObject, diagnose, hpaFromObject, renderFindings, servedNames } from "./diagnose.js";
+
+const apiService = {
+  metadata: { name: "v1beta1.custom.metrics.k8s.io" },
+  spec: {
+    group: "custom.metrics.k8s.io",
+    version: "v1beta1",
+    service: { namespace: "tidescale", name: "tidescale-adapter", port: 443 },
+  },
+  status: {
+    conditions: [
+      {
+        type: "Available",
+        status: "False",
+        reason: "ServiceNotFound",
+        message: 'service/tidescale-adapter in "tidescale" is not present',
+      },
+    ],
+  },
+};
+const hpa = {
+  metadata: { namespace: "shop", name: "web" },
+  spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" } },
+  status: {
+    conditions: [
+      {
+        type: "AbleToScale",
+        status: "False",
+        reason: "FailedGetScale",
+        message: `the HPA controller was unable to get the target's current scale: deployments/scale.apps "web" not found`,
+      },
+    ],
+  },
+};
+
+describe("doctor snapshot decoding and diagnosis", () => {
+  it("decodes an APIService, an HPA with its Warning events, and discovery names", () => {
+    expect(apiServiceFromObject(apiService)).toEqual({
+      name: "v1beta1.custom.metrics.k8s.io",
+      group: "custom.metrics.k8s.io",
+      version: "v1beta1",
+      service: { namespace: "tidescale", name: "tidescale-adapter", port: 443 },
+      conditions: [
+        {
+          type: "Available",
+          status: "False",
+          reason: "ServiceNotFound",
+          message: 'service/tidescale-adapter in "tidescale" is not present',
+        },
+      ],
+    });
+    const h = hpaFromObject(hpa, [
+      { type: "Warning", reason: "FailedGetScale", message: "m" },
+      { type: "Normal", reason: "SuccessfulRescale", message: "n" },
+    ]);
+    expect(h.scaleTargetRef).toEqual({ kind: "Deployment", name: "web" });
+    expect(h.events).toEqual([{ reason: "FailedGetScale", message: "m" }]);
+    expect(
+      servedNames({
+        resources: [
+          { name: "pods/http_requests_qps" },
+          { name: "namespaces/http_requests_qps" },
+          { name: "queue" },
+        ],
+      }),
+    ).toEqual(["http_requests_qps", "queue"]);
+    expect(servedNames({})).toEqual([]);
+  });
+
+  it("lists findings in the order data flows: APIServices, Prometheus, HPAs", () => {
+    const findings = diagnose({
+      apiServices: [apiServiceFromObject(apiService)],
+      hpas: [hpaFromObject(hpa, [])],
+      served: { custom: [], external: [] },
+      prometheus: {
+        url: "http://127.0.0.1:1",
+        error: "GET /-/ready failed: connect ECONNREFUSED 127.0.0.1:1",
+      },
+    });
+    expect(findings.map((f) => f.id)).toEqual([
+      "apiservice.service-not-found",
+      "prometheus.unreachable",
+      "hpa.failed-get-scale",
+    ]);
+    const text = renderFindings(findings, "1 metrics APIServices, 1 HPAs, Prometheus");
+    expect(text).toContain(
+      "hpa/shop/web: hpa.failed-get-scale\n  seen: AbleToScale=False (FailedGetScale): ",
+    );
+    expect(text.trimEnd().split("\n").at(-1)).toBe("3 findings (1 metrics APIServices, 1 HPAs, Prometheus)");
+  });
+
+  it("is healthy with nothing to report", () => {
+    const findings = diagnose({
+      apiServices: [],
+      hpas: [],
+      served: { custom: [], external: [] },
+      prometheus: { url: "u" },
+    });
+    expect(findings).toEqual([]);
+    expect(renderFindings(findings, "0 metrics APIServices, 0 HPAs")).toBe(
+      "healthy: 0 metrics APIServices, 0 HPAs\n",
+    );
+  });
+});
