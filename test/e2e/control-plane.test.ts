@@ -8,8 +8,9 @@ import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { runCli, startCli } from "../support/cli.js";
+import { writeTokenKubeconfig } from "../support/cluster-helpers.js";
 import {
   type ControlPlane,
   createNamespace,
@@ -22,6 +23,7 @@ import { type RequestsExporter, startRequestsExporter } from "../support/exporte
 import { cleanupPki, makeCA, makeCert } from "../support/pki.js";
 import { freePort, type Started } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
+import { eventually } from "../support/wait.js";
 
 const NS = "e2e-web";
 const DEPLOY_DIR = join(REPO_ROOT, "deploy");
@@ -57,29 +59,6 @@ function adapterArgs(o: {
     "--log-level",
     "warn",
   ];
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` every `everyMs` until it returns a value (not undefined) or `timeoutMs` passes. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; everyMs?: number; detail?: () => Promise<string> },
-): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let lastError = "";
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastError = e instanceof Error ? e.message : String(e);
-    }
-    await sleep(opts.everyMs ?? 1000);
-  }
-  const detail = opts.detail ? await opts.detail().catch((e) => String(e)) : "";
-  throw new Error(`${what}: not reached within ${opts.timeoutMs} ms ${lastError}\n${detail}`);
 }
 
 let cp: ControlPlane | undefined;
@@ -407,22 +386,6 @@ async function hpaV2beta2(c: ControlPlane): Promise<HpaV2beta2> {
   return JSON.parse((await c.kubectl(["get", "--raw", HPA_V2BETA2_PATH])).stdout);
 }
 
-/** A kubeconfig that authenticates to the control plane with a bearer token. */
-async function tokenKubeconfig(c: ControlPlane, file: string, token: string): Promise<string> {
-  await writeFile(
-    file,
-    stringifyYaml({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "e2e", cluster: { server: c.server, "certificate-authority": c.caFile } }],
-      users: [{ name: "sa", user: { token } }],
-      contexts: [{ name: "e2e", context: { cluster: "e2e", user: "sa" } }],
-      "current-context": "e2e",
-    }),
-  );
-  return file;
-}
-
 /** What registering the adapter produced, for the case that checks it. */
 interface AdapterRegistration {
   /** The APIService objects `tidescale certs` wrote. */
@@ -458,7 +421,7 @@ async function registerAdapter(): Promise<AdapterRegistration> {
   const token = (
     await c.kubectl(["create", "token", "tidescale-adapter", "-n", ADAPTER_NS, "--duration=2h"])
   ).stdout.trim();
-  const kubeconfig = await tokenKubeconfig(c, join(workDir, "adapter.kubeconfig"), token);
+  const kubeconfig = await writeTokenKubeconfig(c, join(workDir, "adapter.kubeconfig"), token);
   // The example rules from deploy/03-config.yaml, with a 30 s rate window so the test is quick.
   const configMap = parseYaml(await readFile(join(DEPLOY_DIR, "03-config.yaml"), "utf8")) as {
     data: Record<string, string>;

@@ -11,8 +11,9 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { runCli, startCli } from "../support/cli.js";
+import { writeTokenKubeconfig } from "../support/cluster-helpers.js";
 import {
   type ControlPlane,
   createNamespace,
@@ -239,18 +240,7 @@ describe("setup: CRDs, workload, adapter, controller", () => {
     const token = (
       await c.kubectl(["create", "token", "tidescale-controller", "-n", SYSTEM_NS, "--duration=2h"])
     ).stdout.trim();
-    controllerKubeconfig = join(workDir, "controller.kubeconfig");
-    await writeFile(
-      controllerKubeconfig,
-      stringifyYaml({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: "e2e", cluster: { server: c.server, "certificate-authority": c.caFile } }],
-        users: [{ name: "sa", user: { token } }],
-        contexts: [{ name: "e2e", context: { cluster: "e2e", user: "sa" } }],
-        "current-context": "e2e",
-      }),
-    );
+    controllerKubeconfig = await writeTokenKubeconfig(c, join(workDir, "controller.kubeconfig"), token);
     // The backfilled history is in Prometheus: the rate 8 days ago, same time of day, was the low load.
     const old = await waitForQuery(
       prom?.url ?? "",
