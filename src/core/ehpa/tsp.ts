@@ -13,7 +13,7 @@
  */
 import { err, ok, type Result } from "../errors.js";
 import type { LabelSelectorSpec, MetricSpec } from "../hpa/types.js";
-import { isPromLabelName, promString } from "../metrics/promql.js";
+import { isPromLabelName, promString, quoteMeta, regexAlternatives } from "../metrics/promql.js";
 import type { FieldProblem } from "./algorithm.js";
 import { CRANE_QUERY_ANNOTATION_PREFIX, QUERY_ANNOTATION_PREFIX, resourceIdentifier } from "./identifiers.js";
 import { type ManagedMeta, managedMeta } from "./managed-hpa.js";
@@ -36,13 +36,9 @@ export interface ManagedTsp {
   spec: TspSpec;
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
-}
-
 /** Anchored PromQL regex matching the pod names of a workload (Crane's per-kind patterns). */
 export function podNameRegex(kind: string, name: string): string {
-  const n = escapeRegex(name);
+  const n = quoteMeta(name);
   switch (kind) {
     case "StatefulSet":
       return `^${n}-[0-9]+$`;
@@ -64,7 +60,7 @@ function selectorMatchers(sel: LabelSelectorSpec | undefined): string[] | undefi
   const out: string[] = [];
   for (const [k, v] of Object.entries(sel?.matchLabels ?? {}).sort()) out.push(`${k}=${promString(v)}`);
   for (const e of sel?.matchExpressions ?? []) {
-    const alts = (e.values ?? []).map(escapeRegex).join("|");
+    const alts = regexAlternatives(e.values ?? []);
     if (e.operator === "In") out.push(`${e.key}=~${promString(`^(?:${alts})$`)}`);
     else if (e.operator === "NotIn") out.push(`${e.key}!~${promString(`^(?:${alts})$`)}`);
     else if (e.operator === "Exists") out.push(`${e.key}!=""`);

@@ -10,6 +10,7 @@
  * built-in table is not: an override with a group declares a custom resource it cannot check.
  * `GroupResource.String()` is `resource` for the core group and `resource.group` otherwise.
  */
+import { quoteMeta } from "./promql.js";
 import { compileTemplate, STRUCT, type TemplateError } from "./template.js";
 
 /** A resource the adapter can attach metrics to. */
@@ -310,7 +311,7 @@ export function compileResources(
     }
     const pattern = shape
       .split(/(\uE000[GR]\uE000)/)
-      .map((p) => (p === G ? "(?<group>.+?)" : p === RS ? "(?<resource>.+?)" : escapeRegex(p)))
+      .map((p) => (p === G ? "(?<group>.+?)" : p === RS ? "(?<resource>.+?)" : quoteMeta(p)))
       .join("");
     const re = new RegExp(`^${pattern}$`);
     tmpl = {
@@ -358,9 +359,4 @@ export function compileResources(
       return back && groupResourceString(back) === groupResourceString(r) ? l : undefined;
     },
   };
-}
-
-/** Escapes RE2/JS regex metacharacters so that `s` matches only itself. */
-export function escapeRegex(s: string): string {
-  return s.replace(/[\\.+*?()|[\]{}^$]/g, "\\$&");
 }
