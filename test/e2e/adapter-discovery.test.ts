@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startCli } from "../support/cli.js";
-import { startPodReadyLoop, writeTokenKubeconfig } from "../support/cluster-helpers.js";
+import { deploymentManifest, startPodReadyLoop, writeTokenKubeconfig } from "../support/cluster-helpers.js";
 import {
   type ControlPlane,
   ensureControlPlaneBuilt,
@@ -346,21 +346,7 @@ describe("resources from the cluster's API discovery", () => {
   it("lets the real HPA controller scale a Deployment on the Queue's Object metric, up and back down", async () => {
     const c = plane();
     if (!exporter) throw new Error("not started");
-    await c.apply(
-      JSON.stringify({
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: "worker", namespace: NS },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: "worker" } },
-          template: {
-            metadata: { labels: { app: "worker" } },
-            spec: { containers: [{ name: "worker", image: "registry.invalid/worker:1" }] },
-          },
-        },
-      }),
-    );
+    await c.apply(deploymentManifest("worker", NS));
     podLoop = startPodReadyLoop(c, NS, "app=worker");
     await c.apply(
       JSON.stringify({

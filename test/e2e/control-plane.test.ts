@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { runCli, startCli } from "../support/cli.js";
-import { writeTokenKubeconfig } from "../support/cluster-helpers.js";
+import { deploymentManifest, writeTokenKubeconfig } from "../support/cluster-helpers.js";
 import {
   type ControlPlane,
   createNamespace,
@@ -110,29 +110,7 @@ const workload = onceOk(async (): Promise<string> => {
   const c = plane();
   if (!exporter) throw new Error("exporter not started");
   await createNamespace(c, NS);
-  await c.apply(
-    JSON.stringify({
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name: "web", namespace: NS },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: "web" } },
-        template: {
-          metadata: { labels: { app: "web" } },
-          spec: {
-            containers: [
-              {
-                name: "web",
-                image: "registry.invalid/web:1",
-                resources: { requests: { cpu: "10m", memory: "16Mi" } },
-              },
-            ],
-          },
-        },
-      },
-    }),
-  );
+  await c.apply(deploymentManifest("web", NS, { resources: { requests: { cpu: "10m", memory: "16Mi" } } }));
   const ready = await eventually(
     "one pod marked ready",
     async () => {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { runCli, startCli } from "../support/cli.js";
-import { writeTokenKubeconfig } from "../support/cluster-helpers.js";
+import { deploymentManifest, writeTokenKubeconfig } from "../support/cluster-helpers.js";
 import {
   type ControlPlane,
   createNamespace,
@@ -253,21 +253,7 @@ describe("setup: CRDs, workload, adapter, controller", () => {
     const c = plane();
     if (!exporter) throw new Error("exporter not started");
     await createNamespace(c, NS);
-    await c.apply(
-      JSON.stringify({
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: "web", namespace: NS },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: "web" } },
-          template: {
-            metadata: { labels: { app: "web" } },
-            spec: { containers: [{ name: "web", image: "registry.invalid/web:1" }] },
-          },
-        },
-      }),
-    );
+    await c.apply(deploymentManifest("web", NS));
     exporter.setTotalRate(LOW_RATE);
     podLoop = startPodLoop(c, NS, "app=web", exporter);
     await eventually("one live pod scraped", async () => (exporter?.pods().length === 1 ? true : undefined), {

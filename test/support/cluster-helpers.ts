@@ -53,3 +53,27 @@ export function startPodReadyLoop(
     },
   };
 }
+
+/**
+ * A one-replica Deployment `name` in `namespace` whose pods carry `app=<name>` and run one container of
+ * the same name (an image that never pulls: the pod loop stands in for the kubelet), as JSON to apply.
+ */
+export function deploymentManifest(
+  name: string,
+  namespace: string,
+  container: Record<string, unknown> = {},
+): string {
+  return JSON.stringify({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: `registry.invalid/${name}:1`, ...container }] },
+      },
+    },
+  });
+}
