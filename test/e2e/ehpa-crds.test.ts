@@ -90,6 +90,8 @@ describe("deploy/crds on kube-apiserver 1.20", () => {
     const ours = list.items.filter((c) => c.metadata.name.includes("tidescale.dev"));
     expect(ours.map((c) => c.metadata.name).sort()).toEqual([
       "effectivehorizontalpodautoscalers.autoscaling.tidescale.dev",
+      "recommendationrules.analysis.tidescale.dev",
+      "recommendations.analysis.tidescale.dev",
       "substitutes.autoscaling.tidescale.dev",
       "timeseriespredictions.prediction.tidescale.dev",
     ]);
