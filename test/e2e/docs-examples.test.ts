@@ -184,6 +184,17 @@ describe("docs/ehpa.md", () => {
     expect(Number(m![2])).toBeLessThan(Number(m![1]) / 2);
     expect(r.stdout).toMatch(/pod-hours: +[\d.]+ -> [\d.]+/);
     expect(r.stdout).toContain("external metric tidescale_cron");
+    const j = await tidescale(["simulate", "examples/ehpa/predictive-simulation.yaml", "-o", "json"]);
+    expect(j.code).toBe(0);
+    const doc = JSON.parse(j.stdout);
+    // The same comparison as the text summary, as numbers.
+    expect(doc.comparison.reactive.underProvisionedMinutes.toFixed(1)).toBe(m![1]);
+    expect(doc.comparison.predictive.underProvisionedMinutes.toFixed(1)).toBe(m![2]);
+    expect(doc.comparison.predictive).toEqual(doc.summary);
+    expect(doc.comparison.change.podHours).toBeCloseTo(
+      doc.comparison.predictive.podHours / doc.comparison.reactive.podHours - 1,
+      12,
+    );
   });
 });
 

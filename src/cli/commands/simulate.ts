@@ -69,9 +69,11 @@ export async function runSimulate(
     ? comparison.predictive
     : simulate(scenario.spec, scenario.hpa, scenario.load, options);
   if (progress) process.stderr.write("\r\x1b[K");
+  // -o json / --json of a predictive scenario: the predictive run plus the comparison with the HPA alone.
+  const extra = comparison && predictive ? { comparison: predictive.comparisonJson(comparison) } : {};
 
   if (o.csv) await writeOutputFile(o.csv, timelineCsv(run), "--csv");
-  if (o.json) await writeOutputFile(o.json, jsonDocument(run), "--json");
+  if (o.json) await writeOutputFile(o.json, jsonDocument(run, extra), "--json");
   if (o.svg) {
     const tl = run.timeline;
     const svg = renderChartSvg({
@@ -96,7 +98,7 @@ export async function runSimulate(
   }
 
   if (o.output === "json") {
-    for (const batch of batchChunks(jsonDocument(run))) {
+    for (const batch of batchChunks(jsonDocument(run, extra))) {
       write(batch);
       // A long run's document is hundreds of MB: let a pipe drain instead of buffering it all.
       if (write === toStdout && process.stdout.writableNeedDrain) await once(process.stdout, "drain");
@@ -129,8 +131,8 @@ export async function runSimulate(
 }
 
 /** The JSON document and its final newline, in pieces (a year at 15 s is larger than one string). */
-function* jsonDocument(run: SimulationRun): Generator<string> {
-  yield* simulationJsonChunks(run);
+function* jsonDocument(run: SimulationRun, extra: Record<string, unknown>): Generator<string> {
+  yield* simulationJsonChunks(run, extra);
   yield "\n";
 }
 

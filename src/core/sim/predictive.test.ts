@@ -3,7 +3,7 @@ import type { ToolkitError } from "../errors.js";
 import { parseHpa } from "../hpa/spec.js";
 import { parseQuantity } from "../quantity/quantity.js";
 import { loadFunction } from "./load.js";
-import { renderComparison, simulatePredictive } from "./predictive.js";
+import { comparisonJson, relativeChange, renderComparison, simulatePredictive } from "./predictive.js";
 import { parseScenario } from "./scenario.js";
 
 function scenario(extra: Record<string, unknown>, metrics?: unknown[]) {
@@ -69,7 +69,23 @@ describe("simulatePredictive", () => {
       c.predictive.hpa.spec.metrics.map((m) => (m.type === "External" ? m.external.metric.name : m.type)),
     ).toEqual(["Pods", "tidescale_prediction"]);
     expect(renderComparison(c)).toContain(`under-provisioned minutes: ${r.toFixed(1)} -> ${p.toFixed(1)}`);
+    const j = comparisonJson(c) as {
+      reactive: { underProvisionedMinutes: number; podHours: number };
+      predictive: { underProvisionedMinutes: number; podHours: number };
+      change: { underProvisionedMinutes: number; podHours: number; peakReplicas: number };
+    };
+    expect(j.reactive.underProvisionedMinutes).toBe(r);
+    expect(j.predictive.underProvisionedMinutes).toBe(p);
+    expect(j.change.underProvisionedMinutes).toBeCloseTo((p - r) / r, 12);
+    expect(j.change.podHours).toBeCloseTo(j.predictive.podHours / j.reactive.podHours - 1, 12);
+    expect(j.change.peakReplicas).toBe(c.predictive.summary.peakReplicas - c.reactive.summary.peakReplicas);
   }, 60_000);
+
+  it("relative change: 0 -> 0 is 0, 0 -> more has no ratio", () => {
+    expect(relativeChange(0, 0)).toBe(0);
+    expect(relativeChange(0, 3)).toBeNull();
+    expect(relativeChange(4, 3)).toBe(-0.25);
+  });
 
   it("a cron floor holds its replicas while active", () => {
     const s = scenario({

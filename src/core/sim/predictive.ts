@@ -25,6 +25,7 @@ import { invalidInput } from "../errors.js";
 import { parseHpa } from "../hpa/spec.js";
 import type { HpaObject } from "../hpa/types.js";
 import type { LoadFunction } from "./load.js";
+import { summaryJson } from "./report.js";
 import type { PredictiveSpec, ScenarioSpec, WorkloadModel } from "./scenario.js";
 import {
   type DynamicHpa,
@@ -202,12 +203,42 @@ export function simulatePredictive(
   return { reactive, predictive };
 }
 
+/** (b - a) / a; 0 for 0 -> 0 and null (no finite ratio) for 0 -> more. */
+export function relativeChange(a: number, b: number): number | null {
+  if (a === 0) return b === 0 ? 0 : null;
+  return (b - a) / a;
+}
+
+/**
+ * The `comparison` block of `simulate -o json` for a scenario with prediction or crons: both runs'
+ * summaries and the relative changes reactive -> predictive (null where the reactive value is 0).
+ */
+export function comparisonJson(c: PredictiveComparison): Record<string, unknown> {
+  const r = c.reactive.summary;
+  const p = c.predictive.summary;
+  const under =
+    r.underProvisionedMinutes !== undefined && p.underProvisionedMinutes !== undefined
+      ? relativeChange(r.underProvisionedMinutes, p.underProvisionedMinutes)
+      : null;
+  return {
+    reactive: summaryJson(r),
+    predictive: summaryJson(p),
+    change: {
+      underProvisionedMinutes: under,
+      podHours: relativeChange(r.podHours, p.podHours),
+      peakReplicas: p.peakReplicas - r.peakReplicas,
+    },
+  };
+}
+
 /** The comparison lines of the summary (under-provisioned minutes and pod-hours, reactive → predictive). */
 export function renderComparison(c: PredictiveComparison): string {
   const r = c.reactive.summary;
   const p = c.predictive.summary;
-  const pct = (a: number, b: number) =>
-    a === 0 ? (b === 0 ? "±0 %" : "n/a") : `${b >= a ? "+" : ""}${(((b - a) / a) * 100).toFixed(1)} %`;
+  const pct = (a: number, b: number) => {
+    const x = relativeChange(a, b);
+    return x === null ? "n/a" : x === 0 ? "±0 %" : `${x > 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
+  };
   const lines = ["Predictive (EHPA) vs reactive (the HPA alone)"];
   if (r.underProvisionedMinutes !== undefined && p.underProvisionedMinutes !== undefined)
     lines.push(

@@ -8,7 +8,7 @@ import { Quantity, tryParseQuantity } from "../quantity/quantity.js";
 import { compactDuration } from "./chart-svg.js";
 import { formatTable, humanDuration } from "./kubectl-format.js";
 import type { LoadComponent } from "./load.js";
-import type { SimulationRun } from "./simulate.js";
+import type { SimulationRun, SimulationSummary } from "./simulate.js";
 import { currentOf, isUtilization, type StepRecord, type Timeline } from "./timeline.js";
 
 /** Canonical printing of a target quantity, as the API server stores it and kubectl shows it. */
@@ -311,13 +311,28 @@ export function timelineCsv(run: SimulationRun): string {
 /** Version tag of the JSON document (`-o json`, `--json`); bump on incompatible changes. */
 export const SIMULATION_JSON_VERSION = "tidescale.simulation/v1";
 
-/** The JSON document of a run (documented in docs/simulate.md). */
-export function simulationJson(run: SimulationRun): Record<string, unknown> {
-  return { ...simulationJsonHead(run), timeline: run.steps.map(timelineEntry) };
+/**
+ * The JSON document of a run (documented in docs/simulate.md). `extra` keys (e.g. the predictive
+ * comparison) come after the run's own keys, before `timeline`.
+ */
+export function simulationJson(
+  run: SimulationRun,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { ...simulationJsonHead(run, extra), timeline: run.steps.map(timelineEntry) };
+}
+
+/** The `summary` block of the JSON document (undefined totals as null). */
+export function summaryJson(s: SimulationSummary): Record<string, unknown> {
+  return {
+    ...s,
+    underProvisionedMinutes: s.underProvisionedMinutes ?? null,
+    unservedTotal: s.unservedTotal ?? null,
+  };
 }
 
 /** {@link simulationJson} without its `timeline` (the last key). */
-function simulationJsonHead(run: SimulationRun): Record<string, unknown> {
+function simulationJsonHead(run: SimulationRun, extra: Record<string, unknown>): Record<string, unknown> {
   const spec = run.hpa.spec;
   return {
     version: SIMULATION_JSON_VERSION,
@@ -331,11 +346,7 @@ function simulationJsonHead(run: SimulationRun): Record<string, unknown> {
     minReplicas: spec.minReplicas,
     maxReplicas: spec.maxReplicas,
     metrics: spec.metrics.map((m, i) => ({ index: i, type: m.type, name: metricLabel(m) })),
-    summary: {
-      ...run.summary,
-      underProvisionedMinutes: run.summary.underProvisionedMinutes ?? null,
-      unservedTotal: run.summary.unservedTotal ?? null,
-    },
+    summary: summaryJson(run.summary),
     underProvisioned: run.underProvisioned.map(([a, b]) => ({ fromSeconds: a / 1000, toSeconds: b / 1000 })),
     events: run.events.map((e) => ({
       tSeconds: e.tMs / 1000,
@@ -350,6 +361,7 @@ function simulationJsonHead(run: SimulationRun): Record<string, unknown> {
       maxPods: r.maxPods,
       replicas: r.replicas,
     })),
+    ...extra,
   };
 }
 
@@ -379,8 +391,11 @@ function timelineEntry(s: StepRecord): Record<string, unknown> {
  * are emitted element by element and the timeline is built one step at a time from the columnar record.
  * Concatenated, the pieces are exactly that string.
  */
-export function* simulationJsonChunks(run: SimulationRun): Generator<string> {
-  const doc = simulationJsonHead(run);
+export function* simulationJsonChunks(
+  run: SimulationRun,
+  extra: Record<string, unknown> = {},
+): Generator<string> {
+  const doc = simulationJsonHead(run, extra);
   yield "{";
   let first = true;
   for (const [key, value] of Object.entries(doc)) {
