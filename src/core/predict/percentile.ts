@@ -91,6 +91,27 @@ export class DecayingHistogram {
     }
     return this.edges[this.edges.length - 1]!;
   }
+
+  /**
+   * The value where the cumulative weight reaches fraction p, interpolated linearly inside that bucket
+   * (weight spread evenly over the bucket): the error is at most one bucket width either way, where
+   * {@link percentile} (the upper edge) always errs upward by up to a bucket.
+   */
+  percentileInterpolated(p: number): number {
+    if (this.isEmpty()) return 0;
+    const target = p * this.total;
+    let acc = 0;
+    for (let i = 0; i < this.weights.length; i++) {
+      const w = this.weights[i]!;
+      if (w > 0 && acc + w >= target) {
+        const lo = i === 0 ? 0 : this.edges[i - 1]!;
+        const hi = this.edges[i]!;
+        return lo + ((target - acc) / w) * (hi - lo);
+      }
+      acc += w;
+    }
+    return this.edges[this.edges.length - 1]!;
+  }
 }
 
 /** Options of the percentile forecaster. */
