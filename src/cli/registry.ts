@@ -49,7 +49,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "plot",
-    summary: "Write an HTML latency plot of attack results",
+    summary: "Write an HTML plot of attack results or of an up run",
     load: () => import("./commands/plot.js"),
   },
   {

@@ -3,9 +3,11 @@
  * brief): launch, open a file or URL while collecting console errors, page errors and requests, and
  * screenshot. Reuse these; do not copy them. Close the browser in afterAll.
  */
-import { isAbsolute } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { REPO_ROOT } from "./cli.js";
 
 /** The Chromium binary the tests use (Debian's `chromium`). */
 export const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
@@ -63,4 +65,29 @@ export async function openPage(
 /** A PNG screenshot of the first element matching `selector`, or of the viewport without one. */
 export function screenshot(page: Page, selector?: string): Promise<Buffer> {
   return selector === undefined ? page.screenshot() : page.locator(selector).screenshot();
+}
+
+/**
+ * Where a test keeps what a person may want to look at after the run (screenshots):
+ * `$TIDESCALE_TEST_OUTPUT/<name>`, default `out/e2e/<name>` in the repository (git-ignored). Created.
+ */
+export function testOutputDir(name: string): string {
+  const dir = join(process.env.TIDESCALE_TEST_OUTPUT ?? join(REPO_ROOT, "out/e2e"), name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Saves a PNG screenshot of `selector` (or the whole page) as `file` in `testOutputDir(name)`; returns its path. */
+export async function keepScreenshot(
+  page: Page,
+  name: string,
+  file: string,
+  selector?: string,
+): Promise<string> {
+  const path = join(testOutputDir(name), file);
+  writeFileSync(
+    path,
+    selector === undefined ? await page.screenshot({ fullPage: true }) : await screenshot(page, selector),
+  );
+  return path;
 }

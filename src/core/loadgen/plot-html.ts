@@ -4,6 +4,7 @@
  * `threshold` points (vegeta's `lib/plot/plot.go` design). The uPlot sources come in as strings so this
  * stays pure and golden-testable.
  */
+import { escapeHtml, inlineScript } from "../html.js";
 import { lttb } from "./lttb.js";
 import { type AttackResult, compareInstants, type Instant, nsBetween } from "./result.js";
 
@@ -61,10 +62,6 @@ export function alignSeries(series: Series[]): Array<Array<number | null>> {
 }
 
 const COLORS = ["#2b8a3e", "#c92a2a", "#1c7ed6", "#e67700", "#862e9c", "#0b7285"];
-
-const escapeHtml = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const inlineScript = (s: string): string => s.replace(/<\/(script)/gi, "<\\/$1");
 
 /** Renders the whole HTML page. */
 export function renderPlotHtml(results: AttackResult[], opts: PlotOptions): string {
