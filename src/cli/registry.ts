@@ -92,6 +92,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "Convert and validate EHPA manifests (Crane's too)",
     load: () => import("./commands/ehpa.js"),
   },
+  {
+    name: "recommend",
+    summary: "Recommend requests, replicas and a replayed HPA",
+    load: () => import("./commands/recommend.js"),
+  },
 ];
 
 /** The entry named `name`, if any. */

@@ -70,6 +70,8 @@ export interface HpaInput {
   /** The settings to compare with: the current HPA, or fixed replicas as an HPA with min = max. */
   readonly current: { readonly description: string; readonly object: Record<string, unknown> };
   readonly crane?: CraneHpaInput;
+  /** Data to replay on when it differs from the data sized from (a held-out period); default `model`. */
+  readonly replayOn?: ReplayModel;
   readonly windowStartMs: number;
   readonly windowEndMs: number;
 }
@@ -190,7 +192,8 @@ export function riseRatio(values: readonly number[], k: number, q: number, floor
 /** Target (percent of the request, or per-pod value) for a fraction of a pod's capacity. */
 function targetOf(model: ReplayModel, fraction: number, p: HpaPolicy): number {
   if (model.metric.kind === "cpu") return Math.floor(fraction * p.saturationUtilization * 100 + 1e-9);
-  return Math.floor(fraction * model.capacityPerPod * 100 + 1e-9) / 100;
+  const perPod = fraction * model.capacityPerPod;
+  return perPod >= 10 ? Math.floor(perPod + 1e-9) : Math.floor(perPod * 100 + 1e-9) / 100;
 }
 
 /** Load one pod carries at `target`. */
@@ -236,15 +239,17 @@ function proposal(
   s: Sized,
   behavior: Record<string, unknown> | undefined,
   p: HpaPolicy,
+  replayOn: ReplayModel = model,
 ): HpaProposal {
   const object = hpaObject(model, s.minReplicas, s.maxReplicas, s.target, behavior);
-  return { ...s, behavior: behavior ?? {}, object, replay: replay(model, object, p) };
+  return { ...s, behavior: behavior ?? {}, object, replay: replay(replayOn, object, p) };
 }
 
 function craneProposal(
   model: ReplayModel,
   c: CraneHpaInput,
   policy: RecommendPolicy,
+  replayOn: ReplayModel,
 ): HpaProposal | undefined {
   if (model.metric.kind !== "cpu") return undefined;
   const ch = policy.hpa;
@@ -257,20 +262,22 @@ function craneProposal(
     c.minReplicas,
     Math.ceil((c.p95Total * (1 + ch.peakHeadroom)) / (requestCores * (target / 100)) - 1e-9),
   );
-  return proposal(model, { minReplicas: c.minReplicas, maxReplicas, target }, undefined, ch);
+  return proposal(model, { minReplicas: c.minReplicas, maxReplicas, target }, undefined, ch, replayOn);
 }
 
 /** One line: which of under-provisioned minutes and pod-hours the recommendation improves. */
 export function verdict(recommended: ReplayResult, current: ReplayResult): string {
-  const under = `under-provisioned minutes ${current.underProvisionedMinutes.toFixed(1)} → ${recommended.underProvisionedMinutes.toFixed(1)}`;
-  const pods = `pod-hours ${current.podHours.toFixed(1)} → ${recommended.podHours.toFixed(1)}`;
-  const fewerUnder = recommended.underProvisionedMinutes < current.underProvisionedMinutes - 1e-9;
-  const fewerPods = recommended.podHours < current.podHours - 1e-9;
-  if (fewerUnder && fewerPods)
-    return `fewer under-provisioned minutes and fewer pod-hours (${under}; ${pods})`;
-  if (fewerUnder) return `fewer under-provisioned minutes (${under}), at more pod-hours (${pods})`;
-  if (fewerPods) return `fewer pod-hours (${pods}), at more under-provisioned minutes (${under})`;
-  return `no improvement over the current settings (${under}; ${pods}): keep them`;
+  const cmp = (a: number, b: number) => (a < b - 1e-9 ? "fewer" : a > b + 1e-9 ? "more" : "the same");
+  const under = cmp(recommended.underProvisionedMinutes, current.underProvisionedMinutes);
+  const pods = cmp(recommended.podHours, current.podHours);
+  const figures =
+    `under-provisioned minutes ${current.underProvisionedMinutes.toFixed(1)} → ${recommended.underProvisionedMinutes.toFixed(1)}; ` +
+    `pod-hours ${current.podHours.toFixed(1)} → ${recommended.podHours.toFixed(1)}`;
+  if (under === "fewer" && pods === "fewer")
+    return `fewer under-provisioned minutes and fewer pod-hours (${figures})`;
+  if (under === "fewer") return `fewer under-provisioned minutes, at ${pods} pod-hours (${figures})`;
+  if (pods === "fewer") return `fewer pod-hours, at ${under} under-provisioned minutes (${figures})`;
+  return `no improvement over the current settings (${figures}): keep them`;
 }
 
 function notReplayable(e: unknown): Abstention {
@@ -294,23 +301,25 @@ export function recommendHpa(
   const no = sufficiency(cov, policy.data, "workload load", true);
   if (no) return no;
   try {
-    const current = replay(model, input.current.object, policy.hpa);
+    const on = input.replayOn ?? model;
+    const current = replay(on, input.current.object, policy.hpa);
     const { sizes, rise, reactionMs } = ours(model, policy);
     const behavior = recommendedBehavior(policy.hpa);
     const tried: HpaProposal[] = [];
     for (const s of sizes) {
-      const c = proposal(model, s, behavior, policy.hpa);
+      const c = proposal(model, s, behavior, policy.hpa, on);
       tried.push(c);
       if (c.replay.underProvisionedMinutes <= current.underProvisionedMinutes + 1e-9) break;
     }
     const best = tried.reduce((a, b) =>
       b.replay.underProvisionedMinutes < a.replay.underProvisionedMinutes - 1e-9 ? b : a,
     );
-    const crane = input.crane ? craneProposal(model, input.crane, craneP) : undefined;
+    const crane = input.crane ? craneProposal(model, input.crane, craneP, on) : undefined;
     const method =
       `reaction ${reactionMs / 1000}s; rise p${policy.hpa.risePercentile * 100} ×${+rise.toFixed(3)} → ` +
       `target ${best.target}${model.metric.kind === "cpu" ? " %" : " per pod"}, min ${best.minReplicas}, ` +
-      `max ${best.maxReplicas}; replayed ${tried.length} candidate(s) over ${cov.samples} samples`;
+      `max ${best.maxReplicas}; replayed ${tried.length} candidate(s) over ` +
+      (on === model ? `the same ${cov.samples} samples` : `${on.load.length} held-out samples`);
     const evidence: Evidence = evidenceOf(
       model.metric.kind === "cpu"
         ? "workload CPU usage (cores) as the replay's load"

@@ -1,0 +1,69 @@
+/**
+ * Reads the workloads to recommend for from the API (@kubernetes/client-node 1.4, read-only): one by kind
+ * and name, or every one matching a label selector in a namespace or all of them, with the HPAs that
+ * target them.
+ */
+import { ToolkitError } from "../../core/errors.js";
+import { hpaFor, type WorkloadInfo, workloadInfo } from "../../core/recommend/workload.js";
+import { apiMessage, type Gvr, getObject, type KubeClients } from "../kube/client.js";
+
+/** Which workloads. `namespace` undefined with a selector: all namespaces. */
+export interface WorkloadSelection {
+  readonly kind: "Deployment" | "StatefulSet";
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly selector?: string;
+}
+
+const PLURALS = { Deployment: "deployments", StatefulSet: "statefulsets" } as const;
+const HPA: Gvr = { group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers" };
+
+interface List {
+  items: unknown[];
+}
+
+async function list(clients: KubeClients, gvr: Gvr, namespace: string | undefined, labelSelector?: string) {
+  const sel = labelSelector ? { labelSelector } : {};
+  const l = (
+    namespace === undefined
+      ? await clients.custom.listClusterCustomObject({ ...gvr, ...sel })
+      : await clients.custom.listNamespacedCustomObject({ ...gvr, namespace, ...sel })
+  ) as List;
+  return l.items;
+}
+
+function unavailable(clients: KubeClients, e: unknown): ToolkitError {
+  if (e instanceof ToolkitError) return e;
+  return new ToolkitError("UNAVAILABLE", `kubernetes ${clients.server}`, apiMessage(e), { cause: e });
+}
+
+/** The selected workloads with their HPAs; NOT_FOUND for a named workload that does not exist. */
+export async function readWorkloads(clients: KubeClients, sel: WorkloadSelection): Promise<WorkloadInfo[]> {
+  const gvr: Gvr = { group: "apps", version: "v1", plural: PLURALS[sel.kind] };
+  try {
+    let objects: unknown[];
+    if (sel.name !== undefined) {
+      const ns = sel.namespace ?? "default";
+      const o = await getObject(clients, gvr, ns, sel.name);
+      if (!o)
+        throw new ToolkitError(
+          "NOT_FOUND",
+          `${sel.kind.toLowerCase()}/${sel.name}`,
+          `not found in namespace "${ns}" (check the name, or pass -n NAMESPACE)`,
+        );
+      objects = [o];
+    } else objects = await list(clients, gvr, sel.namespace, sel.selector);
+    const hpas =
+      objects.length > 0
+        ? await list(clients, HPA, sel.name !== undefined ? (sel.namespace ?? "default") : sel.namespace)
+        : [];
+    return objects.map((o) => {
+      const withKind = { apiVersion: "apps/v1", kind: sel.kind, ...(o as object) };
+      const info = workloadInfo(withKind);
+      const hpa = hpaFor(info.ref, hpas);
+      return hpa ? { ...info, currentHpa: hpa } : info;
+    });
+  } catch (e) {
+    throw unavailable(clients, e);
+  }
+}
