@@ -5,18 +5,22 @@
  * the recorded history the forecaster starts with.
  *
  * Per trace: capacity per pod = (peak of days 0-13) / 12, so the peak needs about 12 pods; the HPA
- * targets 80 % of capacity on offered requests per pod (a 2-min rate), min 2, max 60 replicas; pods take
- * 60 s to start and 60 s to become ready. Goal (issue 9): under-provisioned minutes cut by >= 50 % at
+ * targets 80 % of capacity on offered requests per pod (a 2-min rate), min 2, max 60 replicas, the
+ * HPA's default behavior (scale-down stabilization 300 s) and kube-controller-manager's 15 s sync; pods
+ * take 60 s to start and 60 s to become ready. The EHPA uses the default multi-seasonal algorithm (p50
+ * served, 60 s samples) and the prediction window the docs recommend: the time from pod creation to
+ * Ready plus one sample interval (120 s + 60 s = 180 s), so a pod created for a predicted rise is ready
+ * when it comes and not minutes before. Goal (issue 9): under-provisioned minutes cut by >= 50 % at
  * <= +10 % pod-hours on at least 4 of the 6 traces.
  *
- * `npm run bench predictive`. Knobs: PRED_BENCH_WINDOW (predictionWindowSeconds, default 600),
- * PRED_BENCH_QUANTILE (served quantile, default p90), PRED_BENCH_STARTUP (pod start-up and readiness delay
- * each, default 60s),
- * PRED_BENCH_REFRESH (default 5m), PRED_BENCH_TRACES (comma list, default all), PRED_BENCH_DAYS (scored
- * days, default 7).
+ * `npm run bench predictive`. Knobs: PRED_BENCH_WINDOW (predictionWindowSeconds, default 2 x startup +
+ * 60), PRED_BENCH_QUANTILE (served quantile, default: the algorithm's default), PRED_BENCH_STARTUP (pod
+ * start-up and readiness delay each, default 60s), PRED_BENCH_REFRESH (default 5m), PRED_BENCH_TRACES
+ * (comma list, default all), PRED_BENCH_DAYS (scored days, default 7).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseDurationMs } from "../../src/core/duration.js";
 import { parseHpa } from "../../src/core/hpa/spec.js";
 import { parseQuantity } from "../../src/core/quantity/quantity.js";
 import { parseSeriesCsv } from "../../src/core/series/csv.js";
@@ -33,9 +37,11 @@ const TRACES = [
   "t5_low_volume",
   "t6_random_walk_spikes",
 ];
-const window = Number(process.env.PRED_BENCH_WINDOW ?? 600);
-const quantile = process.env.PRED_BENCH_QUANTILE ?? "p90";
 const startup = process.env.PRED_BENCH_STARTUP ?? "60s";
+const window = Number(
+  process.env.PRED_BENCH_WINDOW ?? (2 * parseDurationMs(startup, "PRED_BENCH_STARTUP")) / 1000 + 60,
+);
+const quantile = process.env.PRED_BENCH_QUANTILE;
 const refresh = process.env.PRED_BENCH_REFRESH ?? "5m";
 const days = Number(process.env.PRED_BENCH_DAYS ?? 7);
 const only = process.env.PRED_BENCH_TRACES?.split(",");
@@ -77,7 +83,10 @@ function runTrace(name: string): Row {
       predictionRefresh: refresh,
       prediction: {
         predictionWindowSeconds: window,
-        predictionAlgorithm: { algorithmType: "multi-seasonal", multiSeasonal: { quantile } },
+        predictionAlgorithm: {
+          algorithmType: "multi-seasonal",
+          ...(quantile ? { multiSeasonal: { quantile } } : {}),
+        },
       },
       hpa: {
         apiVersion: "autoscaling/v2",
@@ -128,9 +137,16 @@ function runTrace(name: string): Row {
   };
 }
 
+/** The goal's verdict: "yes", "no", or "n/a" when the HPA alone was never under-provisioned. */
+function verdict(r: Row): string {
+  if (r.reactiveUnder === 0) return "n/a (reactive never short)";
+  const cut = 1 - r.predictiveUnder / r.reactiveUnder;
+  return cut >= 0.5 && r.predictivePodHours / r.reactivePodHours - 1 <= 0.1 ? "yes" : "no";
+}
+
 const rows: Row[] = [];
 console.log(
-  `window ${window}s, refresh ${refresh}, ${days} scored days, multi-seasonal ${quantile}, pods ${startup} + ${startup} to ready; node ${process.version}`,
+  `window ${window}s, refresh ${refresh}, ${days} scored days, multi-seasonal ${quantile ?? "default quantile"}, pods ${startup} + ${startup} to ready; node ${process.version}`,
 );
 console.log(
   "| trace | capacity/pod | under-prov. min reactive → predictive | cut | pod-hours reactive → predictive | change | goal met | run s |",
@@ -140,15 +156,12 @@ for (const name of TRACES) {
   if (only && !only.some((o) => name.startsWith(o))) continue;
   const r = runTrace(name);
   rows.push(r);
-  const cut = r.reactiveUnder > 0 ? 1 - r.predictiveUnder / r.reactiveUnder : Number.NaN;
+  const cut =
+    r.reactiveUnder > 0 ? `${((1 - r.predictiveUnder / r.reactiveUnder) * 100).toFixed(1)} %` : "n/a";
   const change = r.predictivePodHours / r.reactivePodHours - 1;
-  const met = cut >= 0.5 && change <= 0.1;
   console.log(
-    `| ${r.trace} | ${r.capacity.toFixed(2)} | ${r.reactiveUnder.toFixed(1)} → ${r.predictiveUnder.toFixed(1)} | ${(cut * 100).toFixed(1)} % | ${r.reactivePodHours.toFixed(1)} → ${r.predictivePodHours.toFixed(1)} | ${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)} % | ${met ? "yes" : "no"} | ${r.seconds.toFixed(1)} |`,
+    `| ${r.trace} | ${r.capacity.toFixed(2)} | ${r.reactiveUnder.toFixed(1)} → ${r.predictiveUnder.toFixed(1)} | ${cut} | ${r.reactivePodHours.toFixed(1)} → ${r.predictivePodHours.toFixed(1)} | ${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)} % | ${verdict(r)} | ${r.seconds.toFixed(1)} |`,
   );
 }
-const met = rows.filter((r) => {
-  const cut = r.reactiveUnder > 0 ? 1 - r.predictiveUnder / r.reactiveUnder : Number.NaN;
-  return cut >= 0.5 && r.predictivePodHours / r.reactivePodHours - 1 <= 0.1;
-}).length;
+const met = rows.filter((r) => verdict(r) === "yes").length;
 console.log(`goal met on ${met} of ${rows.length} traces (goal: at least 4 of 6)`);

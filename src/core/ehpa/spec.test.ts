@@ -186,14 +186,14 @@ describe("validateEhpa", () => {
 });
 
 describe("resolveAlgorithm", () => {
-  it("serves p90 of multi-seasonal by default, on 60 s samples over 15 days", () => {
+  it("serves p50 of multi-seasonal by default, on 60 s samples over 15 days", () => {
     const r = resolveAlgorithm({ algorithmType: "multi-seasonal" });
     expect(r.ok && { ...r.value, forecaster: r.value.forecaster.name }).toEqual({
       type: "multi-seasonal",
       forecaster: "multi-seasonal",
       sampleIntervalSec: 60,
       historyLengthSec: 15 * 86_400,
-      servedQuantile: "p90",
+      servedQuantile: "p50",
     });
   });
 

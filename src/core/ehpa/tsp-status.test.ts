@@ -66,7 +66,7 @@ describe("gateState (hysteresis)", () => {
 });
 
 describe("refreshMetricStatus", () => {
-  const algo = resolveAlgorithm({ algorithmType: "multi-seasonal" });
+  const algo = resolveAlgorithm({ algorithmType: "multi-seasonal", multiSeasonal: { quantile: "p90" } });
   if (!algo.ok) throw new Error("algorithm");
   const history = dailyWeekly(8);
   const step = history.step;

@@ -44,7 +44,7 @@ export interface MultiSeasonalSpec {
   sampleInterval?: string;
   /** History length (Go/Prometheus duration, default "15d": two weeks give weekly analogs). */
   historyLength?: string;
-  /** Quantile served as the prediction metric (default p90). */
+  /** Quantile served as the prediction metric (default p50). */
   quantile?: QuantileName;
 }
 
