@@ -65,6 +65,8 @@ let workDir = "";
 let rulesFile = "";
 let controllerKubeconfig = "";
 const controllers = new Map<string, Started>();
+/** Port of each controller's --health-probe-bind-address. */
+const healthPorts = new Map<string, number>();
 let podLoop: { stop(): Promise<void> } | undefined;
 
 /** True once something accepts TCP connections on 127.0.0.1:`port`. */
@@ -155,6 +157,8 @@ const condition = (o: Obj | undefined, type: string) =>
 /** Starts `tidescale controller` as the deploy/ ServiceAccount with identity `id`. */
 async function startController(id: string, extra: string[] = []): Promise<Started> {
   if (!prom) throw new Error("prometheus not started");
+  const healthPort = await freePort();
+  healthPorts.set(id, healthPort);
   const c = await startCli(
     [
       "controller",
@@ -175,12 +179,20 @@ async function startController(id: string, extra: string[] = []): Promise<Starte
       id,
       "--log-level",
       "debug",
+      "--health-probe-bind-address",
+      `127.0.0.1:${healthPort}`,
       ...extra,
     ],
     { timeoutMs: 60_000, ready: async () => true },
   );
   controllers.set(id, c);
   return c;
+}
+
+/** GET of a controller's health endpoint: status and body. */
+async function probe(id: string, path: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(`http://127.0.0.1:${healthPorts.get(id)}${path}`);
+  return { status: r.status, body: await r.text() };
 }
 
 async function stopController(id: string): Promise<void> {
@@ -349,6 +361,19 @@ describe("setup: CRDs, workload, adapter, controller", () => {
       detail: async () => logs(),
     });
     expect(holder).toBe("c1");
+    // Live, and ready once every informer listed; the leader says it leads.
+    expect((await probe("c1", "/healthz")).status).toBe(200);
+    const ready = await eventually(
+      "c1 ready and leading",
+      async () => {
+        const r = await probe("c1", "/readyz");
+        return r.status === 200 && r.body.includes("leading as c1") ? r : undefined;
+      },
+      { timeoutMs: 30_000, detail: async () => JSON.stringify(await probe("c1", "/readyz")) },
+    );
+    expect(ready.body).toContain("[+]informer-ehpas ok\n");
+    expect(ready.body).toContain("[+]informer-tsps ok\n");
+    expect((await probe("c1", "/metrics")).body).toContain("\ntidescale_controller_leader 1\n");
   });
 });
 
@@ -573,6 +598,17 @@ describe("controller restarts and leader election", () => {
         detail: async () => c3.output().slice(-2000),
       },
     );
+    // The standby is ready (its caches are warm) and names the leader; it does not lead.
+    const standby = await eventually(
+      "c3 ready",
+      async () => {
+        const r = await probe("c3", "/readyz");
+        return r.status === 200 ? r : undefined;
+      },
+      { timeoutMs: 30_000, detail: async () => JSON.stringify(await probe("c3", "/readyz")) },
+    );
+    expect(standby.body).toContain("[+]leader-election ok: standby (c3); the leader is c2\n");
+    expect((await probe("c3", "/metrics")).body).toContain("\ntidescale_controller_leader 0\n");
     // A drift on the HPA is corrected by the leader only.
     await plane().kubectl([
       "patch",
@@ -606,6 +642,7 @@ describe("controller restarts and leader election", () => {
       async () => (/reconciled e2e-ehpa\/web/.test(c3.output()) ? true : undefined),
       { timeoutMs: 60_000 },
     );
+    expect((await probe("c3", "/readyz")).body).toContain("[+]leader-election ok: leading as c3\n");
   });
 });
 

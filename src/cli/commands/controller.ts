@@ -8,9 +8,10 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Command } from "commander";
 import { pino } from "pino";
-import { EhpaController } from "../../adapters/controller/ehpa-controller.js";
+import { type Caches, EhpaController } from "../../adapters/controller/ehpa-controller.js";
 import { RuleDiscovery } from "../../adapters/controller/rule-discovery.js";
 import { TspRefresher } from "../../adapters/controller/tsp-refresher.js";
+import { parseBindAddress, startHealthServer } from "../../adapters/http/health-server.js";
 import { apiMessage, loadKubeClients, servedHpaVersion } from "../../adapters/kube/client.js";
 import { createEventRecorder } from "../../adapters/kube/events.js";
 import { type LeaderElector, startLeaderElection } from "../../adapters/kube/leader-election.js";
@@ -19,6 +20,11 @@ import { loadConfigFile } from "../../adapters/prometheus/discovery.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { adapterRuleResolver } from "../../core/ehpa/rule-query.js";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
+import {
+  type ControllerHealthState,
+  controllerHealthMetrics,
+  controllerReadiness,
+} from "../../core/health.js";
 import { type ElectionTiming, timingProblem } from "../../core/lease/election.js";
 import { addPrometheusFlags, type PrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
 
@@ -40,6 +46,7 @@ interface ControllerFlags extends PrometheusFlags {
   leaderElectRenewDeadline: string;
   leaderElectRetryPeriod: string;
   identity?: string;
+  healthProbeBindAddress: string;
   logLevel: string;
 }
 
@@ -69,6 +76,11 @@ export function register(program: Command): void {
     .option("--leader-elect-renew-deadline <duration>", "how long the leader keeps trying to renew", "10s")
     .option("--leader-elect-retry-period <duration>", "time between acquire/renew attempts", "2s")
     .option("--identity <id>", "this candidate's identity in the Lease (default: hostname_pid)")
+    .option(
+      "--health-probe-bind-address <addr>",
+      "HTTP /healthz, /readyz (informers synced; leader state shown) and /metrics; 0 disables",
+      ":8081",
+    )
     .option("--log-level <level>", "log level (debug, info, warn, error)", "info");
   addPrometheusFlags(cmd);
   cmd.addHelpText(
@@ -121,12 +133,36 @@ async function runController(o: ControllerFlags): Promise<void> {
   const problem = timingProblem(timing);
   if (problem) throw invalidInput(problem.field, problem.message);
   const identity = o.identity ?? `${hostname()}_${process.pid}`;
+  const probeAddr =
+    o.healthProbeBindAddress === "0"
+      ? undefined
+      : parseBindAddress(o.healthProbeBindAddress, "--health-probe-bind-address");
   const pinoLog = pino({ name: "controller", level }, pino.destination({ fd: 2, sync: true }));
   const log = {
     debug: (m: string) => pinoLog.debug(m),
     info: (m: string) => pinoLog.info(m),
     warn: (m: string) => pinoLog.warn(m),
   };
+
+  // Probes answer from the start: live at once, ready once every informer has listed.
+  let caches: Caches | undefined;
+  let leaderHolder: string | undefined;
+  let elector: LeaderElector | undefined;
+  const healthState = (): ControllerHealthState => ({
+    informers: caches && Object.entries(caches).map(([resource, c]) => ({ resource, synced: c.synced() })),
+    ...(o.leaderElect
+      ? { leaderElection: { identity, leading: elector?.isLeader() ?? false, holder: leaderHolder } }
+      : {}),
+  });
+  const health = probeAddr
+    ? await startHealthServer(probeAddr.host, probeAddr.port, {
+        readiness: () => controllerReadiness(healthState()),
+        metrics: () => controllerHealthMetrics(healthState(), "tidescale_controller"),
+      }).catch((e: Error) => {
+        throw new ToolkitError("UNAVAILABLE", "--health-probe-bind-address", `cannot listen: ${e.message}`);
+      })
+    : undefined;
+  if (health && probeAddr) log.info(`health probes on http://${probeAddr.host}:${health.port}`);
 
   const clients = loadKubeClients(o.kubeconfig, "--kubeconfig");
   const config = o.config !== undefined ? await loadConfigFile(o.config) : undefined;
@@ -143,7 +179,6 @@ async function runController(o: ControllerFlags): Promise<void> {
 
   const discovery = config ? new RuleDiscovery(config, prometheus, log) : undefined;
   await discovery?.start(refreshSeconds * 1000);
-  let elector: LeaderElector | undefined;
   const canWrite = () => (elector ? elector.isLeader() : true);
   const recorder = createEventRecorder(clients, COMPONENT, { instance: identity, log: log.warn });
   const controller = new EhpaController({
@@ -158,7 +193,7 @@ async function runController(o: ControllerFlags): Promise<void> {
       ? { rules: () => adapterRuleResolver(discovery.rules(), (m) => log.warn(`adapter rule: ${m}`)) }
       : {}),
   });
-  const caches = await controller.start();
+  caches = await controller.start();
   const refresher = new TspRefresher({
     clients,
     prometheus,
@@ -184,6 +219,7 @@ async function runController(o: ControllerFlags): Promise<void> {
       },
       onStoppedLeading: () => log.warn(`stopped leading (${identity})`),
       onNewLeader: (id) => {
+        leaderHolder = id;
         if (id !== identity) log.info(`the leader is ${id}`);
       },
     });
@@ -202,4 +238,5 @@ async function runController(o: ControllerFlags): Promise<void> {
   await elector?.stop();
   await controller.stop();
   await prometheus.close();
+  await health?.close();
 }
