@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ToolkitError } from "../../core/errors.js";
+import { type ErrorCode, httpStatusFor, ToolkitError } from "../../core/errors.js";
 import { compileConfig } from "../../core/metrics/config.js";
 import { buildRegistry, type SeriesQueryOutcome } from "../../core/metrics/registry.js";
 import type { InstantResult, PrometheusClient } from "../prometheus/client.js";
-import { type ApiResponse, type HandlerContext, handleApiRequest } from "./metrics-api-handler.js";
+import {
+  type ApiResponse,
+  errorResponse,
+  type HandlerContext,
+  handleApiRequest,
+} from "./metrics-api-handler.js";
 import type { APIResource, RemoteAdapter } from "./security.js";
 
 // Unit tests of the handler's logic with an in-memory Prometheus (the e2e test uses the real one).
@@ -436,5 +441,39 @@ describe("handleApiRequest", () => {
       "pods/http_requests_qps",
       "pods/remote_metric",
     ]);
+  });
+});
+
+describe("errorResponse", () => {
+  const status = (r: ApiResponse) => {
+    expect(r.kind).toBe("json");
+    return body(r as ApiResponse & { kind: "json" });
+  };
+  const codes: ErrorCode[] = [
+    "INVALID_INPUT",
+    "NOT_FOUND",
+    "UNAUTHORIZED",
+    "FORBIDDEN",
+    "UNAVAILABLE",
+    "TIMEOUT",
+    "CONFLICT",
+    "INTERNAL",
+  ];
+  it.each(codes)("%s: the HTTP status is the shared mapping's, in the Status body too", (code) => {
+    const r = errorResponse(new ToolkitError(code, "prometheus /api/v1/query", "it broke"), "unable to X");
+    expect(r).toMatchObject({ kind: "json", status: httpStatusFor(code) });
+    expect(status(r).code).toBe(httpStatusFor(code));
+  });
+
+  it("a client error says what is wrong; a server error names its context; an internal one lists a cause", () => {
+    const e = (code: ErrorCode) => new ToolkitError(code, "q", "it broke");
+    expect(status(errorResponse(e("INVALID_INPUT"), "unable to X")).message).toBe("q: it broke");
+    expect(status(errorResponse(e("UNAVAILABLE"), "unable to X")).message).toBe("unable to X: q: it broke");
+    expect(status(errorResponse(e("INTERNAL"), "unable to X"))).toMatchObject({
+      reason: "InternalError",
+      message: "Internal error occurred: unable to X: q: it broke",
+      details: { causes: [{ message: "unable to X: q: it broke" }] },
+    });
+    expect(errorResponse(new Error("boom"))).toMatchObject({ status: 500 });
   });
 });

@@ -142,25 +142,20 @@ export async function handleApiRequest(req: ApiRequest, ctx: HandlerContext): Pr
   }
 }
 
-/** Maps a thrown error to a Status: Prometheus down -> 503, rejected query -> 500, bad input -> 400. */
+/**
+ * Maps a thrown error to a Status, its HTTP code from the error's code (`httpStatusFor`: Prometheus down
+ * -> 503, timeout -> 504, bad input -> 400, ...). A client error (4xx) says what is wrong as is; a server
+ * error names the `context` it happened in, and an internal one (500) also lists it as the cause.
+ */
 export function errorResponse(e: unknown, context = "unable to fetch metrics"): ApiResponse {
-  if (e instanceof ToolkitError) {
-    const what = `${context}: ${e.oneLine()}`;
-    switch (e.code) {
-      case "UNAVAILABLE":
-        return fail(503, what);
-      case "TIMEOUT":
-        return fail(504, what);
-      case "INVALID_INPUT":
-        return fail(400, e.oneLine());
-      case "NOT_FOUND":
-        return fail(404, e.oneLine());
-      default:
-        return fail(500, `Internal error occurred: ${what}`, [what]);
-    }
+  if (!(e instanceof ToolkitError)) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return fail(500, `Internal error occurred: ${msg}`, [msg]);
   }
-  const msg = e instanceof Error ? e.message : String(e);
-  return fail(500, `Internal error occurred: ${msg}`, [msg]);
+  const code = httpStatusFor(e.code);
+  if (code < 500) return fail(code, e.oneLine());
+  const what = `${context}: ${e.oneLine()}`;
+  return code === 500 ? fail(500, `Internal error occurred: ${what}`, [what]) : fail(code, what);
 }
 
 // ---------- discovery ----------
@@ -225,10 +220,7 @@ function isResponse(x: unknown): x is ApiResponse {
 
 function queryFailure(e: unknown, rule: string, query: string): ApiResponse {
   if (e instanceof ToolkitError && (e.code === "UNAVAILABLE" || e.code === "TIMEOUT"))
-    return fail(
-      e.code === "TIMEOUT" ? 504 : 503,
-      `unable to fetch metrics: ${rule} query ${query}: ${e.oneLine()}`,
-    );
+    return fail(httpStatusFor(e.code), `unable to fetch metrics: ${rule} query ${query}: ${e.oneLine()}`);
   const said = e instanceof ToolkitError ? e.oneLine() : String(e);
   return fail(500, `Internal error occurred: unable to fetch metrics: ${rule} query ${query}: ${said}`, [
     `unable to fetch metrics: Prometheus rejected the query: ${said}`,
