@@ -206,6 +206,25 @@ describe("runAttack on loopback", () => {
     expect(results.filter((r) => !r.dropped).every((r) => r.code === 200)).toBe(true);
   });
 
+  it("a stop during the warm-up ends the attack at once, with nothing sent to the target", async () => {
+    const ac = new AbortController();
+    const before = seen.length;
+    let warmResults = 0;
+    const t0 = performance.now();
+    const { summary, results } = await attack({
+      durationMs: 0,
+      signal: ac.signal,
+      onWarmUpResult: () => {
+        if (++warmResults === 10) ac.abort();
+      },
+    });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(warmResults).toBeLessThan(2000);
+    expect(summary).toEqual({ scheduled: 0, sent: 0, dropped: 0, interrupted: 0 });
+    expect(results).toEqual([]);
+    expect(seen.length).toBe(before);
+  });
+
   it("a stop aborts what is still in flight after the grace, recorded as interrupted", async () => {
     const ac = new AbortController();
     let stoppedAt = 0;

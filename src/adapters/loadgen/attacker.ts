@@ -97,44 +97,56 @@ interface Prepared {
 export async function runAttack(o: AttackOptions): Promise<AttackSummary> {
   await warmUp(o);
   const attack = new Attack(o);
-  await attack.openConnections();
+  if (!o.signal?.aborted) await attack.openConnections();
   return attack.run();
 }
 
 /**
- * The warm-up: 2,000 requests in 0.4 s. Fewer (200 in 0.1 s) left the first second of a 5k/s attack
- * 2-3x later at p99 in interleaved runs: V8 had not yet optimised the send and result path.
+ * The warm-up: 2,000 requests on a 5k/s schedule, all of them sent even when the machine is too busy to
+ * keep the schedule (overdue ones go out at once), bounded by WARM_UP_LIMIT_MS of wall time. Fewer (200)
+ * left the first second of a 5k/s attack 2-3x later at p99 in interleaved runs: V8 had not yet optimised
+ * the send and result path. A fixed 0.4 s window instead of a count sent only ~150 on a loaded machine.
  */
 const WARM_UP_PER_SECOND = 5000;
-const WARM_UP_MS = 400;
+const WARM_UP_REQUESTS = 2000;
+const WARM_UP_LIMIT_MS = 3000;
 
 /**
- * Runs the engine itself for a moment against a throwaway server in this process, so that undici's
- * one-time setup, the JIT of the send and result path, and the caller's encoder are warm before the
- * schedule starts, without sending anything extra to the target.
+ * Runs the engine itself against a throwaway server in this process, so that undici's one-time setup,
+ * the JIT of the send and result path, and the caller's encoder are warm before the schedule starts,
+ * without sending anything extra to the target.
  */
 async function warmUp(o: AttackOptions): Promise<void> {
   const srv = createServer((_q, s) => s.end("ok"));
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   try {
     const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`;
-    const warm = new Attack({
-      ...o,
-      targets: [{ method: "GET", url, headers: [], body: undefined }],
-      rate: { freq: WARM_UP_PER_SECOND, perMs: 1000 },
-      durationMs: WARM_UP_MS,
-      maxWorkers: 64,
-      maxConnections: 8,
-      redirects: 0,
-      onResult: o.onWarmUpResult ?? (() => {}),
-      signal: undefined,
-      counters: undefined,
-    });
+    const rate = { freq: WARM_UP_PER_SECOND, perMs: 1000 };
+    const warm = new Attack(
+      {
+        ...o,
+        targets: [{ method: "GET", url, headers: [], body: undefined }],
+        rate,
+        durationMs: (WARM_UP_REQUESTS * rate.perMs) / rate.freq,
+        maxWorkers: 64,
+        maxConnections: 8,
+        redirects: 0,
+        onResult: o.onWarmUpResult ?? (() => {}),
+        // A stop (Ctrl-C) during the warm-up ends it too.
+        signal: o.signal
+          ? AbortSignal.any([o.signal, AbortSignal.timeout(WARM_UP_LIMIT_MS)])
+          : AbortSignal.timeout(WARM_UP_LIMIT_MS),
+        counters: undefined,
+      },
+      { sendAll: true },
+    );
     await warm.openConnections();
     await warm.run();
   } finally {
+    // Wait until its connections are closed on both sides: their teardown must not run on the clock.
+    const closed = new Promise<void>((r) => srv.close(() => r()));
     srv.closeAllConnections();
-    srv.close();
+    await closed;
   }
 }
 
@@ -158,7 +170,14 @@ class Attack {
   private t0 = 0;
   private finish: () => void = () => {};
 
-  constructor(private readonly o: AttackOptions) {
+  /** Send every scheduled request even after the duration has passed (the warm-up's count). */
+  private readonly sendAll: boolean;
+
+  constructor(
+    private readonly o: AttackOptions,
+    internal: { sendAll?: boolean } = {},
+  ) {
+    this.sendAll = internal.sendAll ?? false;
     this.closed = o.rate.freq === 0;
     this.total = this.closed ? Number.POSITIVE_INFINITY : scheduledHits(o.rate, o.durationMs);
     this.targets = o.targets.map((t) => this.prepare(t));
@@ -211,12 +230,14 @@ class Attack {
   }
 
   /**
-   * Opens connections to every origin before the clock starts (as many as the first moments of the
-   * schedule are likely to use), waiting at most 1 s; a target that refuses them is attacked anyway.
+   * Opens connections to every origin before the clock starts, waiting at most 1 s; a target that
+   * refuses them is attacked anyway. As many as the first moments are likely to use: one per closed-model
+   * worker, or 10 ms worth of the rate (each request in flight holds a connection, and the first
+   * responses of a run can take that long; with 10 per 5k/s a cold start opened new ones on the clock).
    */
   async openConnections(): Promise<void> {
-    const perSecond = this.closed ? this.o.maxWorkers : (this.o.rate.freq * 1000) / this.o.rate.perMs;
-    const want = Math.ceil(Math.max(4, perSecond / 500));
+    const perSecond = (this.o.rate.freq * 1000) / this.o.rate.perMs;
+    const want = this.closed ? this.o.maxWorkers : Math.ceil(Math.max(4, perSecond / 100));
     const caps = [want, this.o.maxWorkers, this.o.maxConnections > 0 ? this.o.maxConnections : want];
     const n = Math.min(...caps, 256);
     const opening: Promise<void>[] = [];
@@ -260,8 +281,11 @@ class Attack {
     });
     const onAbort = () => this.stop();
     this.t0 = performance.now();
-    if (o.signal?.aborted) this.stop();
-    else o.signal?.addEventListener("abort", onAbort, { once: true });
+    if (o.signal?.aborted) {
+      // Stopped before the clock started (a Ctrl-C during the warm-up): nothing was scheduled.
+      this.total = 0;
+      this.stop();
+    } else o.signal?.addEventListener("abort", onAbort, { once: true });
     if (!this.schedulingDone) {
       if (this.closed) {
         const loops = Math.max(1, o.maxWorkers);
@@ -333,7 +357,7 @@ class Attack {
     if (this.schedulingDone) return;
     const due = this.sendDue();
     const elapsed = performance.now() - this.t0;
-    if (this.next >= this.total || (this.o.durationMs > 0 && elapsed >= this.o.durationMs)) {
+    if (this.next >= this.total || (!this.sendAll && this.o.durationMs > 0 && elapsed >= this.o.durationMs)) {
       this.endScheduling();
       return;
     }
