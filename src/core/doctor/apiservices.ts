@@ -57,6 +57,7 @@ export function checkApiServices(apiServices: readonly ApiServiceSnapshot[]): Fi
     switch (available?.reason) {
       case "ServiceNotFound":
         findings.push({
+          severity: "error",
           id: "apiservice.service-not-found",
           object,
           seen,
@@ -66,6 +67,7 @@ export function checkApiServices(apiServices: readonly ApiServiceSnapshot[]): Fi
         break;
       case "MissingEndpoints":
         findings.push({
+          severity: "error",
           id: "apiservice.missing-endpoints",
           object,
           seen,
@@ -75,11 +77,12 @@ export function checkApiServices(apiServices: readonly ApiServiceSnapshot[]): Fi
         break;
       case "FailedDiscoveryCheck": {
         const cause = discoveryCause(a, message);
-        findings.push({ id: "apiservice.failed-discovery-check", object, seen, ...cause });
+        findings.push({ severity: "error", id: "apiservice.failed-discovery-check", object, seen, ...cause });
         break;
       }
       default:
         findings.push({
+          severity: "error",
           id: "apiservice.not-available",
           object,
           seen,

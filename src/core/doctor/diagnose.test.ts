@@ -50,12 +50,44 @@ describe("doctor snapshot decoding and diagnosis", () => {
         },
       ],
     });
-    const h = hpaFromObject(hpa, [
-      { type: "Warning", reason: "FailedGetScale", message: "m" },
-      { type: "Normal", reason: "SuccessfulRescale", message: "n" },
-    ]);
+    const now = Date.parse("2026-12-08T01:00:00Z");
+    const h = hpaFromObject(
+      hpa,
+      [
+        { type: "Warning", reason: "FailedGetScale", message: "m", lastTimestamp: "2026-12-08T00:59:00Z" },
+        { type: "Normal", reason: "SuccessfulRescale", message: "n", lastTimestamp: "2026-12-08T00:59:00Z" },
+        // older than the event window: the problem it reported is gone
+        {
+          type: "Warning",
+          reason: "FailedGetPodsMetric",
+          message: "o",
+          lastTimestamp: "2026-12-08T00:40:00Z",
+        },
+      ],
+      now,
+    );
     expect(h.scaleTargetRef).toEqual({ kind: "Deployment", name: "web" });
     expect(h.events).toEqual([{ reason: "FailedGetScale", message: "m" }]);
+    // A metric event from before ScalingActive became True is history; one after it is a metric failing
+    // next to a valid one.
+    const recovered = {
+      ...hpa,
+      status: {
+        conditions: [
+          {
+            type: "ScalingActive",
+            status: "True",
+            reason: "ValidMetricFound",
+            lastTransitionTime: "2026-12-08T00:55:00Z",
+          },
+        ],
+      },
+    };
+    const events = (at: string) => [
+      { type: "Warning", reason: "FailedGetPodsMetric", message: at, lastTimestamp: at },
+    ];
+    expect(hpaFromObject(recovered, events("2026-12-08T00:54:00Z"), now).events).toEqual([]);
+    expect(hpaFromObject(recovered, events("2026-12-08T00:56:00Z"), now).events).toHaveLength(1);
     expect(
       servedNames({
         resources: [
@@ -71,8 +103,9 @@ describe("doctor snapshot decoding and diagnosis", () => {
   it("lists findings in the order data flows: APIServices, Prometheus, HPAs", () => {
     const findings = diagnose({
       apiServices: [apiServiceFromObject(apiService)],
-      hpas: [hpaFromObject(hpa, [])],
-      served: { custom: [], external: [] },
+      discovery: [],
+      readiness: [],
+      hpas: [hpaFromObject(hpa, [], 0)],
       prometheus: {
         url: "http://127.0.0.1:1",
         error: "GET /-/ready failed: connect ECONNREFUSED 127.0.0.1:1",
@@ -93,9 +126,10 @@ describe("doctor snapshot decoding and diagnosis", () => {
   it("is healthy with nothing to report", () => {
     const findings = diagnose({
       apiServices: [],
+      discovery: [],
+      readiness: [],
       hpas: [],
-      served: { custom: [], external: [] },
-      prometheus: { url: "u" },
+      prometheus: { url: "u", targets: [] },
     });
     expect(findings).toEqual([]);
     expect(renderFindings(findings, "0 metrics APIServices, 0 HPAs")).toBe(

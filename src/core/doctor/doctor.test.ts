@@ -101,6 +101,7 @@ function hpa(conditions: HpaSnapshot["conditions"], events: HpaSnapshot["events"
 const served = {
   custom: ["http_requests_qps", "http_requests_per_second", "jobs_processed_qps"],
   external: ["queue_messages_ready"],
+  resource: true,
 };
 
 describe("checkHpa", () => {
@@ -218,6 +219,126 @@ describe("checkHpa", () => {
       { type: "ScalingLimited", status: "False", reason: "DesiredWithinRange" },
     ]);
     expect(checkHpa(healthy, served)).toEqual([]);
+  });
+});
+
+describe("checkHpa: more reasons", () => {
+  const limited = (reason: string) =>
+    checkHpa(
+      {
+        ...hpa([{ type: "ScalingLimited", status: "True", reason, message: "m" }]),
+        minReplicas: 2,
+        maxReplicas: 5,
+        currentReplicas: 5,
+        desiredReplicas: 5,
+      },
+      served,
+    );
+
+  it.each([
+    [
+      "TooManyReplicas",
+      "error",
+      "hpa.scaling-limited.too-many-replicas",
+      "spec.maxReplicas (5)",
+      '"maxReplicas":10',
+    ],
+    ["ScaleUpLimit", "info", "hpa.scaling-limited.scale-up-limit", "rate limited", "spec.behavior.scaleUp"],
+    [
+      "TooFewReplicas",
+      "info",
+      "hpa.scaling-limited.too-few-replicas",
+      "spec.minReplicas (2)",
+      "lower spec.minReplicas",
+    ],
+    [
+      "ScaleDownLimit",
+      "info",
+      "hpa.scaling-limited.scale-down-limit",
+      "rate limited",
+      "spec.behavior.scaleDown",
+    ],
+  ])("ScalingLimited=True %s is decoded (%s)", (reason, severity, id, why, fix) => {
+    const [f, ...rest] = limited(reason);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity, id });
+    expect(f?.seen).toContain("(current 5, desired 5)");
+    expect(f?.why).toContain(why);
+    expect(f?.fix).toContain(fix);
+  });
+
+  it("names the containers without a cpu request and sets requests on those only", () => {
+    const h: HpaSnapshot = {
+      ...hpa([
+        {
+          type: "ScalingActive",
+          status: "False",
+          reason: "FailedGetResourceMetric",
+          message:
+            "the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu",
+        },
+      ]),
+      missingRequests: [
+        { pod: "web-1", container: "app", resources: ["cpu", "memory"] },
+        { pod: "web-1", container: "sidecar", resources: ["memory"] },
+        { pod: "web-2", container: "app", resources: ["cpu"] },
+      ],
+    };
+    const [f] = checkHpa(h, served);
+    expect(f?.seen).toContain("containers without a cpu request: web-1/app, web-2/app");
+    expect(f?.fix).toContain("kubectl -n shop set resources deployment/web -c app --requests=cpu=100m");
+  });
+
+  it("decodes an Object metric not served with the nearest name", () => {
+    const [f] = checkHpa(
+      hpa([
+        {
+          type: "ScalingActive",
+          status: "False",
+          reason: "FailedGetObjectMetric",
+          message:
+            "the HPA was unable to compute the replica count: unable to get metric jobs_procesed_qps: Deployment on shop web/unable to fetch metrics from custom metrics API: the server could not find the metric jobs_procesed_qps for deployments.apps web",
+        },
+      ]),
+      served,
+    );
+    expect(f).toMatchObject({ id: "hpa.object-metric-not-served" });
+    expect(f?.why).toContain("nearest served: jobs_processed_qps");
+    expect(f?.fix).toContain("object.metric.name to jobs_processed_qps");
+  });
+
+  it.each([
+    ["InvalidSelector", "hpa.invalid-selector", "labelSelectorPath"],
+    ["SelectorRequired", "hpa.invalid-selector", "labelSelectorPath"],
+    ["AmbiguousSelector", "hpa.ambiguous-selector", "one HPA per workload"],
+    ["FailedRescale", "hpa.failed-rescale", "deployments/scale"],
+    ["FailedUpdateStatus", "hpa.failed-update-status", "horizontalpodautoscalers/status"],
+    ["InvalidMetricSourceType", "hpa.invalid-metric-source", "Resource, Pods, Object or External"],
+  ])("event %s is decoded", (reason, id, fix) => {
+    const [f, ...rest] = checkHpa(hpa([], [{ reason, message: "m" }]), served);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ severity: "error", id, seen: `event ${reason}: m` });
+    expect(f?.fix).toContain(fix);
+  });
+
+  it("leaves metric failures to the APIService finding when the API cannot be read", () => {
+    const pods = hpa([
+      {
+        type: "ScalingActive",
+        status: "False",
+        reason: "FailedGetPodsMetric",
+        message:
+          "unable to get metric http_requests_qps: unable to fetch metrics from custom metrics API: the server is currently unable to handle the request",
+      },
+    ]);
+    expect(checkHpa(pods, { custom: undefined, external: undefined })).toEqual([]);
+    const cpu = hpa(
+      [],
+      [{ reason: "FailedGetResourceMetric", message: "unable to get metrics for resource cpu: x" }],
+    );
+    expect(checkHpa(cpu, { custom: [], external: [], resource: false })).toEqual([]);
+    // FailedComputeMetricsReplicas repeats the per-metric event: no finding of its own.
+    expect(checkHpa(hpa([], [{ reason: "FailedComputeMetricsReplicas", message: "x" }]), served)).toEqual([]);
   });
 });
 

@@ -4,6 +4,11 @@
  * over a snapshot of the cluster; collecting the snapshot is I/O and lives in adapters.
  */
 export interface Finding {
+  /**
+   * `error`: something needs fixing (exit 1). `info`: decoded state that is working as designed but worth
+   * knowing (e.g. the HPA held at minReplicas); shown, but the setup still counts as healthy.
+   */
+  severity: "error" | "info";
   /** Stable identifier of the rule, e.g. `apiservice.failed-discovery-check`. */
   id: string;
   /** The object, e.g. `apiservice/v1beta1.custom.metrics.k8s.io` or `hpa/shop/web`. */
