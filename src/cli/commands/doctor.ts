@@ -60,23 +60,27 @@ function checkFlags(o: DoctorFlags): void {
   }
   if (o.prometheusUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(o.prometheusUrl))
     throw invalidInput("--prometheus-url", `want an http(s) URL, got "${o.prometheusUrl}"`);
+  if (o.rulesConfigmap !== undefined) parseConfigMapRef(o.rulesConfigmap);
   if (o.rules !== undefined && o.rulesConfigmap !== undefined)
     throw invalidInput("--rules", "give --rules or --rules-configmap, not both");
   const rulesFlag =
     o.rules !== undefined ? "--rules" : o.rulesConfigmap !== undefined ? "--rules-configmap" : undefined;
   if (rulesFlag && o.prometheusUrl === undefined) throw invalidInput(rulesFlag, "needs --prometheus-url");
-  if (o.rulesConfigmap !== undefined) parseConfigMapRef(o.rulesConfigmap);
 }
 
-/** The adapter's rules from `--rules FILE` or `--rules-configmap NS/NAME[:KEY]` (the only, or the first `.yaml`, key). */
-async function loadRules(
-  api: KubeApi,
-  o: DoctorFlags,
-): Promise<{ config: CompiledConfig; source: string } | undefined> {
-  if (o.rules !== undefined) {
-    const text = await readTextFile(o.rules, "--rules");
-    return { config: compileConfig(parseYamlText(text, o.rules), o.rules), source: o.rules };
-  }
+interface LoadedRules {
+  config: CompiledConfig;
+  source: string;
+}
+
+/** `--rules FILE`, read and compiled before anything else (a bad file is bad input, exit 2). */
+async function loadRulesFile(file: string): Promise<LoadedRules> {
+  const text = await readTextFile(file, "--rules");
+  return { config: compileConfig(parseYamlText(text, file), file), source: file };
+}
+
+/** The adapter's rules from `--rules-configmap NS/NAME[:KEY]` (the only, or the first `.yaml`, key). */
+async function loadRulesConfigMap(api: KubeApi, o: DoctorFlags): Promise<LoadedRules | undefined> {
   if (o.rulesConfigmap === undefined) return undefined;
   const ref = parseConfigMapRef(o.rulesConfigmap);
   const r = await api.get(
@@ -100,9 +104,14 @@ async function loadRules(
   return { config: compileConfig(parseYamlText(data[key], source), source), source };
 }
 
-async function collect(api: KubeApi, o: DoctorFlags, maxAgeMs: number): Promise<DoctorSnapshot> {
+async function collect(
+  api: KubeApi,
+  o: DoctorFlags,
+  fileRules: LoadedRules | undefined,
+  maxAgeMs: number,
+): Promise<DoctorSnapshot> {
   const nowMs = Date.now();
-  const rules = await loadRules(api, o);
+  const rules = fileRules ?? (await loadRulesConfigMap(api, o));
   const snapshot: DoctorSnapshot = await collectKubeSnapshot(api, o, nowMs);
   if (o.prometheusUrl !== undefined) {
     snapshot.prometheus = await probePrometheus(o.prometheusUrl);
@@ -145,9 +154,10 @@ export function register(program: Command): void {
     .action(async (o: DoctorFlags) => {
       checkFlags(o);
       const maxAgeMs = parseDurationMs(o.metricsMaxAge, "--metrics-max-age");
+      const fileRules = o.rules !== undefined ? await loadRulesFile(o.rules) : undefined;
       const api = kubeApiFromConfig(o.kubeconfig, "--kubeconfig");
       if (!api) throw invalidInput("--kubeconfig", "required outside a cluster");
-      const snapshot = await collect(api, o, maxAgeMs);
+      const snapshot = await collect(api, o, fileRules, maxAgeMs);
       const findings = diagnose(snapshot);
       const healthy = !findings.some((f) => f.severity === "error");
       process.stdout.write(
