@@ -145,7 +145,7 @@ async function readReadiness(
   }
   const out: AdapterReadiness[] = [];
   for (const [key, s] of services) {
-    const path = `/api/v1/namespaces/${enc(s.namespace)}/services/${enc(`https:${s.name}:${s.port}`)}/proxy/readyz`;
+    const path = `/api/v1/namespaces/${enc(s.namespace)}/services/https:${enc(s.name)}:${s.port}/proxy/readyz`;
     const r = await api.get(path).catch(() => undefined);
     if (!r || isStatus(r.body)) continue;
     out.push({
