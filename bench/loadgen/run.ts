@@ -7,8 +7,8 @@
  *   2. rate accuracy of `tidescale attack -rate N/s` at 1k, 5k and 10k req/s: achieved / requested and
  *      p99 send lateness (whole run, and steady state after the first second), paired in the same round
  *      with a peer: a bare undici Pool sending on the same schedule and measuring lateness the same way
- *      (at undici's onConnect), recording nothing, already warm (it sends 1 s to the target before it
- *      measures).
+ *      (at undici's onConnect), recording nothing, already warm (it runs the schedule for 1 s, waits for
+ *      those responses, then measures a new one).
  * Rounds are interleaved and medians reported. Each round records the machine's 1-minute load average
  * and how late a bare 1 ms timer fires: the absolute lateness goal (< 2 ms at 5k/s) needs a quiet
  * machine; on a loaded one the paired ratio to the peer is the number that says what tidescale adds.
@@ -66,35 +66,37 @@ const PEER_WARM_MS = 1000;
 /**
  * The lateness peer: a bare undici Pool (64 connections) sending on the same absolute schedule as
  * `attack -rate N/s` (a timer wakes at the next due time and sends everything due), lateness taken at
- * undici's onConnect as in tidescale, nothing recorded but a number per request. It sends for
- * PEER_WARM_MS before the measured SECONDS, so its figure is a warm Node generator's floor on this
- * machine at this moment. Returns its p99 lateness in ms.
+ * undici's onConnect as in tidescale, nothing recorded but a number per request. It first runs the same
+ * schedule for PEER_WARM_MS, waits for those responses, then starts a new schedule for the measured
+ * SECONDS, so its figure is a warm Node generator's floor on this machine at this moment. Returns its p99
+ * lateness in ms.
  */
 async function peerLatenessP99(url: string, rate: number): Promise<number> {
   const code = `
     const { Pool } = require(${JSON.stringify(join(ROOT, "node_modules/undici"))});
     const pool = new Pool(${JSON.stringify(new URL(url).origin)}, { connections: ${CONNECTIONS}, pipelining: 1 });
     const interval = 1000 / ${rate};
-    const skip = Math.ceil(${PEER_WARM_MS} / interval);
-    const total = skip + Math.ceil(${SECONDS * 1000} / interval);
-    const late = new Float64Array(total);
-    let next = 0, done = 0;
-    const t0 = performance.now();
-    const finish = () => {
-      const m = Array.from(late.subarray(skip)).sort((a, b) => a - b);
+    class H { constructor(s, i) { this.s = s; this.i = i; this.c = false }
+      onConnect() { if (!this.c) this.s.late[this.i] = Math.max(0, performance.now() - (this.s.t0 + this.i * interval)); this.c = true }
+      onHeaders() { return true } onData() { return true }
+      onComplete() { this.s.end() } onError() { this.s.end() } }
+    const schedule = (ms) => new Promise((resolve) => {
+      const total = Math.ceil(ms / interval);
+      const s = { t0: performance.now(), late: new Float64Array(total), done: 0,
+        end() { if (++s.done === total) resolve(s.late) } };
+      let next = 0;
+      const tick = () => {
+        const due = Math.min(total, Math.floor((performance.now() - s.t0) / interval + 1e-9) + 1);
+        while (next < due) { pool.dispatch({ path: ${JSON.stringify(new URL(url).pathname)}, method: "GET", headers: [] }, new H(s, next)); next++ }
+        if (next < total) setTimeout(tick, Math.max(0, s.t0 + next * interval - performance.now()));
+      };
+      tick();
+    });
+    schedule(${PEER_WARM_MS}).then(() => schedule(${SECONDS * 1000})).then((late) => {
+      const m = Array.from(late).sort((a, b) => a - b);
       console.log(m[Math.ceil(0.99 * m.length) - 1]);
       pool.close();
-    };
-    class H { constructor(i) { this.i = i; this.c = false }
-      onConnect() { if (!this.c) late[this.i] = Math.max(0, performance.now() - (t0 + this.i * interval)); this.c = true }
-      onHeaders() { return true } onData() { return true }
-      onComplete() { if (++done === total) finish() } onError() { if (++done === total) finish() } }
-    const tick = () => {
-      const due = Math.min(total, Math.floor((performance.now() - t0) / interval + 1e-9) + 1);
-      while (next < due) { pool.dispatch({ path: ${JSON.stringify(new URL(url).pathname)}, method: "GET", headers: [] }, new H(next)); next++ }
-      if (next < total) setTimeout(tick, Math.max(0, t0 + next * interval - performance.now()));
-    };
-    tick();`;
+    });`;
   const r = await exec(process.execPath, ["-e", code]);
   const v = Number(r.out.trim());
   if (!Number.isFinite(v)) throw new Error(`lateness peer failed: ${r.out}${r.err}`);
