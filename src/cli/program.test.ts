@@ -12,7 +12,7 @@ describe("tidescale program", () => {
   });
 
   it.each([
-    [["no-such-command"], "no-such-command", "forecast"],
+    [["sample-ap"], "sample-ap", "sample-app"],
     [["up", "--help"], "up", "hpa"],
     [["atack"], "atack", "attack"],
     [["--debug", "sim", "x.yaml"], "sim", "simulate"],
