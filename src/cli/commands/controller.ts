@@ -78,8 +78,9 @@ export function register(program: Command): void {
     .option("--identity <id>", "this candidate's identity in the Lease (default: hostname_pid)")
     .option(
       "--health-probe-bind-address <addr>",
-      "HTTP /healthz, /readyz (informers synced; leader state shown) and /metrics; 0 disables",
-      ":8081",
+      "serve HTTP /healthz, /readyz (informers synced; leader state shown) and /metrics on HOST:PORT " +
+        "(deploy/09 uses :8081); 0 = off",
+      "0",
     )
     .option("--log-level <level>", "log level (debug, info, warn, error)", "info");
   addPrometheusFlags(cmd);
