@@ -321,7 +321,26 @@ describe("tidescale doctor on a real control plane, Prometheus and adapter", () 
     expect(r.findings).toEqual([]);
     expect(r.healthy).toBe(true);
     expect(r.code).toBe(0);
-    const text = await runCli(["doctor", "--kubeconfig", plane().kubeconfig, ...args]);
+    // The same rules read from the adapter's ConfigMap (as deploy/03-config.yaml holds them), in text.
+    await plane().kubectl([
+      "-n",
+      ADAPTER_NS,
+      "create",
+      "configmap",
+      "tidescale-adapter-config",
+      `--from-file=rules.yaml=${rulesFile}`,
+    ]);
+    const text = await runCli([
+      "doctor",
+      "--kubeconfig",
+      plane().kubeconfig,
+      "-n",
+      "healthy",
+      "--prometheus-url",
+      prom.url,
+      "--rules-configmap",
+      `${ADAPTER_NS}/tidescale-adapter-config`,
+    ]);
     expect(text.code).toBe(0);
     expect(text.out).toBe(
       "healthy: 2 metrics APIServices, 1 custom metrics served, 1 HPAs, Prometheus (1 targets), 1 rules\n",
