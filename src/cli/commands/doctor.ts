@@ -13,6 +13,7 @@ import {
   describeChecked,
   diagnose,
   renderFindings,
+  servedSummary,
 } from "../../core/doctor/diagnose.js";
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
@@ -162,7 +163,7 @@ export function register(program: Command): void {
       const healthy = !findings.some((f) => f.severity === "error");
       process.stdout.write(
         o.output === "json"
-          ? `${JSON.stringify({ healthy, checked: describeChecked(snapshot), findings }, null, 2)}\n`
+          ? `${JSON.stringify({ healthy, checked: describeChecked(snapshot), findings, served: servedSummary(snapshot) }, null, 2)}\n`
           : renderFindings(findings, describeChecked(snapshot)),
       );
       if (!healthy) process.exitCode = 1;

@@ -187,6 +187,28 @@ export function diagnose(s: DoctorSnapshot): Finding[] {
   return findings;
 }
 
+/** Who serves each metrics API group-version and what it lists (the JSON output's `served`). */
+export interface ServedEntry {
+  apiService: string;
+  /** `namespace/name` of the Service, or `(local)` for a built-in API. */
+  service: string;
+  available: boolean;
+  /** The metric names its discovery lists; undefined when it could not be read. */
+  metrics?: string[] | undefined;
+}
+
+export function servedSummary(s: Pick<DoctorSnapshot, "apiServices" | "discovery">): ServedEntry[] {
+  return s.apiServices.map((a) => {
+    const read = s.discovery.find((r) => r.group === a.group && r.version === a.version);
+    return {
+      apiService: a.name,
+      service: a.service ? `${a.service.namespace}/${a.service.name}` : "(local)",
+      available: a.conditions.some((c) => c.type === "Available" && c.status === "True"),
+      metrics: read?.status === 200 ? read.names : undefined,
+    };
+  });
+}
+
 /** What was checked, for the summary line: `3 metrics APIServices, 12 custom metrics served, 1 HPA, ...`. */
 export function describeChecked(s: DoctorSnapshot): string {
   const served = servedMetrics(s);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RuleDiagnostics } from "../metrics/registry.js";
 import { checkDiscovery, checkReadiness } from "./adapter.js";
 import type { ApiServiceSnapshot } from "./apiservices.js";
-import { servedMetrics } from "./diagnose.js";
+import { servedMetrics, servedSummary } from "./diagnose.js";
 import { checkEhpa, checkTsp } from "./ehpa.js";
 import { checkPrometheus, kubernetesPermission } from "./prometheus.js";
 import { checkRules, requiredLabels, seriesNameOf } from "./rules.js";
@@ -201,6 +201,34 @@ describe("adapter checks", () => {
       seen: "GET /readyz answered 503: discovery: first relist not finished",
     });
     expect(f?.fix).toContain("kubectl -n tidescale logs deploy/tidescale-adapter");
+  });
+
+  it("says who serves each group-version and what it lists", () => {
+    expect(
+      servedSummary({
+        apiServices: [
+          custom(true),
+          { ...custom(false), name: "v1beta1.metrics.k8s.io", group: "metrics.k8s.io" },
+        ],
+        discovery: [
+          { group: "custom.metrics.k8s.io", version: "v1beta1", status: 200, names: ["http_requests_qps"] },
+          { group: "metrics.k8s.io", version: "v1beta1", status: 503, names: [] },
+        ],
+      }),
+    ).toEqual([
+      {
+        apiService: "v1beta1.custom.metrics.k8s.io",
+        service: "tidescale/tidescale-adapter",
+        available: true,
+        metrics: ["http_requests_qps"],
+      },
+      {
+        apiService: "v1beta1.metrics.k8s.io",
+        service: "tidescale/tidescale-adapter",
+        available: false,
+        metrics: undefined,
+      },
+    ]);
   });
 
   it("served names: [] without an APIService, undefined when registered but unreadable", () => {
