@@ -137,3 +137,22 @@ describe("doctor snapshot decoding and diagnosis", () => {
     );
   });
 });
+
+describe("renderFindings with notes", () => {
+  const note = {
+    severity: "info" as const,
+    id: "hpa.scaling-limited.too-few-replicas",
+    object: "hpa/shop/web",
+    seen: "ScalingLimited=True (TooFewReplicas)",
+    why: "held at its floor",
+    fix: "nothing to do",
+  };
+
+  it("shows notes but stays healthy; with a finding, counts both", () => {
+    expect(renderFindings([note], "1 HPAs")).toBe(
+      "hpa/shop/web: note hpa.scaling-limited.too-few-replicas\n  seen: ScalingLimited=True (TooFewReplicas)\n  why:  held at its floor\n  fix:  nothing to do\n\nhealthy, 1 note: 1 HPAs\n",
+    );
+    const text = renderFindings([{ ...note, severity: "error", id: "x" }, note], "1 HPAs");
+    expect(text.trimEnd().split("\n").at(-1)).toBe("1 finding, 1 note (1 HPAs)");
+  });
+});
