@@ -20,6 +20,8 @@ export interface CadvisorContainer {
 /** One workload's pods in a namespace. */
 export interface CadvisorWorkload {
   namespace: string;
+  /** The scrape job label (default `kubelet`); two workloads with the same pods and another job duplicate them. */
+  job?: string;
   pods: string[];
   containers: CadvisorContainer[];
 }
@@ -67,7 +69,7 @@ interface Series {
 }
 
 function labelsOf(w: CadvisorWorkload, pod: string, container: string, image: string): string {
-  return `container="${container}",image="${image}",job="kubelet",namespace="${w.namespace}",pod="${pod}"`;
+  return `container="${container}",image="${image}",job="${w.job ?? "kubelet"}",namespace="${w.namespace}",pod="${pod}"`;
 }
 
 function seriesOf(opts: CadvisorHistoryOptions): Series[] {

@@ -10,7 +10,7 @@ import {
   seriesByContainer,
   type UsageQueries,
 } from "../../core/recommend/queries.js";
-import type { WorkloadUsage } from "../../core/recommend/types.js";
+import type { PodSeries, WorkloadUsage } from "../../core/recommend/types.js";
 import type { WorkloadInfo } from "../../core/recommend/workload.js";
 import type { PrometheusClient } from "../prometheus/client.js";
 
@@ -57,7 +57,12 @@ export async function fetchWorkloadUsage(
     o.onQuery?.(expr);
     return seriesByContainer(await prom.queryRange(expr, start / 1000, end / 1000, stepMs / 1000), at);
   };
-  const [cpu, memory] = await Promise.all([run(queries.cpu, where.cpu), run(queries.memory, where.memory)]);
+  // both queries in flight at once; a failure is reported for the CPU query first whichever ends first
+  const settled = await Promise.allSettled([run(queries.cpu, where.cpu), run(queries.memory, where.memory)]);
+  const [cpu, memory] = settled.map((r) => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
+  }) as [Map<string, PodSeries[]>, Map<string, PodSeries[]>];
   return {
     workload: info.ref,
     windowStartMs: start,

@@ -5,7 +5,14 @@
  */
 import { ToolkitError } from "../../core/errors.js";
 import { hpaFor, type WorkloadInfo, workloadInfo } from "../../core/recommend/workload.js";
-import { apiMessage, type Gvr, getObject, type KubeClients } from "../kube/client.js";
+import {
+  apiMessage,
+  type Gvr,
+  getObject,
+  hpaGvr,
+  type KubeClients,
+  servedHpaVersion,
+} from "../kube/client.js";
 
 /** Which workloads. `namespace` undefined with a selector: all namespaces. */
 export interface WorkloadSelection {
@@ -16,7 +23,6 @@ export interface WorkloadSelection {
 }
 
 const PLURALS = { Deployment: "deployments", StatefulSet: "statefulsets" } as const;
-const HPA: Gvr = { group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers" };
 
 interface List {
   items: unknown[];
@@ -37,8 +43,17 @@ function unavailable(clients: KubeClients, e: unknown): ToolkitError {
   return new ToolkitError("UNAVAILABLE", `kubernetes ${clients.server}`, apiMessage(e), { cause: e });
 }
 
-/** The selected workloads with their HPAs; NOT_FOUND for a named workload that does not exist. */
-export async function readWorkloads(clients: KubeClients, sel: WorkloadSelection): Promise<WorkloadInfo[]> {
+/** A workload as read: what the recommenders need, the object itself and the HPA version the server serves. */
+export type ReadWorkload = WorkloadInfo & {
+  readonly object: Record<string, unknown>;
+  readonly hpaApiVersion: string;
+};
+
+/**
+ * The selected workloads with their HPAs (autoscaling/v2, or v2beta2 on servers before 1.23); NOT_FOUND
+ * for a named workload that does not exist.
+ */
+export async function readWorkloads(clients: KubeClients, sel: WorkloadSelection): Promise<ReadWorkload[]> {
   const gvr: Gvr = { group: "apps", version: "v1", plural: PLURALS[sel.kind] };
   try {
     let objects: unknown[];
@@ -53,15 +68,19 @@ export async function readWorkloads(clients: KubeClients, sel: WorkloadSelection
         );
       objects = [o];
     } else objects = await list(clients, gvr, sel.namespace, sel.selector);
-    const hpas =
-      objects.length > 0
-        ? await list(clients, HPA, sel.name !== undefined ? (sel.namespace ?? "default") : sel.namespace)
-        : [];
+    const version = objects.length > 0 ? await servedHpaVersion(clients) : "v2";
+    const hpaNamespace = sel.name !== undefined ? (sel.namespace ?? "default") : sel.namespace;
+    const hpas = objects.length > 0 ? await list(clients, hpaGvr(version), hpaNamespace) : [];
     return objects.map((o) => {
-      const withKind = { apiVersion: "apps/v1", kind: sel.kind, ...(o as object) };
-      const info = workloadInfo(withKind);
+      const object = { apiVersion: "apps/v1", kind: sel.kind, ...(o as object) };
+      const info = workloadInfo(object);
       const hpa = hpaFor(info.ref, hpas);
-      return hpa ? { ...info, currentHpa: hpa } : info;
+      return {
+        ...info,
+        ...(hpa ? { currentHpa: hpa } : {}),
+        object,
+        hpaApiVersion: `autoscaling/${version}`,
+      };
     });
   } catch (e) {
     throw unavailable(clients, e);

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { parseDurationMs } from "../../core/duration.js";
 import { invalidInput, ToolkitError } from "../../core/errors.js";
 import type { WorkloadRecommendation } from "../../core/recommend/index.js";
+import type { PatchContext } from "../../core/recommend/report.js";
 import type { RecommendPolicy } from "../../core/recommend/types.js";
 import { addPrometheusFlags, type PrometheusFlags, prometheusOptions } from "../prometheus-flags.js";
 
@@ -146,7 +147,7 @@ async function recommendCluster(args: string[], o: RecommendFlags, policy: Recom
       `no ${target.kind} matches "${o.selector}" in ${namespace === undefined ? "any namespace" : `namespace "${namespace}"`} (check the selector, or use -A)`,
     );
   const prom = createPrometheusClient(prometheusOptions(o));
-  const out: WorkloadRecommendation[] = [];
+  const out: { rec: WorkloadRecommendation; ctx: PatchContext }[] = [];
   try {
     for (const info of workloads) {
       const usage = await fetchWorkloadUsage(prom, info, { endMs, windowMs, stepMs, rate: o.rate, queries });
@@ -156,7 +157,10 @@ async function recommendCluster(args: string[], o: RecommendFlags, policy: Recom
           `prometheus ${o.prometheusUrl}`,
           `no usage series for ${target.kind.toLowerCase()} ${info.ref.namespace}/${info.ref.name} in the ${o.window} before ${new Date(usage.windowEndMs).toISOString()} (check --prometheus-url, that cAdvisor is scraped, or --cpu-query/--memory-query)`,
         );
-      out.push(recommendWorkload(usage, policy));
+      out.push({
+        rec: recommendWorkload(usage, policy),
+        ctx: { object: info.object, hpaApiVersion: info.hpaApiVersion },
+      });
     }
   } finally {
     await prom.close();
@@ -213,15 +217,20 @@ function medianStep(ts: number[]): number {
   return d[d.length >> 1]!;
 }
 
-async function writeOutput(rs: WorkloadRecommendation[], output: string, write: (s: string) => void) {
+async function writeOutput(
+  results: { rec: WorkloadRecommendation; ctx: PatchContext }[],
+  output: string,
+  write: (s: string) => void,
+) {
   const report = await import("../../core/recommend/report.js");
+  const rs = results.map((r) => r.rec);
   if (output === "json") {
     write(`${JSON.stringify(report.recommendationsJson(rs), null, 2)}\n`);
     return;
   }
   if (output === "yaml") {
     const { stringify } = await import("yaml");
-    const docs = rs.flatMap(report.patchDocuments);
+    const docs = results.flatMap((r) => report.patchDocuments(r.rec, r.ctx));
     if (docs.length === 0)
       throw new ToolkitError(
         "NOT_FOUND",

@@ -157,7 +157,7 @@ describe("the YAML objects", () => {
     };
     expect(patchDocuments(r)).toEqual([
       {
-        comment: "resource requests for deployment/web (namespace shop) (containers merged by name)",
+        comment: "resource requests for deployment/web (namespace shop)",
         object: {
           apiVersion: "apps/v1",
           kind: "Deployment",

@@ -111,30 +111,83 @@ function resources(
   return Object.keys(limits).length > 0 ? { requests, limits } : { requests };
 }
 
-/** The objects of the YAML output, each with a comment line (what it is, and the replay verdict). */
+/** Annotations the apiserver or kubectl maintain: not part of what a user applies. */
+const SERVER_ANNOTATIONS = [
+  "kubectl.kubernetes.io/last-applied-configuration",
+  "deployment.kubernetes.io/revision",
+];
+
+/** The workload object as read, reduced to what one applies, with the containers' resources replaced. */
+function fullObject(
+  object: Record<string, unknown>,
+  resourcesByContainer: ReadonlyMap<string, Record<string, Record<string, string>>>,
+): Record<string, unknown> {
+  const meta = (object.metadata ?? {}) as Record<string, unknown>;
+  const annotations = { ...((meta.annotations ?? {}) as Record<string, string>) };
+  for (const a of SERVER_ANNOTATIONS) delete annotations[a];
+  const spec = structuredClone(object.spec ?? {}) as {
+    template?: { spec?: { containers?: Record<string, unknown>[] } };
+  };
+  for (const c of spec.template?.spec?.containers ?? []) {
+    const res = resourcesByContainer.get(String(c.name));
+    if (res) c.resources = { ...((c.resources ?? {}) as object), ...res };
+  }
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: {
+      name: meta.name,
+      namespace: meta.namespace,
+      ...(meta.labels ? { labels: meta.labels } : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
+    spec,
+  };
+}
+
+/** Where the YAML objects come from: the workload as read (else a partial object) and the served HPA version. */
+export interface PatchContext {
+  readonly object?: Record<string, unknown>;
+  readonly hpaApiVersion?: string;
+}
+
+/**
+ * The objects of the YAML output, each with a comment line (what it is, and the replay verdict): the
+ * workload with the recommended resources (the whole object as read when given, so that client-side
+ * validation of `kubectl apply` finds every required field; else only the containers' resources, which
+ * `kubectl patch --patch-file` merges by container name), and the HPA.
+ */
 export function patchDocuments(
   r: WorkloadRecommendation,
+  ctx: PatchContext = {},
 ): { readonly comment: string; readonly object: Record<string, unknown> }[] {
   const out: { comment: string; object: Record<string, unknown> }[] = [];
-  const containers = r.containers.flatMap((c) => {
+  const byName = new Map<string, Record<string, Record<string, string>>>();
+  for (const c of r.containers) {
     const res = resources(c.cpu, c.memory);
-    return res ? [{ name: c.container, resources: res }] : [];
-  });
+    if (res) byName.set(c.container, res);
+  }
   const w = r.workload;
-  if (containers.length > 0)
+  if (byName.size > 0)
     out.push({
-      comment: `resource requests for ${refText(r)} (containers merged by name)`,
-      object: {
-        apiVersion: w.apiVersion,
-        kind: w.kind,
-        metadata: { name: w.name, namespace: w.namespace },
-        spec: { template: { spec: { containers } } },
-      },
+      comment: `resource requests for ${refText(r)}`,
+      object: ctx.object
+        ? fullObject(ctx.object, byName)
+        : {
+            apiVersion: w.apiVersion,
+            kind: w.kind,
+            metadata: { name: w.name, namespace: w.namespace },
+            spec: {
+              template: {
+                spec: { containers: [...byName].map(([name, resources]) => ({ name, resources })) },
+              },
+            },
+          },
     });
   if (!r.hpa.abstain)
     out.push({
       comment: `HPA for ${refText(r)}: replay verdict: ${r.hpa.verdict}`,
-      object: r.hpa.recommended.object,
+      object: { ...r.hpa.recommended.object, apiVersion: ctx.hpaApiVersion ?? "autoscaling/v2" },
     });
   return out;
 }
