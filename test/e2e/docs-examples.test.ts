@@ -132,6 +132,18 @@ describe("docs/hpa-explain.md", () => {
   });
 });
 
+describe("docs/recommend.md", () => {
+  it("the --trace example prints exactly what the guide shows", async () => {
+    const doc = readFileSync(join(ROOT, "docs/recommend.md"), "utf8");
+    const block = /```console\n\$ tidescale (recommend --trace [^\n]+)\n([\s\S]*?)```/.exec(doc);
+    expect(block).not.toBeNull();
+    const r = await tidescale(block![1]!.split(" "));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(block![2]);
+  });
+});
+
 describe("docs/simulate.md", () => {
   it("tidescale simulate examples/seed-qps.yaml -o json: the burst takes it to 5, then back to 1", async () => {
     const r = await tidescale(["simulate", "examples/seed-qps.yaml", "-o", "json"]);

@@ -147,21 +147,37 @@ async function recommendCluster(args: string[], o: RecommendFlags, policy: Recom
       `no ${target.kind} matches "${o.selector}" in ${namespace === undefined ? "any namespace" : `namespace "${namespace}"`} (check the selector, or use -A)`,
     );
   const prom = createPrometheusClient(prometheusOptions(o));
-  const out: { rec: WorkloadRecommendation; ctx: PatchContext }[] = [];
-  try {
-    for (const info of workloads) {
-      const usage = await fetchWorkloadUsage(prom, info, { endMs, windowMs, stepMs, rate: o.rate, queries });
+  const out: { rec: WorkloadRecommendation; ctx: PatchContext }[] = new Array(workloads.length);
+  let next = 0;
+  // a few workloads in flight at once (two range queries each), results kept in the listing's order
+  const worker = async () => {
+    while (next < workloads.length) {
+      const i = next++;
+      const info = workloads[i]!;
+      const usage = await fetchWorkloadUsage(prom, info, {
+        endMs,
+        windowMs,
+        stepMs,
+        rate: o.rate,
+        queries,
+      }).catch((e: unknown) => {
+        next = workloads.length; // the other workers stop at their next turn
+        throw e;
+      });
       if (target.name !== undefined && hasNoSeries(usage))
         throw new ToolkitError(
           "NOT_FOUND",
           `prometheus ${o.prometheusUrl}`,
           `no usage series for ${target.kind.toLowerCase()} ${info.ref.namespace}/${info.ref.name} in the ${o.window} before ${new Date(usage.windowEndMs).toISOString()} (check --prometheus-url, that cAdvisor is scraped, or --cpu-query/--memory-query)`,
         );
-      out.push({
+      out[i] = {
         rec: recommendWorkload(usage, policy),
         ctx: { object: info.object, hpaApiVersion: info.hpaApiVersion },
-      });
+      };
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(4, workloads.length) }, worker));
   } finally {
     await prom.close();
   }
