@@ -21,7 +21,10 @@
  * (trend allowance, at most MAX_TREND).
  */
 import { type AnalogCore, analogSlots, forecastAt, levelRatios, localMax } from "./analogs.js";
+import { type CountCalibration, type CountWindow, calibrateCountPeak } from "./count-calibration.js";
 import { quantiles } from "./grid.js";
+import { allocateBudget } from "./miss-budget.js";
+import type { CountInfo } from "./types.js";
 
 /** Fewest replay windows for a calibrated peak factor. */
 export const MIN_WINDOWS = 12;
@@ -49,6 +52,8 @@ export interface Replays {
   windows: number;
   /** Replay windows with at least one slot forecast from the wider pool. */
   widened: number;
+  /** Count series: per window the forecast rates in counts per slot and the actual peak count. */
+  counts: CountWindow[];
 }
 
 /** Replays at origins end - i * every for i in [from, to), each forecasting `h` slots. */
@@ -61,7 +66,7 @@ export function replay(
   withEnvelope = true,
 ): Replays {
   const { x, plan } = core;
-  const out: Replays = { z: [], peaks: [], levels: [], abs: 0, windows: 0, widened: 0 };
+  const out: Replays = { z: [], peaks: [], levels: [], abs: 0, windows: 0, widened: 0, counts: [] };
   for (let i = from; i < to; i++) {
     const o = x.length - i * every;
     if (o - plan.period < every) break;
@@ -81,8 +86,28 @@ export function replay(
     if (f.widened > 0) out.widened++;
     out.peaks.push(maxA);
     out.levels.push(maxE);
+    if (core.quantum !== undefined && withEnvelope) out.counts.push(countWindow(x, o, f.p50, core.quantum));
   }
   return out;
+}
+
+/** A replay window of a count series in counts: forecast rates, actual peak, actual and expected totals. */
+function countWindow(x: Float64Array, o: number, p50: Float64Array, quantum: number): CountWindow {
+  const rates = p50.map((v) => v / quantum);
+  let actual = 0;
+  let peak = 0;
+  let total = 0;
+  let expected = 0;
+  for (let j = 0; j < rates.length && o + j < x.length; j++) {
+    const a = x[o + j]!;
+    if (Number.isNaN(a)) continue;
+    const k = Math.round(a / quantum);
+    actual = Math.max(actual, k);
+    peak = Math.max(peak, a);
+    total += k;
+    expected += rates[j]!;
+  }
+  return { rates, actual, peak, quantum, total, expected };
 }
 
 /** Calibrated widths and peak factor, and how they were obtained. */
@@ -97,15 +122,28 @@ export interface Calibration {
   windows: number;
   residuals: number;
   widened: number;
+  /** Count series: the served quantile of the window maximum. */
+  count?: CountCalibration;
 }
 
+/** How a series was recognised as a count series (`--explain`, JSON). */
+export type CountSeries = Pick<CountInfo, "quantum" | "unit" | "share" | "medianCount">;
+
+/** Share of values on the count grid, and the most a typical non-zero value may be (in events). */
+export const COUNT_SHARE = 0.99;
+export const MAX_MEDIAN_COUNT = 50;
+
 /**
- * The count quantum of a series whose values are whole numbers of events per step (a request rate from
- * a counter: multiples of 1/step per second) or whole numbers, when at least 99 % of the values are
- * (within rounding) and the typical non-zero value is a small count (at most 50); else undefined.
+ * A count series: its values are whole numbers of events per step (a request rate from a counter:
+ * `increase()` over the step divided by it, multiples of 1/step per second) or whole numbers, for at
+ * least COUNT_SHARE of the values (within rounding), and the typical non-zero value is a small count (at
+ * most MAX_MEDIAN_COUNT events); else undefined.
  */
-export function countQuantum(x: Float64Array, step: number): number | undefined {
-  for (const q of [1 / step, 1]) {
+export function detectCounts(x: Float64Array, step: number): CountSeries | undefined {
+  for (const [quantum, unit] of [
+    [1 / step, "events per step"],
+    [1, "whole numbers"],
+  ] as const) {
     let n = 0;
     let on = 0;
     const counts: number[] = [];
@@ -113,13 +151,20 @@ export function countQuantum(x: Float64Array, step: number): number | undefined 
       const v = x[i]!;
       if (Number.isNaN(v)) continue;
       n++;
-      const k = v / q;
+      const k = v / quantum;
       if (Math.abs(k - Math.round(k)) <= 0.05) on++;
       if (k >= 0.5 && i % 7 === 0) counts.push(k);
     }
-    if (n > 0 && on >= 0.99 * n && counts.length > 0 && quantiles(counts, [0.5])[0]! <= 50) return q;
+    if (n === 0 || on < COUNT_SHARE * n || counts.length === 0) continue;
+    const medianCount = quantiles(counts, [0.5])[0]!;
+    if (medianCount <= MAX_MEDIAN_COUNT) return { quantum, unit, share: on / n, medianCount };
   }
   return undefined;
+}
+
+/** The count quantum of a count series (detectCounts), else undefined. */
+export function countQuantum(x: Float64Array, step: number): number | undefined {
+  return detectCounts(x, step)?.quantum;
 }
 
 /**
@@ -133,7 +178,12 @@ export function snapToCount(v: number, quantum: number | undefined): number {
 
 /** Quantile widths and the peak factors from the replays (or the documented defaults). */
 export function calibrate(r: Replays, quantum?: number): Calibration {
-  const base = { windows: r.windows, residuals: r.z.length, widened: r.widened };
+  const base: Pick<Calibration, "windows" | "residuals" | "widened" | "count"> = {
+    windows: r.windows,
+    residuals: r.z.length,
+    widened: r.widened,
+  };
+  if (quantum !== undefined) base.count = calibrateCountPeak(r.counts, MIN_WINDOWS);
   const [z90, z99] = r.z.length >= MIN_RESIDUALS ? quantiles(r.z, [0.9, 0.99]) : [0.1, 0.25];
   const q90 = Math.max(0, z90!);
   const q99 = Math.max(q90, z99!);
@@ -197,31 +247,10 @@ function allocateMisses(bins: PeakWindow[][], budget: number, quantum: number | 
     if (out.length === 0) out.push({ factor: 1, cost: 0 });
     return out;
   });
-  // best[k][m]: least cost of bins k.. with m misses left to spend, and the choice for bin k.
-  let next = new Array<number>(budget + 1).fill(0);
-  const choice: number[][] = [];
-  for (let k = bins.length - 1; k >= 0; k--) {
-    const cur = new Array<number>(budget + 1).fill(Number.POSITIVE_INFINITY);
-    const pick = new Array<number>(budget + 1).fill(0);
-    for (let left = 0; left <= budget; left++)
-      for (let m = 0; m < options[k]!.length && m <= left; m++) {
-        const c = options[k]![m]!.cost + next[left - m]!;
-        if (c < cur[left]!) {
-          cur[left] = c;
-          pick[left] = m;
-        }
-      }
-    choice[k] = pick;
-    next = cur;
-  }
-  const factors: number[] = [];
-  let left = budget;
-  for (let k = 0; k < bins.length; k++) {
-    const m = choice[k]![left]!;
-    factors.push(options[k]![m]?.factor ?? 1);
-    left -= m;
-  }
-  return factors;
+  return allocateBudget(
+    options.map((opts) => opts.map((o, m) => ({ spend: m, cost: o.cost }))),
+    budget,
+  ).map((m, k) => options[k]![m]?.factor ?? 1);
 }
 
 /** The history bound of slots end .. end+h-1 (see the module comment). */

@@ -191,3 +191,53 @@ describe("multi-seasonal forecaster", () => {
     });
   });
 });
+
+describe("multi-seasonal on a count series", () => {
+  /** 15 days of Poisson events per minute as a per-second rate (count / 60, 3 decimals). */
+  function counts(): RegularSeries {
+    const rand = seededRandom(11);
+    const values = new Float64Array(15 * 1440);
+    for (let i = 0; i < values.length; i++) {
+      const h = (i % 1440) / 60;
+      const lambda = 0.08 + 6 * Math.exp(-0.5 * ((h - 12) / 2) ** 2);
+      const limit = Math.exp(-lambda);
+      let k = 0;
+      for (let p = rand(); p > limit; p *= rand()) k++;
+      values[i] = Number((k / 60).toFixed(3));
+    }
+    return { start: 1_713_139_200, step: 60, values };
+  }
+
+  it("serves a quantile of the hour's maximum count: whole events, one value per hour block", () => {
+    const s = counts();
+    for (const hour of [3, 12]) {
+      const origin = 14 * 1440 + hour * 60;
+      const r = ms.forecast({ ...s, values: s.values.slice(0, origin) }, { horizon: 120 });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const f = r.value;
+      expect(f.calibration?.counts).toMatchObject({ unit: "events per step", share: 1, source: "replay" });
+      expect(f.notes.join("\n")).toMatch(/count series: 100\.0% of the values are whole events per step/);
+      for (const block of [0, 60]) {
+        const events = f.p90[block]! * 60;
+        expect(Math.abs(events - Math.round(events))).toBeLessThan(1e-9);
+        for (let j = block; j < block + 60; j++) {
+          expect(f.p90[j]).toBe(f.p90[block]);
+          expect(f.p99[j]!).toBeGreaterThanOrEqual(f.p90[j]!);
+        }
+      }
+      const served = Math.round(servedWindowPeak(f, "p90", f.start, 59 * 60)!.value * 60);
+      // At 03:00 (0.08 events a minute) the hour's peak is 1 event with probability 0.83, 2 with 0.16;
+      // from noon (6.08 a minute, falling) the hour's peak is at most 12 events with probability 0.55, at
+      // most 15 with 0.97 (product of the 60 minutes' Poisson CDFs at 6.08).
+      if (hour === 3) expect([1, 2]).toContain(served);
+      else expect(served).toBeGreaterThanOrEqual(11);
+      if (hour === 12) expect(served).toBeLessThanOrEqual(16);
+    }
+  });
+
+  it("an ordinary rate series has no count model", () => {
+    const r = ms.forecast(dailyWeekly(15), { horizon: 60 });
+    expect(r.ok && r.value.calibration?.counts).toBeUndefined();
+  });
+});

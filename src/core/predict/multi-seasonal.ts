@@ -21,18 +21,22 @@ import {
   BOUND_MARGIN,
   binOf,
   type Calibration,
+  type CountSeries,
   calibrate,
-  countQuantum,
+  detectCounts,
   historyBound,
   MIN_WINDOWS,
   replay,
   snapToCount,
 } from "./calibration.js";
+import { type CountCalibration, countLevelFor, maxRate, P99_LEVEL, scaled } from "./count-calibration.js";
+import { countQuantile, poissonMaxCdf } from "./count-peak.js";
 import { learnDayClasses, weekdayOf } from "./day-classes.js";
 import { median, missingShare } from "./grid.js";
 import { detectPeriods } from "./periods.js";
 import {
   abstain,
+  type CountInfo,
   type Forecast,
   type Forecaster,
   type ForecastOptions,
@@ -167,6 +171,7 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
       }
       if (hi === lo) return abstain(name, "constant-series", `every value is ${lo}`);
       const scale = 0.1 * (sum / cnt) + 1e-9;
+      const counts = detectCounts(raw, step);
       const x = cleanTraining(raw, scale);
       const candidates: PeriodScore[] = detectPeriods(x, step);
       const accepted = candidates.filter((c) => c.accepted).map((c) => c.seconds);
@@ -200,7 +205,7 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
         ...prefixSums(x),
         lagCache: new Map(),
         lagFrom: 0,
-        quantum: countQuantum(raw, step),
+        quantum: counts?.quantum,
       };
       core.longN = Math.max(core.shortN, core.longN);
       // Level windows reach back at most one day (or 3 short windows) before the oldest replay origin.
@@ -215,11 +220,14 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
       const bound = historyBound(core, h);
       const p90 = new Float64Array(h);
       const p99 = new Float64Array(h);
-      const factors = blockFactors(cal, live.envelope, ch);
-      for (let j = 0; j < h; j++) {
-        const q = Math.max(p50[j]! + cal.q90 * (p50[j]! + scale), factors[j]! * live.envelope[j]!);
-        p90[j] = Math.max(p50[j]!, snapToCount(q, core.quantum));
-        p99[j] = Math.max(p90[j]!, p50[j]! + cal.q99 * (p50[j]! + scale));
+      if (cal.count && core.quantum !== undefined) countQuantiles(p50, core.quantum, cal.count, ch, p90, p99);
+      else {
+        const factors = blockFactors(cal, live.envelope, ch);
+        for (let j = 0; j < h; j++) {
+          const q = Math.max(p50[j]! + cal.q90 * (p50[j]! + scale), factors[j]! * live.envelope[j]!);
+          p90[j] = Math.max(p50[j]!, snapToCount(q, core.quantum));
+          p99[j] = Math.max(p90[j]!, p50[j]! + cal.q99 * (p50[j]! + scale));
+        }
       }
       const f: Forecast = {
         model: name,
@@ -242,6 +250,7 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
           peakBinEdges: cal.edges.slice(0, -1),
           boundMargin: BOUND_MARGIN,
           trendAllowance: bound.trend,
+          ...(counts && cal.count ? { counts: countInfo(counts, cal.count) } : {}),
         },
         notes: [
           `${plan.label} (period ${plan.period * step}s), analog smoothing +/-${smooth} slots` +
@@ -253,16 +262,72 @@ export function multiSeasonalForecaster(config: Partial<MultiSeasonalConfig> = {
             (bound.trend > 1
               ? ` x trend allowance ${bound.trend.toFixed(3)}`
               : " (no growth: no trend allowance)"),
-          ...(core.quantum === undefined
-            ? []
-            : [
-                `count series (whole multiples of ${core.quantum.toPrecision(4)}): p90 and the bound are rounded down to whole counts`,
-              ]),
+          ...(counts && cal.count ? [countNote(counts, cal.count)] : []),
         ],
       };
       return { ok: true, value: f };
     },
   };
+}
+
+/**
+ * Count series: every slot of a block of `ch` slots (the calibration window) gets the calibrated quantile
+ * of the block's maximum count as p90 and its 99th percentile as p99, so the window peak of p90 over a
+ * block is that quantile (count-peak.ts); p50 (the forecast rate) is unchanged.
+ */
+function countQuantiles(
+  p50: Float64Array,
+  quantum: number,
+  count: CountCalibration,
+  ch: number,
+  p90: Float64Array,
+  p99: Float64Array,
+): void {
+  for (let b = 0; b < p50.length; b += ch) {
+    const e = Math.min(p50.length, b + ch);
+    const rates = p50.subarray(b, e).map((v) => v / quantum);
+    const { level, sigma, bias } = countLevelFor(count, maxRate(rates));
+    const cdf = poissonMaxCdf(scaled(rates, bias), sigma, Math.max(level, P99_LEVEL));
+    const q90 = quantum * countQuantile(cdf, level);
+    const q99 = quantum * countQuantile(cdf, P99_LEVEL);
+    for (let j = b; j < e; j++) {
+      p90[j] = Math.max(p50[j]!, q90);
+      p99[j] = Math.max(p90[j]!, q99);
+    }
+  }
+}
+
+/** The count model of the calibration info (JSON). */
+function countInfo(c: CountSeries, cal: CountCalibration): CountInfo {
+  return {
+    ...c,
+    source: cal.source,
+    windows: cal.windows,
+    misses: cal.misses,
+    bins: cal.bins.map((b, k) => ({ ...b, below: Number.isFinite(cal.edges[k]!) ? cal.edges[k]! : null })),
+  };
+}
+
+/** The `--explain` line of a count series: how it was recognised and what is served. */
+function countNote(c: CountSeries, cal: CountCalibration): string {
+  const unit =
+    c.unit === "events per step"
+      ? `whole events per step (multiples of ${c.quantum.toPrecision(4)}/s)`
+      : "whole numbers";
+  const bins = cal.bins
+    .map((b, k) => {
+      const range = Number.isFinite(cal.edges[k]!) ? `rate < ${cal.edges[k]!.toPrecision(3)}` : "rest";
+      return `${range}: q${b.level.toFixed(3)} (bias ${b.bias.toFixed(2)}, spread ${b.sigma.toFixed(2)})`;
+    })
+    .join("; ");
+  const how =
+    cal.source === "replay"
+      ? `levels from ${cal.windows} honest replay windows (${cal.misses} served below 0.9x)`
+      : `only ${cal.windows} replay windows: default level`;
+  return (
+    `count series: ${(c.share * 100).toFixed(1)}% of the values are ${unit}, median non-zero ${c.medianCount.toPrecision(3)} events: ` +
+    `p90 and p99 = quantiles of the hour's maximum of Poisson(rate) draws, rate = p50 in events per slot (instead of the widths and peak factors above); ${how}; by peak rate per slot: ${bins}; the bound is rounded down to whole events`
+  );
 }
 
 /** Peak factor per slot: each block of `ch` slots uses the factor of its envelope maximum's bin. */

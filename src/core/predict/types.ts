@@ -79,6 +79,29 @@ export interface CalibrationInfo {
   /** Bound: margin x the same window's largest historical peak x trend allowance. */
   boundMargin: number;
   trendAllowance: number;
+  /** Count series only: how it was recognised and the served quantile of the window maximum. */
+  counts?: CountInfo;
+}
+
+/**
+ * The count model of a count series (docs/forecasting.md, "The served value"): p90 is the `level`
+ * quantile of the maximum of Poisson(bias x rate) draws over the window, the rates spread by a common
+ * log-normal factor of log-sd `sigma`; one (level, bias, sigma) per bin of the window's largest rate.
+ */
+export interface CountInfo {
+  /** The value of one event; `unit` says which kind. */
+  quantum: number;
+  unit: "events per step" | "whole numbers";
+  /** Share of the values that are whole multiples of the quantum. */
+  share: number;
+  /** Median non-zero value in events. */
+  medianCount: number;
+  source: "replay" | "default";
+  windows: number;
+  /** Replay windows the levels would have served below 0.9x their actual peak. */
+  misses: number;
+  /** `below`: the bin holds windows whose largest rate (events per slot) is below it (null: the rest). */
+  bins: { level: number; bias: number; sigma: number; below: number | null }[];
 }
 
 /** Closed set of reasons a forecaster declines to forecast. */
