@@ -24,64 +24,89 @@ export const MAX_COUNT = 100_000;
 
 /**
  * The distribution of the maximum of independent Poisson(u x rates[i]) draws, u the common rate factor
- * described above: `cdf[c]` = P(max <= c), tabulated until it reaches `upTo` (or MAX_COUNT).
+ * described above: `cdf[c]` = P(max <= c), tabulated until it reaches `upTo` or c reaches `maxCount`.
  * Non-finite or negative rates count as 0 (a slot without events).
  */
-export function poissonMaxCdf(rates: ArrayLike<number>, sigma = 0, upTo = 0.999): number[] {
+export function poissonMaxCdf(
+  rates: ArrayLike<number>,
+  sigma = 0,
+  upTo = 0.999,
+  maxCount = MAX_COUNT,
+): number[] {
   const factors = sigma > 0 ? GH_NODES.map((x) => Math.exp(sigma * x - (sigma * sigma) / 2)) : [1];
   const weights = sigma > 0 ? GH_WEIGHTS : [1];
   const slots = factors.map((u) => poissonSlots(rates, u));
   const cdf: number[] = [];
+  // A mixture point whose P(max <= c) has reached 1 (to 1e-12) stays there: it is not advanced again.
+  const done = slots.map(() => false);
   for (let c = 0; ; c++) {
     let g = 0;
     for (let k = 0; k < slots.length; k++) {
-      const s = slots[k]!;
-      if (c > 0) advance(s, c);
-      let prod = 1;
-      for (let i = 0; i < s.cum.length; i++) prod *= s.cum[i]!;
-      g += weights[k]! * prod;
+      const p = done[k] ? 1 : advance(slots[k]!, c);
+      if (p >= 1 - 1e-12) done[k] = true;
+      g += weights[k]! * p;
     }
     cdf.push(Math.min(1, g));
-    if (g >= upTo || c >= MAX_COUNT) return cdf;
+    if (g >= upTo || c >= Math.min(maxCount, MAX_COUNT)) return cdf;
   }
 }
 
 /** Rates above this are stepped in log space (exp(-rate) would underflow). */
 const LOG_SPACE_RATE = 600;
 
-/** Per slot of one mixture point: the rate, P(X = c) (its log for large rates) and P(X <= c). */
+/**
+ * Per slot of one mixture point: the rate, P(X = c) and P(X <= c); slots whose rate is over
+ * LOG_SPACE_RATE are kept apart with log P(X = c) (rare: a count series has small counts).
+ */
 interface PoissonSlots {
   rate: Float64Array;
   pmf: Float64Array;
   cum: Float64Array;
+  big: { rate: Float64Array; logPmf: Float64Array; cum: Float64Array };
 }
 
 function poissonSlots(rates: ArrayLike<number>, u: number): PoissonSlots {
-  const rs: number[] = [];
+  const small: number[] = [];
+  const large: number[] = [];
   for (let i = 0; i < rates.length; i++) {
-    const r = rates[i]!;
-    if (r > 0 && Number.isFinite(r)) rs.push(u * r);
+    const r = rates[i]! * u;
+    if (r > 0 && Number.isFinite(r)) (r > LOG_SPACE_RATE ? large : small).push(r);
   }
-  const rate = Float64Array.from(rs);
-  const pmf = rate.map((l) => (l > LOG_SPACE_RATE ? -l : Math.exp(-l)));
-  const cum = rate.map((l) => (l > LOG_SPACE_RATE ? 0 : Math.exp(-l)));
-  return { rate, pmf, cum };
+  const rate = Float64Array.from(small);
+  const big = Float64Array.from(large);
+  return {
+    rate,
+    pmf: rate.map((l) => Math.exp(-l)),
+    cum: rate.map((l) => Math.exp(-l)),
+    big: { rate: big, logPmf: big.map((l) => -l), cum: new Float64Array(big.length) },
+  };
 }
 
-/** Moves every slot from count c - 1 to count c: P(X = c) = P(X = c - 1) x rate / c. */
-function advance(s: PoissonSlots, c: number): void {
-  for (let i = 0; i < s.rate.length; i++) {
-    const l = s.rate[i]!;
-    let p: number;
-    if (l > LOG_SPACE_RATE) {
-      s.pmf[i] = s.pmf[i]! + Math.log(l / c);
-      p = Math.exp(s.pmf[i]!);
-    } else {
-      p = s.pmf[i]! * (l / c);
-      s.pmf[i] = p;
-    }
-    s.cum[i] = Math.min(1, s.cum[i]! + p);
+/**
+ * Moves every slot from count c - 1 to count c (P(X = c) = P(X = c - 1) x rate / c; nothing to move at
+ * c = 0) and returns the product of P(X <= c) over the slots.
+ */
+function advance(s: PoissonSlots, c: number): number {
+  const { rate, pmf, cum, big } = s;
+  let prod = 1;
+  if (c === 0) {
+    for (let i = 0; i < cum.length; i++) prod *= cum[i]!;
+    return big.rate.length > 0 ? 0 : prod;
   }
+  const inv = 1 / c;
+  for (let i = 0; i < rate.length; i++) {
+    const p = pmf[i]! * rate[i]! * inv;
+    pmf[i] = p;
+    const v = cum[i]! + p;
+    cum[i] = v;
+    prod *= v;
+  }
+  for (let i = 0; i < big.rate.length; i++) {
+    big.logPmf[i] = big.logPmf[i]! + Math.log(big.rate[i]! * inv);
+    big.cum[i] = big.cum[i]! + Math.exp(big.logPmf[i]!);
+    prod *= big.cum[i]!;
+  }
+  return Math.min(1, prod);
 }
 
 /** The smallest count c with cdf[c] >= level (the last tabulated count when none reaches it). */
