@@ -130,9 +130,9 @@ describe("tidescale recommend on the control plane and Prometheus", () => {
     expect(cpu.request).toBeGreaterThanOrEqual(250);
     expect(cpu.request).toBeLessThanOrEqual(317);
     expect(cpu.limit).toBe(cpu.request * 2); // the 1 core / 500 m ratio kept
-    // 180 ± 20 MB ± 1 %: p99 ≈ 199.9 MB = 190.6 MiB, × 1.15 ≈ 219 MiB
-    expect(memory.request / MIB).toBeGreaterThanOrEqual(210);
-    expect(memory.request / MIB).toBeLessThanOrEqual(228);
+    // 180 ± 20 MB ± 1 %: p99 ≈ 200-202 MB = 191-193 MiB, × 1.15 ≈ 220-222 MiB, read inside a 5 % bucket
+    expect(memory.request / MIB).toBeGreaterThanOrEqual(209);
+    expect(memory.request / MIB).toBeLessThanOrEqual(233);
     // three pods' week at one-minute steps (the first rate window has no value yet)
     expect(cpu.evidence.pods).toBe(3);
     expect(cpu.evidence.samples).toBeGreaterThanOrEqual(3 * 10_070);
