@@ -178,6 +178,20 @@ function combine(vals: Float64Array, n: number): number {
   return n % 2 === 1 ? vals[(n - 1) / 2]! : (vals[n / 2 - 1]! + vals[n / 2]!) / 2;
 }
 
+/**
+ * Two analogs of a count series (values averaged over 2 x smooth + 1 slots, one event = quantum): their
+ * mean, unless they differ by far more than counting noise allows
+ * (events a and b in the averaged span, |a - b| > 4 sqrt(a + b) + 2: a burst in one of the two cycles),
+ * then the smaller one. A burst a week ago is not the pattern; with 3 or more analogs the median already
+ * leaves it out.
+ */
+export function countPair(u: number, v: number, smooth: number, quantum: number): number {
+  const events = (2 * smooth + 1) / quantum;
+  const a = u * events;
+  const b = v * events;
+  return Math.abs(a - b) > 4 * Math.sqrt(a + b) + 2 ? Math.min(u, v) : (u + v) / 2;
+}
+
 /** Point forecast and peak envelope for slots end .. end+h-1, from x[0, end) only. */
 export interface AnalogForecast {
   p50: Float64Array;
@@ -244,7 +258,10 @@ export function forecastAt(core: AnalogCore, end: number, h: number, withEnvelop
       const m = localMax(x, s, core.peakHalfWidth, end);
       if (!Number.isNaN(m)) peaks[np++] = m * r;
     }
-    p50[j] = combine(vals, nv);
+    p50[j] =
+      nv === 2 && core.quantum !== undefined
+        ? countPair(vals[0]!, vals[1]!, core.smooth, core.quantum)
+        : combine(vals, nv);
     // Two analog peaks: the smaller (one burst in one of two cycles is not the pattern).
     envelope[j] = np === 2 ? Math.min(peaks[0]!, peaks[1]!) : combine(peaks, np);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { countPair } from "./analogs.js";
 import {
   type CountWindow,
   calibrateCountPeak,
@@ -192,5 +193,17 @@ describe("count peak calibration", () => {
       windows: 5,
       misses: 0,
     });
+  });
+});
+
+describe("two analogs of a count series", () => {
+  it("their mean within counting noise, the smaller when one holds a burst", () => {
+    // 11-slot averages of events per minute / 60: 8 vs 6 a minute = 88 vs 66 events, |22| <= 4 sqrt(154) + 2.
+    expect(countPair(8 / 60, 6 / 60, 5, 1 / 60)).toBeCloseTo(7 / 60, 12);
+    // A +30/minute burst for 5 of the 11 minutes in one cycle: 151 vs 1 events, 150 > 4 sqrt(152) + 2.
+    expect(countPair(151 / 11 / 60, 1 / 11 / 60, 5, 1 / 60)).toBeCloseTo(1 / 11 / 60, 12);
+    // One slot, whole numbers: 14 vs 4 is noise at a rate near 9 (10 <= 4 sqrt(18) + 2); 38 vs 8 is not.
+    expect(countPair(14, 4, 0, 1)).toBe(9);
+    expect(countPair(38, 8, 0, 1)).toBe(8);
   });
 });
