@@ -103,3 +103,64 @@ describe("observedRuleStatus", () => {
     expect(observedRuleStatus({ status: "garbage" })).toEqual({});
   });
 });
+
+describe("recommender config (Crane's keys) -> policy", () => {
+  const withConfig = (recommenders: unknown[]) => validateRule(rule({ recommenders }));
+
+  it("applies the settings over tidescale's defaults", () => {
+    const r = withConfig([
+      { name: "Replicas", config: { "cpu-target-utilization": "0.6", "default-min-replicas": "2" } },
+      {
+        name: "Resource",
+        config: { "cpu-request-percentile": "0.99", "mem-request-margin-fraction": "0.2" },
+      },
+      { name: "HPA", config: { "max-cpu-target-utilization": "70" } },
+    ]);
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    const p = r.value.spec.policy;
+    expect(p.replicas).toMatchObject({ targetUtilization: 0.6, minReplicas: 2, percentile: 0.95 });
+    expect(p.cpu.percentile).toBe(0.99);
+    expect(p.memory.margin).toBe(0.2);
+    expect(p.hpa.maxTargetPercent).toBe(70);
+    expect(p.hpa.minTargetPercent).toBe(30);
+  });
+
+  it.each([
+    [
+      { name: "Replicas", config: { "cpu-target-utilisation": "0.5" } },
+      "spec.recommenders[0].config.cpu-target-utilisation",
+      /unknown setting for Replicas \(did you mean "cpu-target-utilization"\?\)/,
+    ],
+    [
+      { name: "Replicas", config: { "cpu-target-utilization": "0" } },
+      "spec.recommenders[0].config.cpu-target-utilization",
+      /0 is out of range \(0, 1\]/,
+    ],
+    [
+      { name: "Resource", config: { "cpu-request-percentile": "high" } },
+      "spec.recommenders[0].config.cpu-request-percentile",
+      /"high" is not a number/,
+    ],
+    [
+      { name: "HPA", config: { "min-cpu-target-utilization": "30.5" } },
+      "spec.recommenders[0].config.min-cpu-target-utilization",
+      /not an integer/,
+    ],
+    [
+      { name: "HPA", config: { "cpu-request-percentile": "0.9" } },
+      "spec.recommenders[0].config.cpu-request-percentile",
+      /unknown setting for HPA/,
+    ],
+    [
+      { name: "HPA", config: { "min-cpu-target-utilization": "80", "max-cpu-target-utilization": "60" } },
+      "spec.recommenders.config.min-cpu-target-utilization",
+      /80 is above max-cpu-target-utilization 60/,
+    ],
+  ])("refuses %j naming %s", (rec, field, message) => {
+    const r = withConfig([rec]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error[0]!.field).toBe(field);
+    expect(r.error[0]!.message).toMatch(message);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Validation of a RecommendationRule as the server stored it (the CRD schema already applied its
  * defaults and enums): every problem names its field path. Beyond the schema: label selectors are
- * parsed with Kubernetes' rules, runInterval is a positive duration, recommender names are unique.
+ * parsed with Kubernetes' rules, runInterval is a positive duration, recommender names are unique, and
+ * each recommender's config settings are known and in range (policy.ts).
  */
 import { z } from "zod";
 import { tryParseDurationMs } from "../duration.js";
@@ -9,6 +10,7 @@ import type { FieldProblem } from "../ehpa/algorithm.js";
 import { err, ok, type Result } from "../errors.js";
 import { trySelectorFromLabelSelector } from "../labels/selector.js";
 import { formatPath } from "../validation.js";
+import { policyFor } from "./policy.js";
 import {
   DEFAULT_RUN_INTERVAL,
   RECOMMENDER_TYPES,
@@ -107,7 +109,9 @@ export function validateRule(obj: unknown): Result<Rule, FieldProblem[]> {
     if (spec.recommenders.findIndex((o) => o.name === rec.name) !== i)
       problems.push({ field: `spec.recommenders[${i}].name`, message: `"${rec.name}" is listed twice` });
   });
-  if (problems.length > 0) return err(problems);
+  const policy = policyFor(spec.recommenders);
+  if (!policy.ok) problems.push(...policy.error);
+  if (!policy.ok || problems.length > 0) return err(problems);
   return ok({
     metadata: {
       name: metadata.name,
@@ -120,6 +124,7 @@ export function validateRule(obj: unknown): Result<Rule, FieldProblem[]> {
       runInterval: spec.runInterval,
       runIntervalMs: intervalMs as number,
       recommenders: spec.recommenders,
+      policy: policy.value,
     },
   });
 }

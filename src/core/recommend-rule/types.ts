@@ -7,6 +7,7 @@
 import type { OwnerReference } from "../ehpa/managed-hpa.js";
 import type { ObjectCondition } from "../ehpa/types.js";
 import type { Selector } from "../labels/selector.js";
+import type { RecommendPolicy } from "../recommend/index.js";
 
 export const ANALYSIS_GROUP = "analysis.tidescale.dev";
 export const ANALYSIS_API_VERSION = `${ANALYSIS_GROUP}/v1alpha1`;
@@ -61,6 +62,8 @@ export interface RuleSpec {
   runInterval: string;
   runIntervalMs: number;
   recommenders: readonly RecommenderRef[];
+  /** The recommenders' policy: tidescale's defaults with the rule's config settings applied. */
+  policy: RecommendPolicy;
 }
 
 export interface RuleStatus {
