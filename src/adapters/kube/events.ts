@@ -49,7 +49,8 @@ export function createEventRecorder(
             ...(obj.apiVersion ? { apiVersion: obj.apiVersion } : {}),
             ...(obj.kind ? { kind: obj.kind } : {}),
             name: obj.metadata.name,
-            namespace,
+            // A cluster-scoped object's Events live in "default" but name no namespace (client-go's rule).
+            ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
             ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
             ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
           },

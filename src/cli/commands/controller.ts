@@ -9,6 +9,8 @@ import { hostname } from "node:os";
 import { Command } from "commander";
 import { pino } from "pino";
 import { type Caches, EhpaController } from "../../adapters/controller/ehpa-controller.js";
+import { recommendTarget } from "../../adapters/controller/recommend-target.js";
+import { RecommendationController } from "../../adapters/controller/recommendation-controller.js";
 import { RuleDiscovery } from "../../adapters/controller/rule-discovery.js";
 import { TspRefresher } from "../../adapters/controller/tsp-refresher.js";
 import { parseBindAddress, startHealthServer } from "../../adapters/http/health-server.js";
@@ -48,6 +50,9 @@ interface ControllerFlags extends PrometheusFlags {
   identity?: string;
   healthProbeBindAddress: string;
   logLevel: string;
+  recommendations?: boolean;
+  recommendWorkers: string;
+  recommendRetry: string;
 }
 
 export function register(program: Command): void {
@@ -55,7 +60,8 @@ export function register(program: Command): void {
     .description(
       "Run the EffectiveHorizontalPodAutoscaler controller: for each EHPA keep the managed HPA ehpa-<name> " +
         "(autoscaling/v2, or v2beta2 on servers before 1.23) and the TimeSeriesPrediction ehpa-<name>, " +
-        "refresh forecasts from Prometheus, mirror the HPA status into the EHPA, emit Events.",
+        "refresh forecasts from Prometheus, mirror the HPA status into the EHPA, emit Events. With " +
+        "--recommendations also keep the Recommendation objects of every RecommendationRule.",
     )
     .option("--kubeconfig <file>", "kubeconfig (default: in-cluster when running in a pod)")
     .option(
@@ -82,14 +88,26 @@ export function register(program: Command): void {
         "(deploy/09 uses :8081); 0 = off",
       "0",
     )
-    .option("--log-level <level>", "log level (debug, info, warn, error)", "info");
+    .option("--log-level <level>", "log level (debug, info, warn, error)", "info")
+    .option(
+      "--recommendations",
+      "also run the RecommendationRule controller: keep the Recommendations of every rule " +
+        "(needs the analysis.tidescale.dev CRDs; usage history from --prometheus-url)",
+    )
+    .option("--recommend-workers <n>", "workloads of one rule computed in parallel", "2")
+    .option(
+      "--recommend-retry <duration>",
+      "retry after a rule's recommenders failed (at most its runInterval)",
+      "1m",
+    );
   addPrometheusFlags(cmd);
   cmd.addHelpText(
     "after",
     "\nExample:\n" +
       "  kubectl apply -f deploy/crds/\n" +
       "  tidescale controller --kubeconfig ~/.kube/config --prometheus-url http://127.0.0.1:9090 \\\n" +
-      "    --config deploy/rules.yaml --refresh-interval 5m --leader-elect --leader-elect-namespace tidescale",
+      "    --config deploy/rules.yaml --refresh-interval 5m --leader-elect --leader-elect-namespace tidescale \\\n" +
+      "    --recommendations",
   );
   cmd.action(async (o: ControllerFlags) => {
     await runController(o);
@@ -126,6 +144,8 @@ async function runController(o: ControllerFlags): Promise<void> {
   const resyncMs = durationSec(o.resyncPeriod, "--resync-period", 1000) * 1000;
   const workers = positiveInt(o.workers, "--workers");
   const refreshWorkers = positiveInt(o.refreshWorkers, "--refresh-workers");
+  const recommendWorkers = positiveInt(o.recommendWorkers, "--recommend-workers");
+  const recommendRetryMs = durationSec(o.recommendRetry, "--recommend-retry", 1000) * 1000;
   const timing: ElectionTiming = {
     leaseDurationSeconds: durationSec(o.leaderElectLeaseDuration, "--leader-elect-lease-duration", 1000),
     renewDeadlineSeconds: durationSec(o.leaderElectRenewDeadline, "--leader-elect-renew-deadline", 1000),
@@ -195,6 +215,19 @@ async function runController(o: ControllerFlags): Promise<void> {
       : {}),
   });
   caches = await controller.start();
+  const recommendations = o.recommendations
+    ? new RecommendationController({
+        clients,
+        hpaVersion,
+        recorder,
+        log,
+        canWrite,
+        recommend: recommendTarget(prometheus),
+        concurrency: recommendWorkers,
+        retryMs: recommendRetryMs,
+      })
+    : undefined;
+  await recommendations?.start();
   const refresher = new TspRefresher({
     clients,
     prometheus,
@@ -216,6 +249,7 @@ async function runController(o: ControllerFlags): Promise<void> {
       onStartedLeading: () => {
         log.info(`became the leader (${identity})`);
         controller.resync();
+        recommendations?.resync();
         refresher.enqueueDue();
       },
       onStoppedLeading: () => log.warn(`stopped leading (${identity})`),
@@ -224,7 +258,10 @@ async function runController(o: ControllerFlags): Promise<void> {
         if (id !== identity) log.info(`the leader is ${id}`);
       },
     });
-  } else controller.resync();
+  } else {
+    controller.resync();
+    recommendations?.resync();
+  }
   refresher.start();
   log.info("controller started");
 
@@ -238,6 +275,7 @@ async function runController(o: ControllerFlags): Promise<void> {
   discovery?.stop();
   await elector?.stop();
   await controller.stop();
+  await recommendations?.stop();
   await prometheus.close();
   await health?.close();
 }
