@@ -399,6 +399,27 @@ describe("tidescale controller --recommendations", () => {
     expect(after[0]!.status?.recommended).toBeUndefined();
   });
 
+  it("records Created and DeletedStale Events on the rule (cluster-scoped: in default, no namespace named)", async () => {
+    const events = await eventually(
+      "Created and DeletedStale Events",
+      async () => {
+        const l = await getJson<{
+          items: { reason: string; message: string; involvedObject: { kind: string; namespace?: string } }[];
+        }>(["events", "-n", "default", "--field-selector", "involvedObject.name=rightsize"]);
+        const reasons = new Set(l.items.map((e) => e.reason));
+        return reasons.has("Created") && reasons.has("DeletedStale") ? l.items : undefined;
+      },
+      { timeoutMs: 30_000, detail: controllerLog },
+    );
+    for (const e of events) {
+      expect(e.involvedObject.kind).toBe("RecommendationRule");
+      expect(e.involvedObject.namespace).toBeUndefined();
+    }
+    expect(events.find((e) => e.reason === "DeletedStale")?.message).toMatch(
+      /rightsize-deployment-web-(hpa|replicas|resource)/,
+    );
+  });
+
   it("deleting the rule garbage-collects its Recommendations", async () => {
     await plane().kubectl(["delete", "recommendationrule", "rightsize"]);
     await eventually(
