@@ -13,7 +13,7 @@ describe("tidescale program", () => {
 
   it.each([
     [["sample-ap"], "sample-ap", "sample-app"],
-    [["up", "--help"], "up", "hpa"],
+    [["hpaa", "--help"], "hpaa", "hpa"],
     [["atack"], "atack", "attack"],
     [["--debug", "sim", "x.yaml"], "sim", "simulate"],
     [["help", "forcast"], "forcast", "forecast"],

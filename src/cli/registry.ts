@@ -18,6 +18,11 @@ export interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   {
+    name: "up",
+    summary: "Run the whole autoscaling path live on this machine",
+    load: () => import("./commands/up.js"),
+  },
+  {
     name: "forecast",
     summary: "Forecast a series with p50/p90/p99 quantiles",
     load: () => import("./commands/forecast.js"),
