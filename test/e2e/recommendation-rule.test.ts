@@ -29,7 +29,7 @@ import {
   REPO_ROOT,
   startControlPlane,
 } from "../support/control-plane.js";
-import type { Started } from "../support/process.js";
+import { freePort, type Started } from "../support/process.js";
 import { type RunningPrometheus, startPrometheus, waitForQuery } from "../support/prometheus.js";
 import { eventually } from "../support/wait.js";
 
@@ -270,6 +270,7 @@ describe("tidescale controller --recommendations", () => {
     );
     await c.apply(workload("web", "web"));
     await c.apply(workload("api", "api"));
+    const probePort = await freePort();
     controller = await startCli(
       [
         "controller",
@@ -278,11 +279,31 @@ describe("tidescale controller --recommendations", () => {
         "--prometheus-url",
         prom.url,
         "--recommendations",
+        "--health-probe-bind-address",
+        `127.0.0.1:${probePort}`,
         "--log-level",
         "debug",
       ],
       { timeoutMs: 60_000, ready: async () => true },
     );
+    // Ready once every informer listed, the RecommendationRule controller's included.
+    const readyz = await eventually(
+      "/readyz 200",
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${probePort}/readyz`, { signal: AbortSignal.timeout(2000) });
+        const body = await r.text();
+        return r.status === 200 ? body : undefined;
+      },
+      { timeoutMs: 60_000, detail: controllerLog },
+    );
+    for (const informer of [
+      "recommendationrules",
+      "recommendations",
+      "workload-hpas",
+      "deployments",
+      "statefulsets",
+    ])
+      expect(readyz).toContain(`[+]informer-${informer} ok`);
   });
 
   it("a rule creates one Recommendation per recommender for the selected Deployment, listed with its values", async () => {

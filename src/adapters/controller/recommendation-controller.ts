@@ -193,6 +193,18 @@ export class RecommendationController {
     this.caches = { rules, recommendations, workloads, hpas };
   }
 
+  /** Each informer and whether it has listed (readiness); not synced before start() resolved. */
+  informers(): { resource: string; synced: boolean }[] {
+    const c = this.caches;
+    if (!c) return [{ resource: RULE_GVR.plural, synced: false }];
+    return [
+      { resource: RULE_GVR.plural, synced: c.rules.synced() },
+      { resource: RECOMMENDATION_GVR.plural, synced: c.recommendations.synced() },
+      { resource: "workload-hpas", synced: c.hpas.synced() },
+      ...c.workloads.map((w, i) => ({ resource: WORKLOAD_GVRS[i]!.plural, synced: w.synced() })),
+    ];
+  }
+
   /** Queues every rule (after gaining leadership, and when a workload changes). */
   resync(): void {
     for (const r of this.caches?.rules.list() ?? []) this.queue.add(r.metadata.name);

@@ -167,10 +167,16 @@ async function runController(o: ControllerFlags): Promise<void> {
 
   // Probes answer from the start: live at once, ready once every informer has listed.
   let caches: Caches | undefined;
+  let recommendations: RecommendationController | undefined;
   let leaderHolder: string | undefined;
   let elector: LeaderElector | undefined;
   const healthState = (): ControllerHealthState => ({
-    informers: caches && Object.entries(caches).map(([resource, c]) => ({ resource, synced: c.synced() })),
+    informers: caches && [
+      ...Object.entries(caches).map(([resource, c]) => ({ resource, synced: c.synced() })),
+      ...(o.recommendations
+        ? (recommendations?.informers() ?? [{ resource: "recommendationrules", synced: false }])
+        : []),
+    ],
     ...(o.leaderElect
       ? { leaderElection: { identity, leading: elector?.isLeader() ?? false, holder: leaderHolder } }
       : {}),
@@ -215,7 +221,7 @@ async function runController(o: ControllerFlags): Promise<void> {
       : {}),
   });
   caches = await controller.start();
-  const recommendations = o.recommendations
+  recommendations = o.recommendations
     ? new RecommendationController({
         clients,
         hpaVersion,
