@@ -6,13 +6,17 @@
  * time before it stops), and Ctrl-C leaves no process and no bound port. Plus Ctrl-C during start-up and
  * the start-up errors (port in use, Prometheus missing).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli, startCli } from "../support/cli.js";
+import { launchChromium, openPage, screenshot } from "../support/browser.js";
+import { REPO_ROOT, runCli, startCli } from "../support/cli.js";
 import { freePort, httpOk, type Started } from "../support/process.js";
 import { eventually } from "../support/wait.js";
 
+/** Where the test keeps its screenshot. */
+const OUT_DIR = join(REPO_ROOT, "bench/out/up-e2e");
 const running: Started[] = [];
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop(10_000)));
@@ -20,6 +24,7 @@ afterAll(async () => {
 
 interface Ports {
   service: number;
+  dashboard: number;
   adapter: number;
   prometheus: number;
   pod: number;
@@ -28,6 +33,7 @@ interface Ports {
 async function ports(): Promise<Ports> {
   return {
     service: await freePort(),
+    dashboard: await freePort(),
     adapter: await freePort(),
     prometheus: await freePort(),
     pod: await freePort(),
@@ -38,6 +44,8 @@ function portArgs(p: Ports): string[] {
   return [
     "--service-port",
     String(p.service),
+    "--dashboard-port",
+    String(p.dashboard),
     "--adapter-port",
     String(p.adapter),
     "--prometheus-port",
@@ -106,6 +114,7 @@ async function expectNothingLeft(children: Set<number>, p: Ports, podAddresses: 
   expect([...children].filter(alive)).toEqual([]);
   const ports: [string, number][] = [
     ["127.0.0.1", p.service],
+    ["127.0.0.1", p.dashboard],
     ["127.0.0.1", p.adapter],
     ["127.0.0.1", p.prometheus],
   ];
@@ -185,6 +194,29 @@ describe("tidescale up: a crashing pod, then Ctrl-C early in the run", () => {
           : undefined,
       { timeoutMs: 60_000, everyMs: 250, detail: async () => up.output().slice(-3000) },
     );
+    // The dashboard, read from the page in headless Chromium: the replica count the page shows is the
+    // controller's (one pod, desired 1) and its URL was printed at start.
+    expect(up.output()).toContain(`dashboard: http://127.0.0.1:${p.dashboard}/`);
+    const browser = await launchChromium();
+    try {
+      const { page, errors } = await openPage(browser, `http://127.0.0.1:${p.dashboard}/`);
+      const value = (id: string) => page.locator(`#${id}`).getAttribute("data-value");
+      await eventually(
+        "the page shows the latest sample",
+        async () => ((await value("desired-replicas")) ? true : undefined),
+        {
+          timeoutMs: 30_000,
+          everyMs: 250,
+        },
+      );
+      expect(await value("desired-replicas")).toBe("1");
+      expect(await value("current-replicas")).toBe("1");
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(join(OUT_DIR, "up-dashboard.png"), await screenshot(page));
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
     for (const c of childrenOf(up.child.pid!)) children.add(c);
     await interrupt(up);
     await expectNothingLeft(children, p, 1);

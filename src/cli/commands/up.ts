@@ -13,6 +13,7 @@ interface UpFlags {
   rate: string;
   duration: string;
   servicePort: string;
+  dashboardPort: string;
   podPort: string;
   adapterPort: string;
   prometheusPort: string;
@@ -68,6 +69,7 @@ export function register(program: Command): void {
       "send these requests in every phase instead of GET / (tidescale attack's http targets format; URLs on the Service)",
     )
     .option("--service-port <port>", "port of the local Service on 127.0.0.1", "8080")
+    .option("--dashboard-port <port>", "port of the dashboard (web page) on 127.0.0.1", "8000")
     .option("--pod-port <port>", "port every pod listens on (each on its own 127.0.1.N)", "8080")
     .option("--adapter-port <port>", "port of the adapter (plain HTTP on 127.0.0.1)", "6443")
     .option("--prometheus-port <port>", "port of the Prometheus that up starts", "9090")
@@ -163,6 +165,8 @@ async function runUpCommand(o: UpFlags): Promise<void> {
     { name: app, namespace: "default", app, metric: "http_requests_qps" },
     scaleDownMs / 1000,
   );
+  const dashboardPort = port(o.dashboardPort, "--dashboard-port");
+  const { startDashboard } = await import("../../adapters/up/dashboard.js");
   const abort = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -190,6 +194,9 @@ async function runUpCommand(o: UpFlags): Promise<void> {
       sdFile: o.sdFile,
       syncPeriodMs,
       keep: !o.exit,
+      dashboard: (feed) =>
+        startDashboard(feed, { host: "127.0.0.1", port: dashboardPort, flag: "--dashboard-port" }),
+      extraPorts: [[dashboardPort, "--dashboard-port"]],
       print: (line) => process.stdout.write(`${line}\n`),
       signal: abort.signal,
     }).catch((e: unknown) => {
