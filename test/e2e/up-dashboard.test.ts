@@ -9,12 +9,13 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dashboard, startDashboard } from "../../src/adapters/up/dashboard.js";
 import { type UpEvent, UpFeed, type UpPod, type UpSample } from "../../src/core/up/feed.js";
 import { keepScreenshot, launchChromium, openPage, type WatchedPage } from "../support/browser.js";
 import { runCli } from "../support/cli.js";
+import { dashboardShowsSamples, firstChartDrawn, readDashboard } from "../support/up-dashboard.js";
 import { upPod, upRunInfo, upSample } from "../support/up-run.js";
 import { eventually } from "../support/wait.js";
 
@@ -50,73 +51,24 @@ const event = (sec: number, reason: string, object: string, message: string): Up
   message,
 });
 
-interface PageView {
-  state: string;
-  samples: number;
-  charted: number;
-  events: number;
-  current: string;
-  desired: string;
-  ready: string;
-  served: string;
-  servedText: string;
-  offered: string;
-  pods: Array<{ name: string; phase: string }>;
-  reasons: string[];
-  canvases: number;
-  firstChartMs: string | null;
-}
-
-/** What the page shows, read from its DOM (a string expression: the test is compiled without DOM types). */
-function view(page: Page): Promise<PageView> {
-  return page.evaluate(`(() => {
-    const v = (id) => document.getElementById(id).getAttribute("data-value");
-    return {
-      state: document.getElementById("status").getAttribute("data-state"),
-      samples: Number(document.body.getAttribute("data-samples")),
-      charted: Number(document.body.getAttribute("data-charted")),
-      events: Number(document.body.getAttribute("data-events")),
-      current: v("current-replicas"),
-      desired: v("desired-replicas"),
-      ready: v("ready-replicas"),
-      served: v("served-rps"),
-      servedText: document.getElementById("served-rps").textContent,
-      offered: v("offered-rps"),
-      pods: [...document.querySelectorAll("#pods tbody tr")].map((r) => ({ name: r.dataset.pod, phase: r.dataset.phase })),
-      reasons: [...document.querySelectorAll("#events tbody tr")].map((r) => r.dataset.reason),
-      canvases: document.querySelectorAll("#charts canvas").length,
-      firstChartMs: document.body.getAttribute("data-first-chart-ms"),
-    };
-  })()`) as Promise<PageView>;
-}
-
-/** Waits until the page shows `n` samples (received over SSE) in its values and charts; returns the view. */
-const showsSamples = (page: Page, n: number) =>
-  eventually(
-    `page shows ${n} samples`,
-    async () => {
-      const v = await view(page);
-      return v.samples === n && v.charted === n ? v : undefined;
-    },
-    { timeoutMs: 30_000, everyMs: 100, detail: async () => JSON.stringify(await view(page)) },
-  );
-
 const sampleCount = () => feed.history().filter((r) => r.kind === "sample").length;
 const eventCount = () => feed.history().filter((r) => r.kind === "event").length;
 
 describe("up dashboard in headless Chromium", () => {
   let first: WatchedPage;
+  let opened = 0;
 
   beforeAll(async () => {
     feed.publish(event(0, "ScenarioPhase", "load", "warm-up at 20 req/s"));
     for (let s = 1; s <= 5; s++) feed.publish(sample(s, 20, 1, [pod(1, "Ready", 20)]));
     dashboard = await startDashboard(feed, { host: "127.0.0.1", port: 0, heartbeatMs: 1000 });
     browser = await launchChromium();
+    opened = Date.now();
     first = await openPage(browser, dashboard.url);
   });
 
   it("shows the history first, then the values published later", async () => {
-    const before = await showsSamples(first.page, 5);
+    const before = await dashboardShowsSamples(first.page, 5);
     expect(before).toMatchObject({ state: "live", events: 1, current: "1", desired: "1", served: "19.5" });
 
     feed.publish(event(6, "ScenarioPhase", "load", "240 req/s for 60 s"));
@@ -127,7 +79,7 @@ describe("up dashboard in headless Chromium", () => {
     feed.publish(
       sample(7, 240, 4, [pod(1, "Ready", 230), pod(2, "Starting"), pod(3, "Starting"), pod(4, "Starting")]),
     );
-    const after = await showsSamples(first.page, 7);
+    const after = await dashboardShowsSamples(first.page, 7);
     expect(after).toMatchObject({
       current: "4",
       desired: "4",
@@ -145,7 +97,10 @@ describe("up dashboard in headless Chromium", () => {
       { name: "sample-app-3", phase: "Starting" },
       { name: "sample-app-4", phase: "Starting" },
     ]);
-    expect(Number(after.firstChartMs)).toBeGreaterThan(0);
+    const drawn = await firstChartDrawn(first.page);
+    expect(drawn.sinceNavigationMs).toBeGreaterThan(0);
+    expect(drawn.at).toBeGreaterThanOrEqual(opened);
+    expect(drawn.at).toBeLessThanOrEqual(Date.now());
     expect(first.errors).toEqual([]);
   });
 
@@ -163,7 +118,7 @@ describe("up dashboard in headless Chromium", () => {
       );
     }
     const late = await openPage(browser!, dashboard!.url);
-    const lateView = await showsSamples(late.page, sampleCount());
+    const lateView = await dashboardShowsSamples(late.page, sampleCount());
     expect(lateView).toMatchObject({ events: eventCount(), current: "4", ready: "4", canvases: 4 });
     expect(lateView.reasons).toEqual(
       [...feed.history()].reverse().flatMap((r) => (r.kind === "event" ? [r.reason] : [])),
@@ -172,7 +127,11 @@ describe("up dashboard in headless Chromium", () => {
 
     feed.publish(sample(21, 100, 2, [pod(1, "Ready", 50), pod(2, "Ready", 50), pod(3, "Draining", 0)]));
     for (const p of [first.page, late.page]) {
-      expect(await showsSamples(p, sampleCount())).toMatchObject({ current: "3", desired: "2", ready: "2" });
+      expect(await dashboardShowsSamples(p, sampleCount())).toMatchObject({
+        current: "3",
+        desired: "2",
+        ready: "2",
+      });
     }
     await keepScreenshot(late.page, "up-dashboard", "dashboard.png");
     expect(late.errors).toEqual([]);
@@ -207,7 +166,7 @@ describe("up dashboard in headless Chromium", () => {
     const htmlFile = join(DIR, "run.html");
     writeFileSync(htmlFile, r.out);
     const plotted = await openPage(browser!, htmlFile);
-    const v = await showsSamples(plotted.page, sampleCount());
+    const v = await dashboardShowsSamples(plotted.page, sampleCount());
     expect(v).toMatchObject({
       state: "recorded",
       events: eventCount(),
@@ -227,7 +186,7 @@ describe("up dashboard in headless Chromium", () => {
     const v = await eventually(
       "the page notices the server is gone",
       async () => {
-        const now = await view(first.page);
+        const now = await readDashboard(first.page);
         return now.state !== "live" ? now : undefined;
       },
       { timeoutMs: 15_000, everyMs: 100 },
