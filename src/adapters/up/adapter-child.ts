@@ -3,8 +3,7 @@
  * --insecure-dev: nothing but this machine talks to it), relisting series every 2 s so a new pod's
  * metric is served within seconds.
  */
-import { ToolkitError } from "../../core/errors.js";
-import { type Child, spawnChild, stopChild } from "./children.js";
+import { type Child, spawnChild, waitForChildReady } from "./children.js";
 
 export interface LocalAdapter {
   url: string;
@@ -37,25 +36,7 @@ export async function startLocalAdapter(opts: {
     "--log-level",
     "warn",
   ]);
-  const url = `http://127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + opts.timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.proc.exitCode !== null || child.proc.signalCode !== null) {
-      const last = child.tail().trim().split("\n").at(-1) ?? "";
-      throw new ToolkitError("UNAVAILABLE", "adapter", `exited at start: ${last}`);
-    }
-    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
-      async (r) => {
-        await r.arrayBuffer();
-        return r.ok;
-      },
-      () => false,
-    );
-    if (ok) return { url, close: () => stopChild(child, 5000) };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stopChild(child, 5000);
-  throw new ToolkitError("UNAVAILABLE", "adapter", `not ready within ${opts.timeoutMs / 1000}s`);
+  return waitForChildReady(child, "adapter", `http://127.0.0.1:${opts.port}`, "/healthz", opts.timeoutMs);
 }
 
 /** The path the HPA controller GETs for a Pods metric of the pods matching `selector`. */

@@ -5,6 +5,7 @@
  * only `tidescale up`, which then stops them in order (pods drained first).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { ToolkitError } from "../../core/errors.js";
 
 /** `[node, ...loader flags, entry]`: the command line that runs this CLI again. */
 export function selfCommand(): string[] {
@@ -68,4 +69,35 @@ export async function stopChild(child: Child, graceMs: number): Promise<void> {
   const timer = setTimeout(() => child.proc.kill("SIGKILL"), graceMs);
   await child.exited;
   clearTimeout(timer);
+}
+
+/**
+ * Polls `readyUrl` until it answers 2xx, the child exits (an error naming `component` and its last output
+ * line) or `timeoutMs` passes (the child is stopped and an error says so). Returns `url` and a stop function.
+ */
+export async function waitForChildReady(
+  child: Child,
+  component: string,
+  url: string,
+  readyPath: string,
+  timeoutMs: number,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.proc.exitCode !== null || child.proc.signalCode !== null) {
+      const last = child.tail().trim().split("\n").at(-1) ?? "";
+      throw new ToolkitError("UNAVAILABLE", component, `exited at start: ${last}`);
+    }
+    const ok = await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(1000) }).then(
+      async (r) => {
+        await r.arrayBuffer();
+        return r.ok;
+      },
+      () => false,
+    );
+    if (ok) return { url, close: () => stopChild(child, 5000) };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stopChild(child, 5000);
+  throw new ToolkitError("UNAVAILABLE", component, `not ready within ${timeoutMs / 1000}s`);
 }

@@ -7,7 +7,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ToolkitError } from "../../core/errors.js";
 import { type FileSdGroup, fileSdJson, prometheusConfig } from "../../core/up/prometheus-sd.js";
-import { type Child, spawnChild, stopChild } from "./children.js";
+import { type Child, spawnChild, waitForChildReady } from "./children.js";
 
 /** Writes the file_sd file through a temporary file and a rename, so Prometheus never reads half a file. */
 export async function writeSdFile(file: string, groups: readonly FileSdGroup[]): Promise<void> {
@@ -54,28 +54,7 @@ export async function startLocalPrometheus(opts: {
       spawnError.code === "ENOENT" ? `${opts.bin} not found: ${PROMETHEUS_INSTALL_HINT}` : spawnError.message,
     );
   }
-  const url = `http://127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + opts.timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.proc.exitCode !== null || child.proc.signalCode !== null) {
-      throw new ToolkitError(
-        "UNAVAILABLE",
-        "prometheus",
-        `exited at start: ${child.tail().trim().split("\n").at(-1) ?? ""}`,
-      );
-    }
-    const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
-      async (r) => {
-        await r.arrayBuffer();
-        return r.ok;
-      },
-      () => false,
-    );
-    if (ok) return { url, close: () => stopChild(child, 5000) };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stopChild(child, 5000);
-  throw new ToolkitError("UNAVAILABLE", "prometheus", `not ready within ${opts.timeoutMs / 1000}s`);
+  return waitForChildReady(child, "prometheus", `http://127.0.0.1:${opts.port}`, "/-/ready", opts.timeoutMs);
 }
 
 /**

@@ -16,6 +16,7 @@
  * by 10 points (up to twice) and the best candidate is kept.
  */
 import { ToolkitError } from "../errors.js";
+import { defaultScaleDownPolicies, defaultScaleUpPolicies } from "../hpa/behavior.js";
 import { parseHpa } from "../hpa/spec.js";
 import type { SeriesPoint } from "../series/csv.js";
 import { loadFunction } from "../sim/load.js";
@@ -82,15 +83,12 @@ export function recommendedBehavior(p: HpaPolicy): Record<string, unknown> {
     scaleUp: {
       stabilizationWindowSeconds: 0,
       selectPolicy: "Max",
-      policies: [
-        { type: "Pods", value: 4, periodSeconds: 15 },
-        { type: "Percent", value: 100, periodSeconds: 15 },
-      ],
+      policies: defaultScaleUpPolicies(),
     },
     scaleDown: {
       stabilizationWindowSeconds: Math.round(p.scaleDownStabilizationMs / 1000),
       selectPolicy: "Max",
-      policies: [{ type: "Percent", value: 100, periodSeconds: 15 }],
+      policies: defaultScaleDownPolicies(),
     },
   };
 }

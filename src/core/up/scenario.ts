@@ -4,6 +4,7 @@
  * of the default 5 min so the whole story (1 -> 2 -> 4 -> 5 -> back to 1) fits in about three minutes.
  */
 import { invalidInput } from "../errors.js";
+import { defaultScaleDownPolicies, defaultScaleUpPolicies } from "../hpa/behavior.js";
 import { type HpaObject, parseHpa } from "../hpa/index.js";
 import { tryParseQuantity } from "../quantity/quantity.js";
 
@@ -62,15 +63,12 @@ export function defaultHpa(names: UpHpaNames, scaleDownWindowSeconds: number): H
           scaleUp: {
             stabilizationWindowSeconds: 0,
             selectPolicy: "Max",
-            policies: [
-              { type: "Pods", value: 4, periodSeconds: 15 },
-              { type: "Percent", value: 100, periodSeconds: 15 },
-            ],
+            policies: defaultScaleUpPolicies(),
           },
           scaleDown: {
             stabilizationWindowSeconds: scaleDownWindowSeconds,
             selectPolicy: "Max",
-            policies: [{ type: "Percent", value: 100, periodSeconds: 15 }],
+            policies: defaultScaleDownPolicies(),
           },
         },
       },
